@@ -1,0 +1,15 @@
+/* Version of the program and of the libraries it runs with (for --version and result files). */
+#ifndef IHSWEEP_VERSION_H
+#define IHSWEEP_VERSION_H
+
+/* Project version, e.g. "0.1.0". Static string. */
+const char *ih_version_string(void);
+
+/* Git hash of the source tree at build time, "-dirty" appended if modified; "unknown" outside git. */
+const char *ih_git_hash(void);
+
+/* Writes "MPI <library version>; HDF5 <x.y.z>; BLAS <openblas config>" into buf. Local; MPI need
+ * not be initialised. */
+void ih_library_versions(char *buf, int size);
+
+#endif

@@ -1,0 +1,36 @@
+/* Shared pieces of the command-line layer: the subcommand table and the one way errors are shown.
+ * Only src/cli/ parses argv; everything below it takes structs. */
+#ifndef IHSWEEP_CLI_H
+#define IHSWEEP_CLI_H
+
+#include <stdio.h>
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*main)(int argc, char **argv); /* returns a process exit status */
+} CliCommand;
+
+/* Every subcommand: argv[0] is the subcommand name. Returns a sysexits-style status. */
+int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_toy(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+
+/* Prints "ihsweep <cmd>: <message>" for a usage problem and returns 64. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the current error record as one line "ihsweep <cmd>: error: <message>" (plus the traceback
+ * when IHSWEEP_TRACEBACK=1) and returns the exit status for rc. */
+int cli_report_error(const char *cmd, int rc);
+
+/* True when argv holds -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+#endif
