@@ -1,0 +1,299 @@
+/* Forward/backward kernel pairs of the transformer, side by side. Linear layers use single-threaded
+ * OpenBLAS sgemm; the attention kernels are tiny (T = 5) and hand-written. No allocation, no
+ * failure, no knowledge of clamps. Backward kernels accumulate into their gradient outputs. */
+#include "model/internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void model__linear_forward(float *out, const float *inp, const float *w, const float *b, int N,
+                           int IC, int OC)
+{
+    if (b) {
+        for (int n = 0; n < N; n++)
+            memcpy(out + (size_t)n * OC, b, (size_t)OC * sizeof(float));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC,
+                b ? 1.0f : 0.0f, out, OC);
+}
+
+void model__linear_backward(float *dinp, float *dw, float *db, const float *dout,
+                            const float *inp, const float *w, int N, int IC, int OC)
+{
+    if (dinp)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC,
+                    1.0f, dinp, IC);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC, 1.0f,
+                dw, IC);
+    if (db) {
+        for (int n = 0; n < N; n++) {
+            const float *d = dout + (size_t)n * OC;
+            for (int o = 0; o < OC; o++)
+                db[o] += d[o];
+        }
+    }
+}
+
+void model__layernorm_forward(float *out, float *mean, float *rstd, const float *x,
+                              const float *g, const float *b, int N, int C)
+{
+    if (!g) {
+        memcpy(out, x, (size_t)N * C * sizeof(float));
+        return;
+    }
+    for (int n = 0; n < N; n++) {
+        const float *xn = x + (size_t)n * C;
+        float m = 0.0f;
+        for (int c = 0; c < C; c++)
+            m += xn[c];
+        m /= (float)C;
+        float var = 0.0f;
+        for (int c = 0; c < C; c++) {
+            float d = xn[c] - m;
+            var += d * d;
+        }
+        var /= (float)C;
+        float s = 1.0f / sqrtf(var + 1e-5f);
+        float *on = out + (size_t)n * C;
+        for (int c = 0; c < C; c++)
+            on[c] = (xn[c] - m) * s * g[c] + b[c];
+        mean[n] = m;
+        rstd[n] = s;
+    }
+}
+
+void model__layernorm_backward(float *dx, float *dg, float *db, const float *dout, const float *x,
+                               const float *mean, const float *rstd, const float *g, int N, int C)
+{
+    if (!g) {
+        for (size_t i = 0; i < (size_t)N * C; i++)
+            dx[i] += dout[i];
+        return;
+    }
+    for (int n = 0; n < N; n++) {
+        const float *xn = x + (size_t)n * C, *dn = dout + (size_t)n * C;
+        float m = mean[n], s = rstd[n];
+        float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+        for (int c = 0; c < C; c++) {
+            float norm = (xn[c] - m) * s;
+            float dnorm = g[c] * dn[c];
+            dnorm_mean += dnorm;
+            dnorm_norm_mean += dnorm * norm;
+        }
+        dnorm_mean /= (float)C;
+        dnorm_norm_mean /= (float)C;
+        float *dxn = dx + (size_t)n * C;
+        for (int c = 0; c < C; c++) {
+            float norm = (xn[c] - m) * s;
+            float dnorm = g[c] * dn[c];
+            db[c] += dn[c];
+            dg[c] += norm * dn[c];
+            dxn[c] += (dnorm - dnorm_mean - norm * dnorm_norm_mean) * s;
+        }
+    }
+}
+
+void model__qkv_split_forward(float *q, float *k, float *v, const float *qkv, const float *cosv,
+                              const float *sinv, int B, int T, int H, int HD)
+{
+    int C = H * HD, half = HD / 2;
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            const float *row = qkv + ((size_t)b * T + t) * 3 * C;
+            for (int h = 0; h < H; h++) {
+                size_t o = (((size_t)b * H + h) * T + t) * HD;
+                const float *qs = row + h * HD, *ks = row + C + h * HD, *vs = row + 2 * C + h * HD;
+                memcpy(v + o, vs, (size_t)HD * sizeof(float));
+                if (!cosv) {
+                    memcpy(q + o, qs, (size_t)HD * sizeof(float));
+                    memcpy(k + o, ks, (size_t)HD * sizeof(float));
+                    continue;
+                }
+                for (int i = 0; i < half; i++) {
+                    float c = cosv[t * half + i], s = sinv[t * half + i];
+                    q[o + 2 * i] = qs[2 * i] * c - qs[2 * i + 1] * s;
+                    q[o + 2 * i + 1] = qs[2 * i + 1] * c + qs[2 * i] * s;
+                    k[o + 2 * i] = ks[2 * i] * c - ks[2 * i + 1] * s;
+                    k[o + 2 * i + 1] = ks[2 * i + 1] * c + ks[2 * i] * s;
+                }
+            }
+        }
+    }
+}
+
+void model__qkv_split_backward(float *dqkv, const float *dq, const float *dk, const float *dv,
+                               const float *cosv, const float *sinv, int B, int T, int H, int HD)
+{
+    int C = H * HD, half = HD / 2;
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            float *row = dqkv + ((size_t)b * T + t) * 3 * C;
+            for (int h = 0; h < H; h++) {
+                size_t o = (((size_t)b * H + h) * T + t) * HD;
+                float *dqs = row + h * HD, *dks = row + C + h * HD, *dvs = row + 2 * C + h * HD;
+                for (int d = 0; d < HD; d++)
+                    dvs[d] += dv[o + d];
+                if (!cosv) {
+                    for (int d = 0; d < HD; d++) {
+                        dqs[d] += dq[o + d];
+                        dks[d] += dk[o + d];
+                    }
+                    continue;
+                }
+                for (int i = 0; i < half; i++) {
+                    float c = cosv[t * half + i], s = sinv[t * half + i];
+                    dqs[2 * i] += dq[o + 2 * i] * c + dq[o + 2 * i + 1] * s;
+                    dqs[2 * i + 1] += -dq[o + 2 * i] * s + dq[o + 2 * i + 1] * c;
+                    dks[2 * i] += dk[o + 2 * i] * c + dk[o + 2 * i + 1] * s;
+                    dks[2 * i + 1] += -dk[o + 2 * i] * s + dk[o + 2 * i + 1] * c;
+                }
+            }
+        }
+    }
+}
+
+void model__scores_forward(float *pre, const float *q, const float *k, int B, int H, int T,
+                           int HD)
+{
+    float scale = 1.0f / sqrtf((float)HD);
+    for (int bh = 0; bh < B * H; bh++) {
+        const float *qb = q + (size_t)bh * T * HD, *kb = k + (size_t)bh * T * HD;
+        float *p = pre + (size_t)bh * T * T;
+        for (int n = 0; n < T; n++) {
+            for (int m = 0; m < T; m++) {
+                if (m > n) {
+                    p[n * T + m] = -1e20f;
+                    continue;
+                }
+                float s = 0.0f;
+                for (int d = 0; d < HD; d++)
+                    s += qb[n * HD + d] * kb[m * HD + d];
+                p[n * T + m] = s * scale;
+            }
+        }
+    }
+}
+
+void model__scores_backward(float *dq, float *dk, const float *dpre, const float *q,
+                            const float *k, int B, int H, int T, int HD)
+{
+    float scale = 1.0f / sqrtf((float)HD);
+    for (int bh = 0; bh < B * H; bh++) {
+        const float *qb = q + (size_t)bh * T * HD, *kb = k + (size_t)bh * T * HD;
+        float *dqb = dq + (size_t)bh * T * HD, *dkb = dk + (size_t)bh * T * HD;
+        const float *dp = dpre + (size_t)bh * T * T;
+        for (int n = 0; n < T; n++) {
+            for (int m = 0; m <= n; m++) {
+                float g = dp[n * T + m] * scale;
+                if (g == 0.0f)
+                    continue;
+                for (int d = 0; d < HD; d++) {
+                    dqb[n * HD + d] += g * kb[m * HD + d];
+                    dkb[m * HD + d] += g * qb[n * HD + d];
+                }
+            }
+        }
+    }
+}
+
+void model__softmax_forward(float *att, const float *pre, int rows, int T)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *p = pre + (size_t)r * T;
+        float *a = att + (size_t)r * T;
+        float mx = p[0];
+        for (int m = 1; m < T; m++)
+            mx = p[m] > mx ? p[m] : mx;
+        float sum = 0.0f;
+        for (int m = 0; m < T; m++) {
+            a[m] = expf(p[m] - mx);
+            sum += a[m];
+        }
+        float inv = 1.0f / sum;
+        for (int m = 0; m < T; m++)
+            a[m] *= inv;
+    }
+}
+
+void model__softmax_backward(float *dpre, const float *datt, const float *att, int rows, int T)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *a = att + (size_t)r * T, *da = datt + (size_t)r * T;
+        float dot = 0.0f;
+        for (int m = 0; m < T; m++)
+            dot += a[m] * da[m];
+        float *dp = dpre + (size_t)r * T;
+        for (int m = 0; m < T; m++)
+            dp[m] += a[m] * (da[m] - dot);
+    }
+}
+
+void model__attn_values_forward(float *z, const float *att, const float *v, int B, int H, int T,
+                                int HD)
+{
+    int C = H * HD;
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < H; h++) {
+            const float *a = att + ((size_t)b * H + h) * T * T;
+            const float *vb = v + ((size_t)b * H + h) * T * HD;
+            for (int n = 0; n < T; n++) {
+                float *zn = z + ((size_t)b * T + n) * C + h * HD;
+                for (int d = 0; d < HD; d++)
+                    zn[d] = 0.0f;
+                for (int m = 0; m < T; m++) {
+                    float w = a[n * T + m];
+                    for (int d = 0; d < HD; d++)
+                        zn[d] += w * vb[m * HD + d];
+                }
+            }
+        }
+    }
+}
+
+void model__attn_values_backward(float *datt, float *dv, const float *dz, const float *att,
+                                 const float *v, int B, int H, int T, int HD)
+{
+    int C = H * HD;
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < H; h++) {
+            const float *a = att + ((size_t)b * H + h) * T * T;
+            const float *vb = v + ((size_t)b * H + h) * T * HD;
+            float *da = datt + ((size_t)b * H + h) * T * T;
+            float *dvb = dv + ((size_t)b * H + h) * T * HD;
+            for (int n = 0; n < T; n++) {
+                const float *dzn = dz + ((size_t)b * T + n) * C + h * HD;
+                for (int m = 0; m < T; m++) {
+                    float s = 0.0f, w = a[n * T + m];
+                    for (int d = 0; d < HD; d++) {
+                        s += dzn[d] * vb[m * HD + d];
+                        dvb[m * HD + d] += w * dzn[d];
+                    }
+                    da[n * T + m] += s;
+                }
+            }
+        }
+    }
+}
+
+#define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
+
+void model__gelu_forward(float *out, const float *x, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float xi = x[i];
+        out[i] = 0.5f * xi * (1.0f + tanhf(GELU_SCALE * (xi + 0.044715f * xi * xi * xi)));
+    }
+}
+
+void model__gelu_backward(float *dx, const float *dout, const float *x, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float xi = x[i];
+        float u = GELU_SCALE * (xi + 0.044715f * xi * xi * xi);
+        float th = tanhf(u);
+        float sech2 = 1.0f - th * th;
+        float du = GELU_SCALE * (1.0f + 3.0f * 0.044715f * xi * xi);
+        dx[i] += dout[i] * (0.5f * (1.0f + th) + 0.5f * xi * sech2 * du);
+    }
+}
