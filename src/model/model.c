@@ -311,15 +311,19 @@ void model_adam_step(Model *m, const AdamConfig *opt)
         }
     }
     m->adam_t++;
-    float c1 = 1.0f - powf(opt->beta1, (float)m->adam_t);
-    float c2 = 1.0f - powf(opt->beta2, (float)m->adam_t);
-    for (size_t i = 0; i < m->n_params; i++) {
-        float g = m->grads[i];
-        float mi = opt->beta1 * m->adam_m[i] + (1.0f - opt->beta1) * g;
-        float vi = opt->beta2 * m->adam_v[i] + (1.0f - opt->beta2) * g * g;
-        m->adam_m[i] = mi;
-        m->adam_v[i] = vi;
-        m->params[i] -= opt->lr * (mi / c1) / (sqrtf(vi / c2) + opt->eps);
+    const float b1 = opt->beta1, b2 = opt->beta2, lr = opt->lr, eps = opt->eps;
+    const float c1 = 1.0f - powf(b1, (float)m->adam_t);
+    const float c2 = 1.0f - powf(b2, (float)m->adam_t);
+    const size_t n = m->n_params;
+    float *restrict params = m->params, *restrict am = m->adam_m, *restrict av = m->adam_v;
+    const float *restrict grads = m->grads;
+    for (size_t i = 0; i < n; i++) {
+        float g = grads[i];
+        float mi = b1 * am[i] + (1.0f - b1) * g;
+        float vi = b2 * av[i] + (1.0f - b2) * g * g;
+        am[i] = mi;
+        av[i] = vi;
+        params[i] -= lr * (mi / c1) / (sqrtf(vi / c2) + eps);
     }
 }
 

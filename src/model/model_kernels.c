@@ -35,8 +35,8 @@ void model__linear_backward(float *dinp, float *dw, float *db, const float *dout
     }
 }
 
-void model__layernorm_forward(float *out, float *mean, float *rstd, const float *x,
-                              const float *g, const float *b, int N, int C)
+void model__layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd, const float *restrict x,
+                              const float *restrict g, const float *restrict b, int N, int C)
 {
     if (!g) {
         memcpy(out, x, (size_t)N * C * sizeof(float));
@@ -63,8 +63,8 @@ void model__layernorm_forward(float *out, float *mean, float *rstd, const float 
     }
 }
 
-void model__layernorm_backward(float *dx, float *dg, float *db, const float *dout, const float *x,
-                               const float *mean, const float *rstd, const float *g, int N, int C)
+void model__layernorm_backward(float *restrict dx, float *restrict dg, float *restrict db, const float *restrict dout, const float *restrict x,
+                               const float *restrict mean, const float *restrict rstd, const float *restrict g, int N, int C)
 {
     if (!g) {
         for (size_t i = 0; i < (size_t)N * C; i++)
@@ -94,8 +94,8 @@ void model__layernorm_backward(float *dx, float *dg, float *db, const float *dou
     }
 }
 
-void model__qkv_split_forward(float *q, float *k, float *v, const float *qkv, const float *cosv,
-                              const float *sinv, int B, int T, int H, int HD)
+void model__qkv_split_forward(float *restrict q, float *restrict k, float *restrict v, const float *restrict qkv, const float *restrict cosv,
+                              const float *restrict sinv, int B, int T, int H, int HD)
 {
     int C = H * HD, half = HD / 2;
     for (int b = 0; b < B; b++) {
@@ -122,8 +122,8 @@ void model__qkv_split_forward(float *q, float *k, float *v, const float *qkv, co
     }
 }
 
-void model__qkv_split_backward(float *dqkv, const float *dq, const float *dk, const float *dv,
-                               const float *cosv, const float *sinv, int B, int T, int H, int HD)
+void model__qkv_split_backward(float *restrict dqkv, const float *restrict dq, const float *restrict dk, const float *restrict dv,
+                               const float *restrict cosv, const float *restrict sinv, int B, int T, int H, int HD)
 {
     int C = H * HD, half = HD / 2;
     for (int b = 0; b < B; b++) {
@@ -153,7 +153,7 @@ void model__qkv_split_backward(float *dqkv, const float *dq, const float *dk, co
     }
 }
 
-void model__scores_forward(float *pre, const float *q, const float *k, int B, int H, int T,
+void model__scores_forward(float *restrict pre, const float *restrict q, const float *restrict k, int B, int H, int T,
                            int HD)
 {
     float scale = 1.0f / sqrtf((float)HD);
@@ -175,8 +175,8 @@ void model__scores_forward(float *pre, const float *q, const float *k, int B, in
     }
 }
 
-void model__scores_backward(float *dq, float *dk, const float *dpre, const float *q,
-                            const float *k, int B, int H, int T, int HD)
+void model__scores_backward(float *restrict dq, float *restrict dk, const float *restrict dpre, const float *restrict q,
+                            const float *restrict k, int B, int H, int T, int HD)
 {
     float scale = 1.0f / sqrtf((float)HD);
     for (int bh = 0; bh < B * H; bh++) {
@@ -197,7 +197,7 @@ void model__scores_backward(float *dq, float *dk, const float *dpre, const float
     }
 }
 
-void model__softmax_forward(float *att, const float *pre, int rows, int T)
+void model__softmax_forward(float *restrict att, const float *restrict pre, int rows, int T)
 {
     for (int r = 0; r < rows; r++) {
         const float *p = pre + (size_t)r * T;
@@ -207,7 +207,10 @@ void model__softmax_forward(float *att, const float *pre, int rows, int T)
             mx = p[m] > mx ? p[m] : mx;
         float sum = 0.0f;
         for (int m = 0; m < T; m++) {
-            a[m] = expf(p[m] - mx);
+            /* expf is exactly 0 below -104; skipping the call avoids its slow underflow path
+             * for masked entries (-1e20, or -1e9 written by clamps) without changing a bit. */
+            float e = p[m] - mx;
+            a[m] = e < -104.0f ? 0.0f : expf(e);
             sum += a[m];
         }
         float inv = 1.0f / sum;
@@ -216,7 +219,7 @@ void model__softmax_forward(float *att, const float *pre, int rows, int T)
     }
 }
 
-void model__softmax_backward(float *dpre, const float *datt, const float *att, int rows, int T)
+void model__softmax_backward(float *restrict dpre, const float *restrict datt, const float *restrict att, int rows, int T)
 {
     for (int r = 0; r < rows; r++) {
         const float *a = att + (size_t)r * T, *da = datt + (size_t)r * T;
@@ -229,7 +232,7 @@ void model__softmax_backward(float *dpre, const float *datt, const float *att, i
     }
 }
 
-void model__attn_values_forward(float *z, const float *att, const float *v, int B, int H, int T,
+void model__attn_values_forward(float *restrict z, const float *restrict att, const float *restrict v, int B, int H, int T,
                                 int HD)
 {
     int C = H * HD;
@@ -251,8 +254,8 @@ void model__attn_values_forward(float *z, const float *att, const float *v, int 
     }
 }
 
-void model__attn_values_backward(float *datt, float *dv, const float *dz, const float *att,
-                                 const float *v, int B, int H, int T, int HD)
+void model__attn_values_backward(float *restrict datt, float *restrict dv, const float *restrict dz, const float *restrict att,
+                                 const float *restrict v, int B, int H, int T, int HD)
 {
     int C = H * HD;
     for (int b = 0; b < B; b++) {
@@ -278,7 +281,7 @@ void model__attn_values_backward(float *datt, float *dv, const float *dz, const 
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
 
-void model__gelu_forward(float *out, const float *x, int n)
+void model__gelu_forward(float *restrict out, const float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) {
         float xi = x[i];
@@ -286,7 +289,7 @@ void model__gelu_forward(float *out, const float *x, int n)
     }
 }
 
-void model__gelu_backward(float *dx, const float *dout, const float *x, int n)
+void model__gelu_backward(float *restrict dx, const float *restrict dout, const float *restrict x, int n)
 {
     for (int i = 0; i < n; i++) {
         float xi = x[i];
