@@ -6,12 +6,32 @@
 #define IHSWEEP_CONFIG_H
 
 /* ---- data (data.h) ---- */
+struct DataConfig;
+
+/* Parses a standalone data config, a JSON document {"data": {...}} (schema in
+ * src/config/data_config.c; `ihsweep sample` reads these). source_name names the text in errors.
+ * Fills *out (defaults, then the fields present) and validates it. Errors: IH_EDATA (JSON syntax),
+ * IH_ECONFIG (naming the field, e.g. "data.class_split"). Local. */
+int data_config_parse(const char *json_text, const char *source_name, struct DataConfig *out);
 
 /* ---- model ---- */
 
 /* ---- clamps (clamp.h) ---- */
+struct ClampConfig;
+
+/* Parses a clamp list, a JSON array of clamp objects (schema in src/config/clamp_config.c; `ihsweep
+ * bench --clamp` reads these). source names the text in errors; fields are named "clamps[i]...".
+ * Fills *out and runs clamp_config_check (symbolic heads allowed). Errors: IH_EDATA (JSON
+ * syntax), IH_ECONFIG (naming the field, e.g. "clamps[2].heads[0]"). Local. */
+int clamp_config_parse(const char *json_text, const char *source, struct ClampConfig *out);
 
 /* ---- run (train.h) ---- */
+
+struct RunConfig;
+/* Parses a run config (schema in src/config/run_config.c) over the paper's defaults; validation of
+ * cross-module rules is run_config_validate's (train_run calls it). Errors: IH_EDATA (JSON syntax,
+ * with line:col), IH_ECONFIG (naming the field). Local. */
+int run_config_parse(const char *json_text, const char *source_name, struct RunConfig *out);
 
 /* ---- sweep (sweep.h) ---- */
 

@@ -19,7 +19,8 @@ typedef enum {
     RNG_PURPOSE_DENSE_SUBSET = 5, /* index: 0 */
     RNG_PURPOSE_PROBE_SET = 6,    /* index: 0 */
     RNG_PURPOSE_TEST = 7,         /* unit tests and benchmarks */
-    RNG_PURPOSE_TOY = 8           /* toy model (spec 4.8) */
+    RNG_PURPOSE_TOY = 8,          /* toy model (spec 4.8) */
+    RNG_PURPOSE_LABEL_SPLIT = 9   /* index: L (held-out label pairs, seed 20 as the reference) */
 } RngPurpose;
 
 typedef struct {

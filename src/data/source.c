@@ -1,0 +1,183 @@
+/* Exemplar sources behind one interface: a [C, E, D] float32 array. This file generates the
+ * synthetic (post-ReLU-like) and Gaussian-cluster (Reddy 2023 style) sources, dispatches to the
+ * HDF5 loader (source_hdf5.c), and computes geometry statistics for calibration.
+ *
+ * Each class c is generated from its own stream (source seed, RNG_PURPOSE_SYNTH_SOURCE, c), so a
+ * class's vectors do not depend on how many classes or exemplars exist after it; the synthetic
+ * source's shared mean comes from index 2^32.
+ */
+#include "internal.h"
+
+#include "ihsweep/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float nonneg(DataNonneg mode, float v)
+{
+    switch (mode) {
+    case DATA_NONNEG_RELU:
+        return v > 0.0f ? v : 0.0f;
+    case DATA_NONNEG_ABS:
+        return fabsf(v);
+    default:
+        return v;
+    }
+}
+
+static int generate_synthetic(const DataSourceConfig *cfg, DataSource *s)
+{
+    int rc = 0;
+    int D = s->dim;
+    float *mean = NULL, *z = NULL;
+    IH_ALLOC(mean, D);
+    IH_ALLOC(z, D);
+    Rng r;
+    rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)1 << 32);
+    data__add_noise(&r, mean, (size_t)D, 1.0f);
+    for (int d = 0; d < D; d++)
+        mean[d] = cfg->mean_scale * fabsf(mean[d]);
+    for (int c = 0; c < s->n_classes; c++) {
+        rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)c);
+        memcpy(z, mean, (size_t)D * sizeof *z);
+        data__add_noise(&r, z, (size_t)D, cfg->class_scale);
+        for (int e = 0; e < s->n_exemplars; e++) {
+            float *x = s->x + ((size_t)c * s->n_exemplars + e) * D;
+            memcpy(x, z, (size_t)D * sizeof *x);
+            if (cfg->exemplar_noise > 0.0f)
+                data__add_noise(&r, x, (size_t)D, cfg->exemplar_noise);
+            for (int d = 0; d < D; d++)
+                x[d] = nonneg(cfg->nonneg, x[d]);
+        }
+    }
+cleanup:
+    free(mean);
+    free(z);
+    return rc;
+}
+
+static int generate_gaussian(const DataSourceConfig *cfg, DataSource *s)
+{
+    int rc = 0;
+    int D = s->dim;
+    float *mu = NULL;
+    IH_ALLOC(mu, D);
+    float inv_sqrt_d = 1.0f / sqrtf((float)D);
+    float eps = cfg->within_class_noise;
+    float norm = 1.0f / sqrtf(1.0f + eps * eps);
+    Rng r;
+    for (int c = 0; c < s->n_classes; c++) {
+        rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)c);
+        memset(mu, 0, (size_t)D * sizeof *mu);
+        data__add_noise(&r, mu, (size_t)D, inv_sqrt_d);
+        for (int e = 0; e < s->n_exemplars; e++) {
+            float *x = s->x + ((size_t)c * s->n_exemplars + e) * D;
+            memcpy(x, mu, (size_t)D * sizeof *x);
+            if (eps > 0.0f)
+                data__add_noise(&r, x, (size_t)D, eps * inv_sqrt_d);
+            for (int d = 0; d < D; d++)
+                x[d] *= norm;
+        }
+    }
+cleanup:
+    free(mu);
+    return rc;
+}
+
+int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars, const char *path,
+                     DataSource **out)
+{
+    int rc = 0;
+    DataSource *s = NULL;
+    *out = NULL;
+    IH_ALLOC(s, 1);
+    if (cfg->type == DATA_SOURCE_HDF5) {
+        IH_TRY(data__source_load_hdf5(cfg, n_classes, n_exemplars, path, s));
+    } else {
+        if (n_classes < 1 || n_exemplars < 1 || cfg->dim < 1)
+            IH_FAIL(IH_ECONFIG,
+                    "%s: a generated source needs classes, exemplars and dim >= 1 "
+                    "(got %d, %d, %d)",
+                    path, n_classes, n_exemplars, cfg->dim);
+        s->n_classes = n_classes;
+        s->n_exemplars = n_exemplars;
+        s->dim = cfg->dim;
+        IH_ALLOC(s->x, (size_t)n_classes * n_exemplars * cfg->dim);
+        if (cfg->type == DATA_SOURCE_SYNTHETIC)
+            IH_TRY(generate_synthetic(cfg, s));
+        else
+            IH_TRY(generate_gaussian(cfg, s));
+    }
+    *out = s;
+    s = NULL;
+cleanup:
+    data_source_destroy(&s);
+    return rc;
+}
+
+void data_source_destroy(DataSource **s)
+{
+    if (!s || !*s)
+        return;
+    free((*s)->x);
+    free(*s);
+    *s = NULL;
+}
+
+static double dot(const float *a, const float *b, int n)
+{
+    double acc = 0.0;
+    for (int i = 0; i < n; i++)
+        acc += (double)a[i] * b[i];
+    return acc;
+}
+
+void data_source_stats(const DataSource *s, int n_classes, DataSourceStats *out)
+{
+    int C = n_classes > 0 && n_classes < s->n_classes ? n_classes : s->n_classes;
+    int E = s->n_exemplars, D = s->dim;
+    double norm_sum = 0, zeros = 0, coord = 0, within = 0;
+    long n_within = 0;
+    double *unit_sum = calloc((size_t)D, sizeof *unit_sum);
+    int n_unit = 0;
+    for (int c = 0; c < C; c++) {
+        const float *x0 = s->x + (size_t)c * E * D;
+        double n0 = sqrt(dot(x0, x0, D));
+        norm_sum += n0;
+        if (n0 > 0 && unit_sum) {
+            for (int d = 0; d < D; d++)
+                unit_sum[d] += x0[d] / n0;
+            n_unit++;
+        }
+        for (int e = 0; e < E; e++) {
+            const float *x = x0 + (size_t)e * D;
+            for (int d = 0; d < D; d++) {
+                zeros += x[d] == 0.0f;
+                coord += x[d];
+            }
+            if (e > 0) {
+                double ne = sqrt(dot(x, x, D));
+                if (n0 > 0 && ne > 0) {
+                    within += dot(x0, x, D) / (n0 * ne);
+                    n_within++;
+                }
+            }
+        }
+    }
+    /* Mean cosine over distinct pairs: (|sum of unit vectors|^2 - n) / (n (n - 1)). */
+    double between = NAN;
+    if (unit_sum && n_unit > 1) {
+        double sq = 0;
+        for (int d = 0; d < D; d++)
+            sq += unit_sum[d] * unit_sum[d];
+        between = (sq - n_unit) / ((double)n_unit * (n_unit - 1));
+    }
+    free(unit_sum);
+    double total = (double)C * E * D;
+    out->mean_norm = C ? norm_sum / C : NAN;
+    out->cos_between = between;
+    out->cos_within = n_within ? within / n_within : NAN;
+    out->frac_zero = total > 0 ? zeros / total : NAN;
+    out->mean_coordinate = total > 0 ? coord / total : NAN;
+}

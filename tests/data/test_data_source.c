@@ -1,0 +1,342 @@
+/* Tests of the exemplar sources: the HDF5 loader on files this test writes (a small one, one with
+ * the authors' shape [1623, 5, 512] at resnet18/224/feat, and broken ones), the synthetic source
+ * (non-negativity, determinism, prefix stability, tunable separation) and the Gaussian clusters.
+ */
+#include "harness.h"
+
+#include "ihsweep/data.h"
+#include "ihsweep/error.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+TEST_COUNTS_DECLARE;
+
+static float value_at(int c, int e, int d)
+{
+    return (float)c + 0.25f * (float)e + 0.001f * (float)d;
+}
+
+/* Writes a dataset of the given rank/dims/type at dset (intermediate groups created) into a new
+ * file fname, filled with value_at for rank 3 (a constant otherwise). Returns 0 on success. */
+static int write_h5(const char *fname, const char *dset, int rank, const hsize_t *dims,
+                    hid_t mem_type, hid_t file_type, float poison)
+{
+    hid_t f = H5Fcreate(fname, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = H5Dcreate2(f, dset, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    size_t n = 1;
+    for (int i = 0; i < rank; i++)
+        n *= dims[i];
+    int rc = -1;
+    if (mem_type == H5T_NATIVE_DOUBLE) {
+        double *x = calloc(n, sizeof *x);
+        if (x && ds >= 0)
+            rc = H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0 ? -1 : 0;
+        free(x);
+    } else {
+        float *x = calloc(n, sizeof *x);
+        for (size_t i = 0; x && i < n; i++) {
+            if (rank == 3) {
+                int d = (int)(i % dims[2]), e = (int)(i / dims[2] % dims[1]);
+                int c = (int)(i / dims[2] / dims[1]);
+                x[i] = value_at(c, e, d);
+            }
+        }
+        if (x && n > 5)
+            x[n - 5] += poison;
+        if (x && ds >= 0)
+            rc = H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0 ? -1 : 0;
+        free(x);
+    }
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(space);
+    H5Pclose(lcpl);
+    H5Fclose(f);
+    return rc;
+}
+
+static void expect_load_error(const DataSourceConfig *s, int C, int E, int code,
+                              const char *needle1, const char *needle2)
+{
+    DataSource *src = NULL;
+    CHECK_ERR(data_source_load(s, C, E, "data.source", &src), code);
+    const char *msg = ih_error_message();
+    if (!strstr(msg, needle1) || !strstr(msg, needle2)) {
+        fprintf(stderr, "error \"%s\" lacks \"%s\" or \"%s\"\n", msg, needle1, needle2);
+        CHECK(0);
+    }
+    CHECK(src == NULL);
+}
+
+static void test_hdf5_small(void)
+{
+    const char *fname = "test_data_source_small.h5";
+    hsize_t dims[3] = {7, 3, 16};
+    CHECK_INT_EQ(write_h5(fname, "grp/sub/feat", 3, dims, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 0), 0);
+    DataSourceConfig s;
+    memset(&s, 0, sizeof s);
+    s.type = DATA_SOURCE_HDF5;
+    snprintf(s.path, sizeof s.path, "%s", fname);
+    snprintf(s.dataset, sizeof s.dataset, "grp/sub/feat");
+    DataSource *src = NULL;
+    CHECK_OK(data_source_load(&s, 7, 3, "data.source", &src));
+    if (src) {
+        CHECK_INT_EQ(src->n_classes, 7);
+        CHECK_INT_EQ(src->n_exemplars, 3);
+        CHECK_INT_EQ(src->dim, 16);
+        long bad = 0;
+        for (int c = 0; c < 7; c++)
+            for (int e = 0; e < 3; e++)
+                for (int d = 0; d < 16; d++)
+                    bad += src->x[(c * 3 + e) * 16 + d] != value_at(c, e, d);
+        CHECK_INT_EQ(bad, 0);
+    }
+    data_source_destroy(&src);
+    CHECK_OK(data_source_load(&s, 0, 0, "data.source", &src)); /* accept the file's shape */
+    if (src)
+        CHECK_INT_EQ(src->n_classes, 7);
+    data_source_destroy(&src);
+
+    /* Through data_create: a tiny split of the file; batch rows are the file's vectors. */
+    DataConfig cfg;
+    data_config_default(&cfg);
+    cfg.source = s;
+    cfg.n_classes_total = 7;
+    cfg.n_exemplars = 3;
+    cfg.class_split[0] = 4, cfg.class_split[1] = 1, cfg.class_split[2] = 2;
+    cfg.exemplar_split[0] = 1, cfg.exemplar_split[1] = 2, cfg.exemplar_split[2] = 0;
+    Data *d = NULL;
+    DataBatch *b = NULL;
+    CHECK_OK(data_create(&cfg, 0, 1, &d));
+    if (d && data_batch_create(d, 32, &b) == 0) {
+        CHECK_INT_EQ(data_input_dim(d), 16);
+        CHECK_INT_EQ(data_dense_full_size(d), 2L * 4 * 3 * 16);
+        data_train_batch(d, 3, 32, b);
+        long bad = 0;
+        for (int t = 0; t < 96; t++) {
+            const float *r = b->rows + (size_t)b->example_row[t] * 16;
+            for (int k = 0; k < 16; k++)
+                bad += r[k] != value_at(b->class_ids[t], b->exemplar_ids[t], k);
+        }
+        CHECK_INT_EQ(bad, 0);
+    }
+    data_batch_destroy(&b);
+    data_destroy(&d);
+
+    /* Shape that does not match the config: names the field. */
+    cfg.n_classes_total = 8, cfg.class_split[2] = 3;
+    CHECK_ERR(data_create(&cfg, 0, 1, &d), IH_EDATA);
+    CHECK(strstr(ih_error_message(), "n_classes_total") != NULL);
+    CHECK(strstr(ih_error_message(), fname) != NULL);
+    cfg.n_classes_total = 7, cfg.class_split[2] = 2;
+    cfg.n_exemplars = 4, cfg.exemplar_split[2] = 1;
+    CHECK_ERR(data_create(&cfg, 0, 1, &d), IH_EDATA);
+    CHECK(strstr(ih_error_message(), "n_exemplars") != NULL);
+    unlink(fname);
+}
+
+static void test_hdf5_errors(void)
+{
+    DataSourceConfig s;
+    memset(&s, 0, sizeof s);
+    s.type = DATA_SOURCE_HDF5;
+    snprintf(s.path, sizeof s.path, "no_such_file_ihsweep.h5");
+    snprintf(s.dataset, sizeof s.dataset, "resnet18/224/feat");
+    expect_load_error(&s, 0, 0, IH_ENOENT, "no_such_file_ihsweep.h5", "data.source.path");
+
+    const char *fname = "test_data_source_bad.h5";
+    hsize_t dims3[3] = {4, 2, 8}, dims2[2] = {4, 8};
+    snprintf(s.path, sizeof s.path, "%s", fname);
+    CHECK_INT_EQ(write_h5(fname, "a/feat", 3, dims3, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 0), 0);
+    snprintf(s.dataset, sizeof s.dataset, "a/missing");
+    expect_load_error(&s, 0, 0, IH_ENOENT, "a/missing", fname);
+    snprintf(s.dataset, sizeof s.dataset, "nogroup/feat");
+    expect_load_error(&s, 0, 0, IH_ENOENT, "nogroup/feat", "data.source.dataset");
+
+    CHECK_INT_EQ(write_h5(fname, "feat", 2, dims2, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 0), 0);
+    snprintf(s.dataset, sizeof s.dataset, "feat");
+    expect_load_error(&s, 0, 0, IH_EDATA, "rank 2", fname);
+
+    CHECK_INT_EQ(write_h5(fname, "feat", 3, dims3, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 0), 0);
+    expect_load_error(&s, 0, 0, IH_EDATA, "float32", "feat");
+
+    CHECK_INT_EQ(write_h5(fname, "feat", 3, dims3, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, NAN), 0);
+    expect_load_error(&s, 0, 0, IH_EDATA, "non-finite", fname);
+
+    /* Big-endian float32 is float32: it loads (converted on read). */
+    CHECK_INT_EQ(write_h5(fname, "feat", 3, dims3, H5T_NATIVE_FLOAT, H5T_IEEE_F32BE, 0), 0);
+    DataSource *src = NULL;
+    CHECK_OK(data_source_load(&s, 4, 2, "data.source", &src));
+    if (src)
+        CHECK_NEAR(src->x[(3 * 2 + 1) * 8 + 5], value_at(3, 1, 5), 0);
+    data_source_destroy(&src);
+
+    FILE *f = fopen(fname, "w");
+    if (f) {
+        fputs("not an hdf5 file\n", f);
+        fclose(f);
+    }
+    expect_load_error(&s, 0, 0, IH_EDATA, "not an HDF5 file", fname);
+    unlink(fname);
+}
+
+/* The authors' layout must load unchanged with the default config plus a source path. */
+static void test_hdf5_paper_shape(void)
+{
+    const char *fname = "test_data_source_paper.h5";
+    hsize_t dims[3] = {1623, 5, 512};
+    CHECK_INT_EQ(write_h5(fname, "resnet18/224/feat", 3, dims, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 0),
+                 0);
+    DataConfig cfg;
+    data_config_default(&cfg);
+    cfg.source.type = DATA_SOURCE_HDF5;
+    snprintf(cfg.source.path, sizeof cfg.source.path, "%s", fname);
+    Data *d = NULL;
+    DataBatch *b = NULL;
+    CHECK_OK(data_create(&cfg, 0, 1, &d));
+    if (d && data_batch_create(d, 1000, &b) == 0) {
+        CHECK_INT_EQ(data_input_dim(d), 512);
+        CHECK_INT_EQ(data_dense_full_size(d), 78400);
+        data_eval_batch(d, data_eval_find(d, "fsl_test_class"), 0, 1000, b);
+        long bad = 0;
+        for (int t = 0; t < 3000; t++) {
+            const float *r = b->rows + (size_t)b->example_row[t] * 512;
+            bad += r[511] != value_at(b->class_ids[t], b->exemplar_ids[t], 511);
+        }
+        CHECK_INT_EQ(bad, 0);
+    }
+    data_batch_destroy(&b);
+    data_destroy(&d);
+    unlink(fname);
+}
+
+static void synthetic_cfg(DataSourceConfig *s)
+{
+    DataConfig cfg;
+    data_config_default(&cfg);
+    *s = cfg.source;
+    s->dim = 128;
+}
+
+static void test_synthetic(void)
+{
+    DataSourceConfig s;
+    synthetic_cfg(&s);
+    DataSource *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(data_source_load(&s, 200, 5, "data.source", &a));
+    CHECK_OK(data_source_load(&s, 50, 2, "data.source", &b));
+    if (!a || !b)
+        return;
+    /* Non-negative; deterministic and prefix-stable: class c's first exemplars do not depend on
+     * how many classes or exemplars were generated. */
+    long negative = 0, differ = 0;
+    for (size_t i = 0; i < (size_t)200 * 5 * 128; i++)
+        negative += a->x[i] < 0;
+    for (int cl = 0; cl < 50; cl++)
+        for (int e = 0; e < 2; e++)
+            differ += memcmp(a->x + ((size_t)cl * 5 + e) * 128, b->x + ((size_t)cl * 2 + e) * 128,
+                             128 * sizeof(float)) != 0;
+    CHECK_INT_EQ(negative, 0);
+    CHECK_INT_EQ(differ, 0);
+    DataSourceStats st;
+    data_source_stats(a, 0, &st);
+    printf("synthetic defaults (D=128, 200 classes): norm %.2f, cos between %.3f, cos within "
+           "%.3f, zeros %.3f, mean %.3f\n",
+           st.mean_norm, st.cos_between, st.cos_within, st.frac_zero, st.mean_coordinate);
+    /* A large shared mean: classes are far from orthogonal; exemplars closer still. */
+    CHECK(st.cos_between > 0.6 && st.cos_between < 0.95);
+    CHECK(st.cos_within > st.cos_between);
+    data_source_destroy(&b);
+
+    /* Another seed gives other vectors. */
+    s.seed = 1;
+    CHECK_OK(data_source_load(&s, 200, 5, "data.source", &b));
+    if (b)
+        CHECK(memcmp(a->x, b->x, 128 * sizeof(float)) != 0);
+    data_source_destroy(&b);
+
+    /* class_scale tunes separation: larger -> smaller between-class cosine. */
+    double prev = 2;
+    const float scales[] = {0.1f, 0.5f, 2.0f};
+    for (int i = 0; i < 3; i++) {
+        synthetic_cfg(&s);
+        s.class_scale = scales[i];
+        CHECK_OK(data_source_load(&s, 200, 2, "data.source", &c));
+        if (c) {
+            data_source_stats(c, 0, &st);
+            CHECK(st.cos_between < prev);
+            prev = st.cos_between;
+        }
+        data_source_destroy(&c);
+    }
+    /* No exemplar noise: a class's exemplars are identical. abs: non-negative; none: signed. */
+    synthetic_cfg(&s);
+    s.exemplar_noise = 0;
+    CHECK_OK(data_source_load(&s, 10, 3, "data.source", &c));
+    if (c) {
+        data_source_stats(c, 0, &st);
+        CHECK_NEAR(st.cos_within, 1.0, 1e-9);
+    }
+    data_source_destroy(&c);
+    synthetic_cfg(&s);
+    s.mean_scale = 0;
+    s.nonneg = DATA_NONNEG_ABS;
+    CHECK_OK(data_source_load(&s, 20, 2, "data.source", &c));
+    negative = 0;
+    for (size_t i = 0; c && i < (size_t)20 * 2 * 128; i++)
+        negative += c->x[i] < 0;
+    CHECK_INT_EQ(negative, 0);
+    data_source_destroy(&c);
+    s.nonneg = DATA_NONNEG_NONE;
+    CHECK_OK(data_source_load(&s, 20, 2, "data.source", &c));
+    negative = 0;
+    for (size_t i = 0; c && i < (size_t)20 * 2 * 128; i++)
+        negative += c->x[i] < 0;
+    CHECK(negative > 1000); /* about half of 5120 */
+    data_source_destroy(&c);
+    data_source_destroy(&a);
+}
+
+static void test_gaussian(void)
+{
+    DataSourceConfig s;
+    synthetic_cfg(&s);
+    s.type = DATA_SOURCE_GAUSSIAN;
+    s.dim = 256;
+    s.within_class_noise = 0.5f;
+    DataSource *g = NULL;
+    CHECK_OK(data_source_load(&s, 300, 4, "data.source", &g));
+    if (!g)
+        return;
+    DataSourceStats st;
+    data_source_stats(g, 0, &st);
+    printf("gaussian (D=256, eps=0.5): norm %.3f, cos between %.4f, cos within %.3f\n",
+           st.mean_norm, st.cos_between, st.cos_within);
+    /* E|x|^2 = 1; cosines: 0 between classes, 1/(1+eps^2) = 0.8 within (sd ~0.01 per pair). */
+    CHECK_NEAR(st.mean_norm, 1.0, 0.03);
+    CHECK_NEAR(st.cos_between, 0.0, 0.01);
+    CHECK_NEAR(st.cos_within, 0.8, 0.02);
+    CHECK_NEAR(st.mean_coordinate, 0.0, 0.01);
+    data_source_destroy(&g);
+    data_source_destroy(&g); /* NULL-safe */
+}
+
+int main(void)
+{
+    test_hdf5_small();
+    test_hdf5_errors();
+    test_hdf5_paper_shape();
+    test_synthetic();
+    test_gaussian();
+    TEST_MAIN_END("test_data_source");
+}
