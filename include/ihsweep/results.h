@@ -1,0 +1,194 @@
+/* The one results file of a sweep: parallel HDF5 (MPI-IO driver), one row per run.
+ *
+ * The file is created collectively with every dataset at its final shape (early allocation, fill
+ * values, contiguous storage, no filters) and flushed once; after that, ranks only write raw data
+ * into the rows of the runs they own, so a process killed at any point leaves a readable file.
+ * A row counts as complete only when its checksum and then its status were written after its
+ * payload; resume re-verifies done rows (results_verify_run) and resets torn ones.
+ * This module does not schedule runs, decide what to resume, or analyse anything.
+ *
+ * ---- Schema (schema_version 1) ------------------------------------------------------------
+ * Dimensions (HDF5 dimension scales, H5DS, in the root group so that h5py and xarray with
+ * engine="h5netcdf" see named dimensions in every group; netCDF looks a dimension up in the
+ * variable's group and its ancestors only):
+ *   /run   int32 [run]    run ids 0..n_runs-1 (the run id is the row)
+ *   /eval  int32 [eval]   0..max_evals-1 (eval slot; the sequences seen are in curves/eval_seq)
+ *   /head  int32 [head]   0..n_heads-1
+ *   /label int32 [label]  0..n_labels-1
+ *   /probe int32 [probe]  0..n_probe-1 (absent when n_probe == 0)
+ * Every dataset below has each of its axes attached to the scale of that name.
+ * Per-run metadata, written when the file is created:
+ *   /runs/id int32, /runs/stage int32, /runs/hash uint64                           [run]
+ *   /runs/condition, /runs/config  fixed-length NUL-terminated strings (longest + 1) [run]
+ *   /runs/<param> float64 [run], one per swept parameter, named by its dotted JSON path
+ *       ("data.n_train_classes", "seed"): dots stay in the name (no '/' groups), so
+ *       f["runs"]["data.n_train_classes"] in h5py and ds["data.n_train_classes"] in xarray;
+ *       a parameter may not take the name of another /runs dataset (results_layout_check).
+ * Per-run payload, written by the rank that ran it (fill value of unwritten rows in brackets):
+ *   /runs/status int8 [run] (0): 0 pending, 1 done, 2 diverged, 3 failed (RunStatus)
+ *   /runs/checksum uint64 [run] (0): run_result_checksum of the row
+ *   /runs/diverged_seq int64 (-1), /runs/strongest_ih int32 (-1), /runs/pt_head int32 (-1),
+ *   /runs/wall_seconds float64 (NaN)                                                [run]
+ *   /curves/eval_seq int64 [run, eval] (-1): sequences seen at each eval; -1 past n_evals
+ *   /curves/<evaluator>/<metric> float32 [run, eval] (NaN), metric = metric_name(m)
+ *   /curves/train_loss, /curves/grad_norm float32 [run, eval] (NaN)
+ *   /curves/induction_strength, /curves/prev_token_score float32 [run, eval, head] (NaN)
+ *   /curves/probe_logits float32 [run, eval, probe, label] (NaN) (absent when n_probe == 0)
+ *   /summary/t_star, /summary/t_09, /summary/t_05, /summary/t_steepest float64 [run] (NaN)
+ *   /summary/crossed int8 [run] (-1)
+ * Root attributes (variable-length UTF-8 strings unless noted):
+ *   schema_version (int32, 1; written last at creation: a file without it is incomplete),
+ *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
+ *   evaluator_names (string array, the order of RunResult's evaluators),
+ *   param_names (string array, the order of ResultsLayout.param_values; absent if no params).
+ * A row's number of evals is not stored: it is the count of leading eval_seq entries >= 0.
+ * ---------------------------------------------------------------------------------------------
+ */
+#ifndef IHSWEEP_RESULTS_H
+#define IHSWEEP_RESULTS_H
+
+#include "ihsweep/error.h"
+#include "ihsweep/result.h"
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdint.h>
+
+enum { RESULTS_SCHEMA_VERSION = 1 };
+
+/* results_open's code for a file that exists but cannot be used: HDF5 cannot open it (a process
+ * was killed before the file's first flush) or its creation never finished. Move it aside with
+ * results_move_aside and start a new one. Other failures use IH_ENOENT / IH_EHDF5 / IH_EIO. */
+enum { RESULTS_EBROKEN = IH_EDATA };
+
+/* What a results file holds, built by the sweep engine before results_create (caller-owned
+ * arrays, borrowed by results_create) or read back by results_open (owned by the ResultsFile).
+ * Every rank passes an identical layout to the collective calls. */
+typedef struct {
+    int n_runs;             /* rows; run ids are 0..n_runs-1 */
+    int max_evals;          /* capacity of the eval axis */
+    int n_evaluators;       /* evaluators, e.g. "fsl_train", "fsl_val_rl", "fsl_test_class" */
+    char **evaluator_names; /* [n_evaluators] no '/', unique, not a /curves dataset name */
+    int n_heads;            /* heads per layer (H) */
+    int n_probe;            /* probe sequences with stored logits (0: no probe_logits dataset) */
+    int n_labels;           /* L */
+    int n_params;           /* swept numeric parameters (may be 0) */
+    char **param_names;     /* [n_params] dotted JSON paths; no '/', unique, not a /runs name */
+    double *param_values;   /* [n_runs][n_params] */
+    char **conditions;      /* [n_runs] condition name of each run */
+    int *stages;            /* [n_runs] stage of each run */
+    uint64_t *hashes;       /* [n_runs] hash of each run's resolved config */
+    char **configs;         /* [n_runs] resolved config JSON text */
+    char *sweep_text;       /* the sweep file as given; NULL is stored as "" (same below) */
+    char *ihsweep_version;  /* ih_version_string() */
+    char *git_hash;         /* ih_git_hash() */
+    char *library_versions; /* ih_library_versions() */
+    char *slurm_job_ids;    /* Slurm job id(s), comma-separated; "" outside Slurm */
+} ResultsLayout;
+
+typedef struct ResultsFile ResultsFile;
+
+/* results_create flags. */
+enum { RESULTS_OVERWRITE = 1 }; /* replace an existing file (default: refuse with IH_EIO) */
+
+/* Checks that a layout is well formed (sizes, names, per-run arrays). Local.
+ * Errors: IH_ECONFIG naming the offending layout field. */
+int results_layout_check(const ResultsLayout *layout);
+
+/* Compares the structure of two layouts: sizes, evaluator and parameter names, and per run the
+ * condition, stage, hash, config text and parameter values (bitwise). Root strings (sweep text,
+ * versions, job ids) are not compared. Local. Returns 0 if equal, IH_EDATA with the first
+ * difference in the error record otherwise. */
+int results_layout_compare(const ResultsLayout *a, const ResultsLayout *b);
+
+/* Deep-copies src into *dst (which it overwrites). The copy owns every array and string; free it
+ * with results_layout_free. Local. Errors: IH_ENOMEM. */
+int results_layout_copy(ResultsLayout *dst, const ResultsLayout *src);
+
+/* Frees the arrays of a layout made by results_layout_copy and zeroes it. NULL-safe. Local. */
+void results_layout_free(ResultsLayout *layout);
+
+/* Creates the results file at path with every dataset and scale of the schema at its final
+ * shape, writes the per-run metadata (from rank 0), the root attributes, and flushes. Collective
+ * on comm; every rank passes the same path, an identical layout (checked: a mismatch fails on all
+ * ranks with IH_EINTERNAL) and the same flags. Refuses an existing file (IH_EIO) unless flags has
+ * RESULTS_OVERWRITE. The layout is copied. Returns an owned *out (NULL on error).
+ * Errors: IH_ECONFIG (bad layout), IH_EINTERNAL, IH_EIO, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
+int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout, int flags,
+                   ResultsFile **out);
+
+/* Opens an existing results file and reads its layout back; writable != 0 opens it for
+ * results_write_run / results_mark_pending. Collective on comm (same arguments on every rank).
+ * Returns an owned *out (NULL on error). Errors: IH_ENOENT (no such file), RESULTS_EBROKEN
+ * (exists but unusable: see above), IH_EHDF5 (e.g. another schema version), IH_EMPI,
+ * IH_ENOMEM. */
+int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **out);
+
+/* The file's layout. Borrowed: valid until results_close. Local. */
+const ResultsLayout *results_layout(const ResultsFile *f);
+
+/* Renames a file that results_open reported as RESULTS_EBROKEN to "<path>.broken-<n>" with the
+ * smallest n >= 1 not taken, and writes that name to new_path (size bytes). Never overwrites or
+ * deletes anything. Local: call it from one rank only. Errors: IH_ENOENT, IH_EIO. */
+int results_move_aside(const char *path, char *new_path, int size);
+
+/* Writes run `run`'s row from r: the payload datasets first, then the checksum
+ * (run_result_checksum(r)), then the status, so a row reads as complete only once everything is
+ * on disk. Independent: called by the one rank that owns the run; never flushes (a flush is
+ * collective) and changes no HDF5 metadata. r must have the layout's dimensions, a status other
+ * than RUN_PENDING, eval_seq >= 0 exactly for its first n_evals entries, and (when n_probe == 0)
+ * an untouched probe_logits buffer. Borrows r. Errors: IH_EDATA (mismatched dims or an invalid
+ * r), IH_EUSAGE (file opened read-only, run out of range), IH_EHDF5. */
+int results_write_run(ResultsFile *f, int run, const RunResult *r);
+
+/* Reads run `run`'s row into r (created by run_result_create with the layout's dimensions),
+ * including status; n_evals is the count of leading eval_seq entries >= 0. A pending row reads
+ * as fill values. Independent. A row another rank wrote while this file is open is visible on
+ * POSIX-coherent file systems (local, Lustre, GPFS); on NFS, close and reopen first or pass the
+ * values by MPI. Errors: IH_EDATA (mismatched dims), IH_EUSAGE, IH_EHDF5. */
+int results_read_run(ResultsFile *f, int run, RunResult *r);
+
+/* Reads every row's status ([n_runs] RunStatus values) and, if checksum is not NULL, stored
+ * checksum ([n_runs]). Caller-owned arrays. Independent. Errors: IH_EHDF5. */
+int results_read_status(ResultsFile *f, int8_t *status, uint64_t *checksum);
+
+/* Sets *ok = 1 when run `run`'s row is complete: status is not pending and the checksum of the
+ * re-read payload equals the stored one; *ok = 0 otherwise (pending or torn). Independent.
+ * Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
+int results_verify_run(ResultsFile *f, int run, int *ok);
+
+/* Resets run `run` to pending (status 0, then checksum 0) so that resume runs it again; the old
+ * payload stays until overwritten. Independent. Errors: IH_EUSAGE, IH_EHDF5. */
+int results_mark_pending(ResultsFile *f, int run);
+
+/* Flushes the file (H5Fflush, then MPI-IO sync). Collective on the file's communicator. Rows
+ * are complete without it; use it where durability against node failure matters (stage ends).
+ * Errors: IH_EHDF5. */
+int results_flush(ResultsFile *f);
+
+/* The HDF5 file id, for modules that add their own objects (e.g. analysis writes /analysis/...).
+ * Borrowed. Creating groups, datasets or attributes is collective: every rank of the file's
+ * communicator makes the same calls; flush afterwards (results_flush), since metadata changed
+ * after creation makes the file unreadable if a process is killed before the next flush. */
+hid_t results_file_id(const ResultsFile *f);
+
+/* The file's communicator (a duplicate owned by the file). Borrowed. */
+MPI_Comm results_comm(const ResultsFile *f);
+
+/* Closes the file and frees f, setting *f = NULL. Collective on the file's communicator;
+ * NULL-safe (then local, but every rank must agree). Errors: IH_EHDF5 (the handle is freed
+ * anyway). */
+int results_close(ResultsFile **f);
+
+/* Merges shard files (same layout, e.g. one per Slurm array task, each with only its runs done)
+ * into a new file at out_path: layouts and run hashes must agree, the git hashes too; every
+ * done or diverged row (status 1 or 2) is verified against its checksum and copied; a run done
+ * in several inputs must have the same checksum in each. Failed and pending rows are left
+ * pending. The output takes the first input's root attributes, with slurm_job_ids joined from
+ * all inputs. Refuses an existing out_path; after an error a partial out_path may remain (it is
+ * not deleted). Collective on comm (rows are split across ranks).
+ * Errors: IH_EDATA (layouts disagree, a torn row, conflicting duplicates), RESULTS_EBROKEN,
+ * IH_ENOENT, IH_EIO, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
+int results_merge(MPI_Comm comm, const char *out_path, const char *const *inputs, int n_inputs);
+
+#endif

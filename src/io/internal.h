@@ -1,0 +1,123 @@
+/* Internals shared by the results_*.c files: the ResultsFile handle, the table of row datasets
+ * (written once, it drives creation, opening, writing and reading of a row) and small HDF5
+ * helpers. Not a public interface.
+ */
+#ifndef IHSWEEP_IO_INTERNAL_H
+#define IHSWEEP_IO_INTERNAL_H
+
+#include "ihsweep/results.h"
+
+#include <stddef.h>
+
+/* Runs an HDF5 call whose negative result means failure; on failure records IH_EHDF5 with the
+ * printf-style message and jumps to cleanup (needs `int rc` and a `cleanup:` label). */
+#define RESULTS__H5(expr, ...)                                                                     \
+    do {                                                                                           \
+        if ((expr) < 0)                                                                            \
+            IH_FAIL(IH_EHDF5, __VA_ARGS__);                                                        \
+    } while (0)
+
+/* Element types: in the file (little-endian, fixed size) or in memory (the RunResult field). */
+typedef enum {
+    RESULTS__I8 = 0,
+    RESULTS__I32,
+    RESULTS__I64,
+    RESULTS__U64,
+    RESULTS__F32,
+    RESULTS__F64,
+    RESULTS__INT /* memory only: C int (RunResult's int fields) */
+} ResultsType;
+
+/* The axes after the run axis. */
+typedef enum {
+    RESULTS__SHAPE_RUN = 0,         /* [run] */
+    RESULTS__SHAPE_EVAL,            /* [run, eval] */
+    RESULTS__SHAPE_EVAL_HEAD,       /* [run, eval, head] */
+    RESULTS__SHAPE_EVAL_PROBE_LABEL /* [run, eval, probe, label] */
+} ResultsShape;
+
+/* One payload dataset of a row, other than the per-evaluator metric curves and the two markers
+ * (checksum, status), which have their own code. */
+typedef struct {
+    const char *path;      /* relative to the root, e.g. "curves/train_loss" */
+    ResultsType file_type; /* element type in the file */
+    ResultsType mem_type;  /* element type of the RunResult field */
+    ResultsShape shape;
+    double fill;   /* fill value of unwritten rows (converted to mem_type) */
+    size_t offset; /* offsetof the RunResult field */
+    int is_array;  /* 1: the field points to the row's array; 0: the field is the value */
+} ResultsRowField;
+
+enum { RESULTS__N_ROW = 15, RESULTS__PROBE_ROW = 5 /* index of probe_logits in the table */ };
+
+/* The row datasets in write order. */
+extern const ResultsRowField results__row_fields[RESULTS__N_ROW];
+
+/* Dimension scale names in the root group, indexed by ResultsDim. */
+typedef enum {
+    RESULTS__DIM_RUN = 0,
+    RESULTS__DIM_EVAL,
+    RESULTS__DIM_HEAD,
+    RESULTS__DIM_PROBE,
+    RESULTS__DIM_LABEL,
+    RESULTS__N_DIMS
+} ResultsDim;
+
+extern const char *const results__dim_names[RESULTS__N_DIMS];
+
+struct ResultsFile {
+    MPI_Comm comm; /* duplicate of the communicator the file was created/opened on */
+    int rank;
+    int writable;
+    ResultsLayout layout; /* owned deep copy */
+    hid_t file;
+    hid_t row[RESULTS__N_ROW]; /* payload datasets in table order (probe_logits -1 if absent) */
+    hid_t *metric;             /* [n_evaluators][METRIC_COUNT] curves/<evaluator>/<metric> */
+    hid_t checksum, status;    /* row markers, written after the payload */
+    hid_t id, stage, hash, condition, config; /* per-run metadata */
+    hid_t *param;                             /* [n_params] runs/<param> */
+};
+
+/* Allocates an empty ResultsFile (empty layout, every id -1) holding a duplicate of comm.
+ * Collective on comm (MPI_Comm_dup). */
+int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out);
+
+/* Allocates the metric and parameter id arrays (all -1) once f->layout is set. Local. */
+int results__file_ids_alloc(ResultsFile *f);
+
+/* Closes every open dataset and the file, frees the handle. Collective when the file is open.
+ * Returns IH_EHDF5 if a close failed (the handle is freed anyway). */
+int results__file_free(ResultsFile *f);
+
+/* Makes all ranks agree on a local result: returns the smallest rc of any rank; a rank that
+ * succeeded records "another rank failed" when some rank did not. Collective on comm. */
+int results__agree(MPI_Comm comm, int rc);
+
+/* The HDF5 type of t (a predefined type: do not close it). */
+hid_t results__h5_type(ResultsType t, int in_file);
+
+/* Writes *value (a double) converted to type t into buf (at least 8 bytes). Local. */
+void results__value_as(ResultsType t, double value, void *buf);
+
+/* Reads or writes rows [run, run + n_rows) of dataset ds of the given shape from/to buf with the
+ * memory type mem. Independent. Errors: IH_EHDF5. */
+int results__rows_io(const ResultsFile *f, hid_t ds, ResultsShape s, int run, int n_rows, hid_t mem,
+                     void *buf, int write);
+
+/* Scalar string attribute of object obj (variable-length UTF-8). Writing is collective (all
+ * ranks write the same value); reading returns an owned malloc'ed copy. */
+int results__attr_write_string(hid_t obj, const char *name, const char *value);
+int results__attr_read_string(hid_t obj, const char *name, char **out);
+
+/* String-array attribute [n] (variable-length UTF-8). Write: collective; n >= 1.
+ * Read: *out owned array of owned strings, *n its length. */
+int results__attr_write_strings(hid_t obj, const char *name, char *const *values, int n);
+int results__attr_read_strings(hid_t obj, const char *name, char ***out, int *n);
+
+/* A hash of every field of a checked layout (to check ranks agree). Local. */
+uint64_t results__layout_fingerprint(const ResultsLayout *l);
+
+/* The address of a RunResult field's data (the array for is_array fields). */
+void *results__field_ptr(const ResultsRowField *field, const RunResult *r);
+
+#endif

@@ -1,0 +1,343 @@
+/* The ResultsFile handle: opening an existing file (reading its layout back and opening every
+ * dataset once, so that row I/O afterwards touches no HDF5 metadata), closing, accessors, and
+ * moving an unusable file aside. Creation is in results_create.c, row I/O in results_write.c and
+ * results_read.c.
+ */
+#include "io/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out)
+{
+    int rc = 0;
+    ResultsFile *f = NULL;
+    *out = NULL;
+    IH_ALLOC(f, 1);
+    f->comm = MPI_COMM_NULL;
+    f->writable = writable;
+    f->file = f->checksum = f->status = H5I_INVALID_HID;
+    f->id = f->stage = f->hash = f->condition = f->config = H5I_INVALID_HID;
+    for (int i = 0; i < RESULTS__N_ROW; i++)
+        f->row[i] = H5I_INVALID_HID;
+    if (MPI_Comm_dup(comm, &f->comm) != MPI_SUCCESS ||
+        MPI_Comm_rank(f->comm, &f->rank) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "results: cannot duplicate the communicator");
+    *out = f;
+    f = NULL;
+cleanup:
+    results__file_free(f);
+    return rc;
+}
+
+int results__file_ids_alloc(ResultsFile *f)
+{
+    int rc = 0;
+    size_t n_metric = (size_t)f->layout.n_evaluators * METRIC_COUNT;
+    IH_ALLOC(f->metric, n_metric);
+    IH_ALLOC(f->param, f->layout.n_params);
+    for (size_t i = 0; i < n_metric; i++)
+        f->metric[i] = H5I_INVALID_HID;
+    for (int i = 0; i < f->layout.n_params; i++)
+        f->param[i] = H5I_INVALID_HID;
+cleanup:
+    return rc;
+}
+
+static void close_dataset(hid_t *ds, int *failed)
+{
+    if (*ds >= 0 && H5Dclose(*ds) < 0)
+        *failed = 1;
+    *ds = H5I_INVALID_HID;
+}
+
+int results__file_free(ResultsFile *f)
+{
+    if (!f)
+        return 0;
+    int failed = 0;
+    for (int i = 0; i < RESULTS__N_ROW; i++)
+        close_dataset(&f->row[i], &failed);
+    for (int i = 0; f->metric && i < f->layout.n_evaluators * METRIC_COUNT; i++)
+        close_dataset(&f->metric[i], &failed);
+    for (int i = 0; f->param && i < f->layout.n_params; i++)
+        close_dataset(&f->param[i], &failed);
+    hid_t *single[] = {&f->checksum, &f->status,    &f->id,    &f->stage,
+                       &f->hash,     &f->condition, &f->config};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        close_dataset(single[i], &failed);
+    if (f->file >= 0 && H5Fclose(f->file) < 0)
+        failed = 1;
+    if (f->comm != MPI_COMM_NULL)
+        MPI_Comm_free(&f->comm);
+    free(f->metric);
+    free(f->param);
+    results_layout_free(&f->layout);
+    free(f);
+    if (failed) {
+        ih_error_set(__FILE__, __LINE__, __func__, IH_EHDF5, "results: closing the file failed");
+        return IH_EHDF5;
+    }
+    return 0;
+}
+
+static int open_dataset(hid_t file, const char *path, hid_t *out)
+{
+    int rc = 0;
+    RESULTS__H5(*out = H5Dopen2(file, path, H5P_DEFAULT), "results: the file has no dataset /%s",
+                path);
+cleanup:
+    return rc;
+}
+
+/* Length of the 1-D dimension scale `name` (0 if allow_missing and it does not exist). */
+static int scale_size(hid_t file, const char *name, int allow_missing, int *out)
+{
+    int rc = 0;
+    hid_t ds = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hsize_t dim = 0;
+    *out = 0;
+    if (allow_missing && H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        goto cleanup;
+    IH_TRY(open_dataset(file, name, &ds));
+    RESULTS__H5(space = H5Dget_space(ds), "results: cannot get /%s's dataspace", name);
+    if (H5Sget_simple_extent_ndims(space) != 1 ||
+        H5Sget_simple_extent_dims(space, &dim, NULL) < 0 || dim > (hsize_t)(1 << 30))
+        IH_FAIL(IH_EHDF5, "results: dimension /%s is not a 1-D scale", name);
+    *out = (int)dim;
+cleanup:
+    if (space >= 0)
+        H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
+/* Reads a fixed-length string dataset [n] into an owned array of owned strings. */
+static int read_fixed_strings(hid_t ds, int n, const char *what, char ***out)
+{
+    int rc = 0;
+    hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    char *buf = NULL, **s = NULL;
+    size_t width = 0;
+    RESULTS__H5(ftype = H5Dget_type(ds), "results: cannot get %s's type", what);
+    if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) != 0)
+        IH_FAIL(IH_EHDF5, "results: %s is not a fixed-length string dataset", what);
+    width = H5Tget_size(ftype);
+    RESULTS__H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
+    RESULTS__H5(H5Tset_size(mtype, width), "results: cannot make a string type");
+    RESULTS__H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
+    IH_ALLOC(buf, (size_t)n * width);
+    RESULTS__H5(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
+                what);
+    IH_ALLOC(s, n);
+    for (int i = 0; i < n; i++) {
+        const char *src = buf + (size_t)i * width;
+        size_t len = strnlen(src, width);
+        IH_ALLOC(s[i], len + 1);
+        memcpy(s[i], src, len);
+    }
+    *out = s;
+    s = NULL;
+cleanup:
+    if (s)
+        for (int i = 0; i < n; i++)
+            free(s[i]);
+    free(s);
+    free(buf);
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    return rc;
+}
+
+static int read_all(hid_t ds, hid_t mem, void *buf, const char *what)
+{
+    int rc = 0;
+    RESULTS__H5(H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
+                what);
+cleanup:
+    return rc;
+}
+
+/* Reads the layout and opens every dataset. Every rank reads the same objects (independent
+ * reads, identical opens). */
+static int read_layout(ResultsFile *f)
+{
+    int rc = 0, n = 0, version = 0;
+    ResultsLayout *l = &f->layout;
+    hid_t attr = H5I_INVALID_HID;
+    char path[1024];
+    double *column = NULL;
+    htri_t has = H5Aexists(f->file, "schema_version");
+    if (has <= 0)
+        IH_FAIL(RESULTS_EBROKEN, "results: the file's creation never finished "
+                                 "(no schema_version attribute)");
+    RESULTS__H5(attr = H5Aopen(f->file, "schema_version", H5P_DEFAULT),
+                "results: cannot open attribute schema_version");
+    RESULTS__H5(H5Aread(attr, H5T_NATIVE_INT, &version), "results: cannot read schema_version");
+    if (version != RESULTS_SCHEMA_VERSION)
+        IH_FAIL(IH_EHDF5, "results: schema_version %d, this program reads %d", version,
+                RESULTS_SCHEMA_VERSION);
+    IH_TRY(scale_size(f->file, "run", 0, &l->n_runs));
+    IH_TRY(scale_size(f->file, "eval", 0, &l->max_evals));
+    IH_TRY(scale_size(f->file, "head", 0, &l->n_heads));
+    IH_TRY(scale_size(f->file, "probe", 1, &l->n_probe));
+    IH_TRY(scale_size(f->file, "label", 0, &l->n_labels));
+    IH_TRY(results__attr_read_strings(f->file, "evaluator_names", &l->evaluator_names,
+                                      &l->n_evaluators));
+    if (H5Aexists(f->file, "param_names") > 0)
+        IH_TRY(results__attr_read_strings(f->file, "param_names", &l->param_names, &n));
+    l->n_params = n;
+    IH_TRY(results__attr_read_string(f->file, "sweep_text", &l->sweep_text));
+    IH_TRY(results__attr_read_string(f->file, "ihsweep_version", &l->ihsweep_version));
+    IH_TRY(results__attr_read_string(f->file, "git_hash", &l->git_hash));
+    IH_TRY(results__attr_read_string(f->file, "library_versions", &l->library_versions));
+    IH_TRY(results__attr_read_string(f->file, "slurm_job_ids", &l->slurm_job_ids));
+    IH_TRY(results__file_ids_alloc(f));
+
+    IH_TRY(open_dataset(f->file, "runs/id", &f->id));
+    IH_TRY(open_dataset(f->file, "runs/stage", &f->stage));
+    IH_TRY(open_dataset(f->file, "runs/hash", &f->hash));
+    IH_TRY(open_dataset(f->file, "runs/condition", &f->condition));
+    IH_TRY(open_dataset(f->file, "runs/config", &f->config));
+    IH_ALLOC(l->stages, l->n_runs);
+    IH_ALLOC(l->hashes, l->n_runs);
+    IH_ALLOC(l->param_values, (size_t)l->n_runs * (size_t)l->n_params);
+    IH_ALLOC(column, l->n_runs);
+    IH_TRY(read_all(f->stage, H5T_NATIVE_INT, l->stages, "runs/stage"));
+    IH_TRY(read_all(f->hash, H5T_NATIVE_UINT64, l->hashes, "runs/hash"));
+    IH_TRY(read_fixed_strings(f->condition, l->n_runs, "runs/condition", &l->conditions));
+    IH_TRY(read_fixed_strings(f->config, l->n_runs, "runs/config", &l->configs));
+    for (int p = 0; p < l->n_params; p++) {
+        snprintf(path, sizeof path, "runs/%s", l->param_names[p]);
+        IH_TRY(open_dataset(f->file, path, &f->param[p]));
+        IH_TRY(read_all(f->param[p], H5T_NATIVE_DOUBLE, column, path));
+        for (int r = 0; r < l->n_runs; r++)
+            l->param_values[(size_t)r * (size_t)l->n_params + (size_t)p] = column[r];
+    }
+    IH_TRY(results_layout_check(l));
+
+    for (int i = 0; i < RESULTS__N_ROW; i++)
+        if (i != RESULTS__PROBE_ROW || l->n_probe > 0)
+            IH_TRY(open_dataset(f->file, results__row_fields[i].path, &f->row[i]));
+    for (int e = 0; e < l->n_evaluators; e++)
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            snprintf(path, sizeof path, "curves/%s/%s", l->evaluator_names[e],
+                     metric_name((Metric)m));
+            IH_TRY(open_dataset(f->file, path, &f->metric[e * METRIC_COUNT + m]));
+        }
+    IH_TRY(open_dataset(f->file, "runs/checksum", &f->checksum));
+    IH_TRY(open_dataset(f->file, "runs/status", &f->status));
+cleanup:
+    free(column);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return rc;
+}
+
+int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **out)
+{
+    int rc = 0, exists = 0;
+    ResultsFile *f = NULL;
+    hid_t fapl = H5I_INVALID_HID;
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    IH_TRY(results__file_alloc(comm, writable, &f));
+    if (f->rank == 0)
+        exists = access(path, F_OK) == 0;
+    if (MPI_Bcast(&exists, 1, MPI_INT, 0, f->comm) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "results_open: MPI_Bcast failed");
+    if (!exists)
+        IH_FAIL(IH_ENOENT, "results file %s does not exist", path);
+    RESULTS__H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
+    RESULTS__H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
+    f->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+    if (f->file < 0)
+        IH_FAIL(RESULTS_EBROKEN,
+                "results file %s cannot be opened by HDF5 (killed before its first flush, or not "
+                "an HDF5 file): move it aside",
+                path);
+    rc = read_layout(f);
+    if (rc < 0)
+        ih_error_trace(__FILE__, __LINE__, __func__);
+    IH_TRY(results__agree(f->comm, rc));
+    *out = f;
+    f = NULL;
+cleanup:
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    results__file_free(f);
+    return rc;
+}
+
+const ResultsLayout *results_layout(const ResultsFile *f)
+{
+    return &f->layout;
+}
+
+hid_t results_file_id(const ResultsFile *f)
+{
+    return f->file;
+}
+
+MPI_Comm results_comm(const ResultsFile *f)
+{
+    return f->comm;
+}
+
+int results_flush(ResultsFile *f)
+{
+    int rc = 0;
+    RESULTS__H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: flush failed");
+cleanup:
+    return rc;
+}
+
+int results_close(ResultsFile **f)
+{
+    if (!f || !*f)
+        return 0;
+    int rc = results__file_free(*f);
+    *f = NULL;
+    return rc;
+}
+
+int results_move_aside(const char *path, char *new_path, int size)
+{
+    int rc = 0;
+    char candidate[4096];
+    struct stat st;
+    if (stat(path, &st) != 0)
+        IH_FAIL(IH_ENOENT, "cannot move %s aside: %s", path, strerror(errno));
+    for (int n = 1; n < 100000; n++) {
+        int len = snprintf(candidate, sizeof candidate, "%s.broken-%d", path, n);
+        if (len < 0 || len >= (int)sizeof candidate || len >= size)
+            IH_FAIL(IH_EIO, "cannot move %s aside: name too long", path);
+        /* link() fails with EEXIST instead of replacing, so nothing is ever overwritten. */
+        if (link(path, candidate) == 0) {
+            if (unlink(path) != 0)
+                IH_FAIL(IH_EIO, "moved %s to %s but cannot remove the old name: %s", path,
+                        candidate, strerror(errno));
+            memcpy(new_path, candidate, (size_t)len + 1);
+            goto cleanup;
+        }
+        if (errno == EEXIST)
+            continue;
+        /* File systems without hard links: rename after checking the name is free. */
+        if (lstat(candidate, &st) == 0)
+            continue;
+        if (rename(path, candidate) != 0)
+            IH_FAIL(IH_EIO, "cannot move %s to %s: %s", path, candidate, strerror(errno));
+        memcpy(new_path, candidate, (size_t)len + 1);
+        goto cleanup;
+    }
+    IH_FAIL(IH_EIO, "cannot move %s aside: every .broken-<n> name is taken", path);
+cleanup:
+    return rc;
+}

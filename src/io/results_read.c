@@ -1,0 +1,70 @@
+/* Reading rows back: one row into a RunResult, the status/checksum columns, and verifying a row
+ * against its stored checksum. All independent reads; nothing here writes.
+ */
+#include "io/internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int results_read_run(ResultsFile *f, int run, RunResult *r)
+{
+    int rc = 0;
+    const ResultsLayout *l = &f->layout;
+    int8_t status = 0;
+    if (run < 0 || run >= l->n_runs)
+        IH_FAIL(IH_EUSAGE, "results: run %d is outside 0..%d", run, l->n_runs - 1);
+    if (r->max_evals != l->max_evals || r->n_evaluators != l->n_evaluators ||
+        r->n_heads != l->n_heads || r->n_probe != l->n_probe || r->n_labels != l->n_labels)
+        IH_FAIL(IH_EDATA, "results: the RunResult's dims do not match the file's");
+    for (int i = 0; i < RESULTS__N_ROW; i++) {
+        const ResultsRowField *rf = &results__row_fields[i];
+        if (f->row[i] < 0)
+            continue;
+        IH_TRY(results__rows_io(f, f->row[i], rf->shape, run, 1, results__h5_type(rf->mem_type, 0),
+                                results__field_ptr(rf, r), 0));
+    }
+    if (l->n_probe == 0)
+        for (size_t i = 0; i < (size_t)l->max_evals * (size_t)l->n_labels; i++)
+            r->probe_logits[i] = NAN;
+    for (int e = 0; e < l->n_evaluators; e++)
+        for (int m = 0; m < METRIC_COUNT; m++)
+            IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULTS__SHAPE_EVAL, run, 1,
+                                    H5T_NATIVE_FLOAT, run_result_metric(r, e, (Metric)m), 0));
+    IH_TRY(results__rows_io(f, f->status, RESULTS__SHAPE_RUN, run, 1, H5T_NATIVE_INT8, &status, 0));
+    r->status = (RunStatus)status;
+    r->n_evals = 0;
+    while (r->n_evals < r->max_evals && r->eval_seq[r->n_evals] >= 0)
+        r->n_evals++;
+cleanup:
+    return rc;
+}
+
+int results_read_status(ResultsFile *f, int8_t *status, uint64_t *checksum)
+{
+    int rc = 0;
+    int n = f->layout.n_runs;
+    IH_TRY(results__rows_io(f, f->status, RESULTS__SHAPE_RUN, 0, n, H5T_NATIVE_INT8, status, 0));
+    if (checksum)
+        IH_TRY(results__rows_io(f, f->checksum, RESULTS__SHAPE_RUN, 0, n, H5T_NATIVE_UINT64,
+                                checksum, 0));
+cleanup:
+    return rc;
+}
+
+int results_verify_run(ResultsFile *f, int run, int *ok)
+{
+    int rc = 0;
+    const ResultsLayout *l = &f->layout;
+    RunResult *r = NULL;
+    uint64_t stored = 0;
+    *ok = 0;
+    IH_TRY(
+        run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels, &r));
+    IH_TRY(results_read_run(f, run, r));
+    IH_TRY(results__rows_io(f, f->checksum, RESULTS__SHAPE_RUN, run, 1, H5T_NATIVE_UINT64, &stored,
+                            0));
+    *ok = r->status != RUN_PENDING && run_result_checksum(r) == stored;
+cleanup:
+    run_result_destroy(&r);
+    return rc;
+}
