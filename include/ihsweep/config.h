@@ -35,4 +35,14 @@ int run_config_parse(const char *json_text, const char *source_name, struct RunC
 
 /* ---- sweep (sweep.h) ---- */
 
+struct SweepPlan;
+/* Parses a sweep file (schema in src/config/sweep_config.c) into an owned plan *out (free with
+ * sweep_plan_destroy): every run's config built from the base, its axis values, seed, stage
+ * overrides, condition and then the command-line overrides sets[n_sets] ("FIELD=VALUE", VALUE JSON
+ * or else a string), parsed and validated. source_name names the text in errors, which give
+ * file:line:col and the JSON path of the offending field, and for a run-level problem the run.
+ * Errors: IH_EDATA (JSON syntax), IH_ECONFIG, IH_EUSAGE (a malformed --set), IH_ENOMEM. Local. */
+int sweep_plan_parse(const char *text, const char *source_name, const char *const *sets,
+                     int n_sets, struct SweepPlan **out);
+
 #endif

@@ -34,4 +34,34 @@ struct RunConfig;
  */
 int config__run_from_json(const cJSON *obj, const char *path, struct RunConfig *out);
 
+/* ---- sweep (field paths into JSON trees and texts; src/config/sweep_tree.c) ---- */
+
+#define CONFIG_PATH_MAX_SEGS 24
+typedef struct {
+    int is_index; /* 1: an array index; 0: an object key */
+    int index;
+    char key[112];
+} ConfigPathSeg;
+typedef struct {
+    int n;
+    ConfigPathSeg seg[CONFIG_PATH_MAX_SEGS];
+} ConfigPath;
+
+/* Parses a field path "data.class_split[0]" (keys separated by dots, [i] indices) into *out.
+ * Errors: IH_ECONFIG naming `what` (e.g. "axes[0].field"). */
+int config__path_parse(const char *field, const char *what, ConfigPath *out);
+/* Appends a key / an index to p (silently ignored when p is full). */
+void config__path_key(ConfigPath *p, const char *key);
+void config__path_index(ConfigPath *p, int index);
+/* Writes p as text (a key holding '.', '[' or ']' is written ["key"]); returns buf. */
+const char *config__path_format(const ConfigPath *p, char *buf, int size);
+/* 1 when a is a prefix of b (every segment equal). */
+int config__path_is_prefix(const ConfigPath *a, const ConfigPath *b);
+/* Sets the value at p in root to a deep copy of value, creating missing objects on the way;
+ * indexing needs the array to exist. Errors: IH_ECONFIG naming what, IH_ENOMEM. */
+int config__tree_set(cJSON *root, const ConfigPath *p, const cJSON *value, const char *what);
+/* Line and column (1-based) in text (valid JSON) of the value at p, or of its deepest ancestor
+ * present in the text. Returns the number of segments matched. */
+int config__text_locate(const char *text, const ConfigPath *p, int *line, int *col);
+
 #endif
