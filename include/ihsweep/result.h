@@ -51,6 +51,16 @@ typedef struct {
     float *induction_strength; /* [max_evals][n_heads] last layer, spec 4.2 */
     float *prev_token_score;   /* [max_evals][n_heads] first layer, label positions, spec 4.3 */
     float *probe_logits;       /* [max_evals][n_probe][n_labels] query logits on the probe set */
+    float *loss_no_l0_direct;  /* [max_evals] dense-set loss without the first layer's direct path
+                                  to the output (its heads ablated, patterns and values of the
+                                  later layers preserved; spec 4.6) */
+    float *loss_no_last_layer; /* [max_evals] dense-set loss with every last-layer head ablated */
+
+    /* Post-hoc measures of the final model on the dense set (spec 4.5) */
+    float *only_head_acc, *only_head_loss;     /* [n_heads] only last-layer head h active */
+    float *remove_head_acc, *remove_head_loss; /* [n_heads] last-layer head h ablated */
+    float *composition_q, *composition_k, *composition_v; /* [n_heads j][n_heads i]: first-layer
+                                  head j -> last-layer head i composition scores */
 
     PhaseTiming timing;
     RunStatus status;

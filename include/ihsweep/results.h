@@ -16,6 +16,7 @@
  *   /head  int32 [head]   0..n_heads-1
  *   /label int32 [label]  0..n_labels-1
  *   /probe int32 [probe]  0..n_probe-1 (absent when n_probe == 0)
+ *   /src_head int32 [src_head] 0..n_heads-1 (first-layer head of a composition score)
  * Every dataset below has each of its axes attached to the scale of that name.
  * Per-run metadata, written when the file is created:
  *   /runs/id int32, /runs/stage int32, /runs/hash uint64                           [run]
@@ -36,6 +37,12 @@
  *   /curves/probe_logits float32 [run, eval, probe, label] (NaN) (absent when n_probe == 0)
  *   /summary/t_star, /summary/t_09, /summary/t_05, /summary/t_steepest float64 [run] (NaN)
  *   /summary/crossed int8 [run] (-1)
+ *   /curves/loss_no_l0_direct, /curves/loss_no_last_layer float32 [run, eval] (NaN): dense-set
+ *       loss without the first layer's direct path / without the last layer (spec 4.6)
+ *   /posthoc/only_head_acc, only_head_loss, remove_head_acc, remove_head_loss float32
+ *       [run, head] (NaN): the final model with only / without last-layer head h (spec 4.5)
+ *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
+ *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
  *   schema_version (int32, 1; written last at creation: a file without it is incomplete),
  *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),

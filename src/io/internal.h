@@ -33,7 +33,10 @@ typedef enum {
     RESULTS__SHAPE_RUN = 0,         /* [run] */
     RESULTS__SHAPE_EVAL,            /* [run, eval] */
     RESULTS__SHAPE_EVAL_HEAD,       /* [run, eval, head] */
-    RESULTS__SHAPE_EVAL_PROBE_LABEL /* [run, eval, probe, label] */
+    RESULTS__SHAPE_EVAL_PROBE_LABEL, /* [run, eval, probe, label] */
+    RESULTS__SHAPE_HEAD,             /* [run, head] */
+    RESULTS__SHAPE_SRC_HEAD_HEAD,    /* [run, src_head, head] */
+    RESULTS__N_SHAPES
 } ResultsShape;
 
 /* One payload dataset of a row, other than the per-evaluator metric curves and the two markers
@@ -48,7 +51,7 @@ typedef struct {
     int is_array;  /* 1: the field points to the row's array; 0: the field is the value */
 } ResultsRowField;
 
-enum { RESULTS__N_ROW = 15, RESULTS__PROBE_ROW = 5 /* index of probe_logits in the table */ };
+enum { RESULTS__N_ROW = 24, RESULTS__PROBE_ROW = 5 /* index of probe_logits in the table */ };
 
 /* The row datasets in write order. */
 extern const ResultsRowField results__row_fields[RESULTS__N_ROW];
@@ -60,6 +63,7 @@ typedef enum {
     RESULTS__DIM_HEAD,
     RESULTS__DIM_PROBE,
     RESULTS__DIM_LABEL,
+    RESULTS__DIM_SRC_HEAD, /* first-layer head of a composition score */
     RESULTS__N_DIMS
 } ResultsDim;
 

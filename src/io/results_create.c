@@ -17,12 +17,14 @@
 
 enum { PATH_MAX_LEN = 1024 };
 
-static const int shape_axes[4][4] = {
+static const int shape_axes[RESULTS__N_SHAPES][4] = {
     {RESULTS__DIM_RUN},
     {RESULTS__DIM_RUN, RESULTS__DIM_EVAL},
     {RESULTS__DIM_RUN, RESULTS__DIM_EVAL, RESULTS__DIM_HEAD},
-    {RESULTS__DIM_RUN, RESULTS__DIM_EVAL, RESULTS__DIM_PROBE, RESULTS__DIM_LABEL}};
-static const int shape_rank[4] = {1, 2, 3, 4};
+    {RESULTS__DIM_RUN, RESULTS__DIM_EVAL, RESULTS__DIM_PROBE, RESULTS__DIM_LABEL},
+    {RESULTS__DIM_RUN, RESULTS__DIM_HEAD},
+    {RESULTS__DIM_RUN, RESULTS__DIM_SRC_HEAD, RESULTS__DIM_HEAD}};
+static const int shape_rank[RESULTS__N_SHAPES] = {1, 2, 3, 4, 2, 3};
 
 typedef struct {
     hid_t scale[RESULTS__N_DIMS]; /* -1 where absent (probe when n_probe == 0) */
@@ -96,6 +98,7 @@ static int create_scales(ResultsFile *f, Scales *s)
     s->size[RESULTS__DIM_HEAD] = (hsize_t)l->n_heads;
     s->size[RESULTS__DIM_PROBE] = (hsize_t)l->n_probe;
     s->size[RESULTS__DIM_LABEL] = (hsize_t)l->n_labels;
+    s->size[RESULTS__DIM_SRC_HEAD] = (hsize_t)l->n_heads;
     for (int d = 0; d < RESULTS__N_DIMS; d++) {
         if (s->size[d] == 0)
             continue;
@@ -333,6 +336,7 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     IH_TRY(make_group(f->file, "runs"));
     IH_TRY(make_group(f->file, "curves"));
     IH_TRY(make_group(f->file, "summary"));
+    IH_TRY(make_group(f->file, "posthoc"));
     IH_TRY(create_scales(f, &s));
     IH_TRY(create_metadata(f, &s, &cond_type, &cfg_type));
     IH_TRY(create_payload(f, &s));

@@ -34,11 +34,21 @@ const ResultsRowField results__row_fields[RESULTS__N_ROW] = {
     VALUE_FIELD("summary/t_05", F64, F64, NAN, timing.t_05),
     VALUE_FIELD("summary/t_steepest", F64, F64, NAN, timing.t_steepest),
     VALUE_FIELD("summary/crossed", I8, INT, -1, timing.crossed),
+    ARRAY_FIELD("curves/loss_no_l0_direct", F32, F32, EVAL, NAN, loss_no_l0_direct),
+    ARRAY_FIELD("curves/loss_no_last_layer", F32, F32, EVAL, NAN, loss_no_last_layer),
+    ARRAY_FIELD("posthoc/only_head_acc", F32, F32, HEAD, NAN, only_head_acc),
+    ARRAY_FIELD("posthoc/only_head_loss", F32, F32, HEAD, NAN, only_head_loss),
+    ARRAY_FIELD("posthoc/remove_head_acc", F32, F32, HEAD, NAN, remove_head_acc),
+    ARRAY_FIELD("posthoc/remove_head_loss", F32, F32, HEAD, NAN, remove_head_loss),
+    ARRAY_FIELD("posthoc/composition_q", F32, F32, SRC_HEAD_HEAD, NAN, composition_q),
+    ARRAY_FIELD("posthoc/composition_k", F32, F32, SRC_HEAD_HEAD, NAN, composition_k),
+    ARRAY_FIELD("posthoc/composition_v", F32, F32, SRC_HEAD_HEAD, NAN, composition_v),
 };
 
 _Static_assert(RESULTS__PROBE_ROW == 5, "probe_logits is row field 5");
 
-const char *const results__dim_names[RESULTS__N_DIMS] = {"run", "eval", "head", "probe", "label"};
+const char *const results__dim_names[RESULTS__N_DIMS] = {"run", "eval", "head", "probe", "label",
+                                                            "src_head"};
 
 hid_t results__h5_type(ResultsType t, int in_file)
 {
@@ -105,6 +115,15 @@ static int row_dims(const ResultsLayout *l, ResultsShape s, hsize_t *dims)
         dims[2] = (hsize_t)l->n_probe;
         dims[3] = (hsize_t)l->n_labels;
         return 4;
+    case RESULTS__SHAPE_HEAD:
+        dims[1] = (hsize_t)l->n_heads;
+        return 2;
+    case RESULTS__SHAPE_SRC_HEAD_HEAD:
+        dims[1] = (hsize_t)l->n_heads;
+        dims[2] = (hsize_t)l->n_heads;
+        return 3;
+    case RESULTS__N_SHAPES:
+        break;
     }
     return 1;
 }

@@ -4,6 +4,7 @@
  * clamped runs report the clamped model). */
 #include "train/internal.h"
 
+#include "ihsweep/error.h"
 #include "ihsweep/metrics.h"
 
 #include <math.h>
@@ -63,8 +64,9 @@ static void evaluate_measures(TrainState *s, int e)
     }
 }
 
-void train__evaluate(TrainState *s, long seq)
+int train__evaluate(TrainState *s, long seq)
 {
+    int rc = 0;
     RunResult *r = s->result;
     const int e = r->n_evals;
     r->eval_seq[e] = seq;
@@ -74,11 +76,15 @@ void train__evaluate(TrainState *s, long seq)
         evaluate_probe(s, e);
     const int every = s->cfg->measure_every;
     const int is_final = seq >= s->cfg->train_iters;
-    if (every > 0 && (e % every == 0 || is_final) && r->n_heads <= 64)
+    if (every > 0 && (e % every == 0 || is_final) && r->n_heads <= 64) {
         evaluate_measures(s, e);
+        IH_TRY(train__measure_layer_ablations(s, e));
+    }
     r->train_loss[e] = s->n_since_eval ? (float)(s->loss_sum / (double)s->n_since_eval) : NAN;
     r->grad_norm[e] = s->n_since_eval ? (float)(s->gnorm_sum / (double)s->n_since_eval) : NAN;
     s->loss_sum = s->gnorm_sum = 0;
     s->n_since_eval = 0;
     r->n_evals = e + 1;
+cleanup:
+    return rc;
 }

@@ -26,8 +26,17 @@ typedef struct {
 } TrainState;
 
 /* Runs every evaluator, the probe set and (when due) the progress measures at sequences seen
- * `seq`, recording eval number result->n_evals and incrementing it. Cannot fail. */
-void train__evaluate(TrainState *s, long seq);
+ * `seq`, recording eval number result->n_evals and incrementing it. Errors: IH_ENOMEM (the
+ * layer-ablation measures build their clamp plans). */
+int train__evaluate(TrainState *s, long seq);
+
+/* Dense-set loss without the first layer's direct path and without the last layer (spec 4.6),
+ * into eval e of the result. Errors: IH_ENOMEM. (measures.c) */
+int train__measure_layer_ablations(TrainState *s, int e);
+
+/* Post-hoc measures of the final model (spec 4.5): only-head / remove-head accuracy and loss of
+ * every last-layer head on the dense set, composition scores. Errors: IH_ENOMEM. */
+int train__measure_posthoc(TrainState *s);
 
 /* Serialises the loop position and the result so far into a checkpoint state block (owned *out,
  * free()); restores them. Errors: IH_ENOMEM; restore: IH_EDATA (size mismatch). */

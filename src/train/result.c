@@ -46,6 +46,25 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
     IH_ALLOC(r->induction_strength, E * (size_t)n_heads);
     IH_ALLOC(r->prev_token_score, E * (size_t)n_heads);
     IH_ALLOC(r->probe_logits, E * (size_t)(n_probe ? n_probe : 1) * (size_t)n_labels);
+    IH_ALLOC(r->loss_no_l0_direct, E);
+    IH_ALLOC(r->loss_no_last_layer, E);
+    const size_t H = (size_t)n_heads;
+    IH_ALLOC(r->only_head_acc, H);
+    IH_ALLOC(r->only_head_loss, H);
+    IH_ALLOC(r->remove_head_acc, H);
+    IH_ALLOC(r->remove_head_loss, H);
+    IH_ALLOC(r->composition_q, H * H);
+    IH_ALLOC(r->composition_k, H * H);
+    IH_ALLOC(r->composition_v, H * H);
+    fill_nan(r->loss_no_l0_direct, E);
+    fill_nan(r->loss_no_last_layer, E);
+    float *per_head[] = {r->only_head_acc, r->only_head_loss, r->remove_head_acc,
+                         r->remove_head_loss};
+    for (int i = 0; i < 4; i++)
+        fill_nan(per_head[i], H);
+    fill_nan(r->composition_q, H * H);
+    fill_nan(r->composition_k, H * H);
+    fill_nan(r->composition_v, H * H);
     for (size_t i = 0; i < E; i++)
         r->eval_seq[i] = -1;
     fill_nan(r->metrics, (size_t)n_evaluators * METRIC_COUNT * E);
@@ -78,6 +97,15 @@ void run_result_destroy(RunResult **r)
     free(x->induction_strength);
     free(x->prev_token_score);
     free(x->probe_logits);
+    free(x->loss_no_l0_direct);
+    free(x->loss_no_last_layer);
+    free(x->only_head_acc);
+    free(x->only_head_loss);
+    free(x->remove_head_acc);
+    free(x->remove_head_loss);
+    free(x->composition_q);
+    free(x->composition_k);
+    free(x->composition_v);
     free(x);
     *r = NULL;
 }
@@ -117,6 +145,15 @@ uint64_t run_result_checksum(const RunResult *r)
     h = fnv1a(h, r->prev_token_score, E * H * sizeof(float));
     h = fnv1a(h, r->probe_logits,
               E * (size_t)(r->n_probe ? r->n_probe : 1) * (size_t)r->n_labels * sizeof(float));
+    h = fnv1a(h, r->loss_no_l0_direct, E * sizeof(float));
+    h = fnv1a(h, r->loss_no_last_layer, E * sizeof(float));
+    const float *per_head[] = {r->only_head_acc, r->only_head_loss, r->remove_head_acc,
+                               r->remove_head_loss};
+    for (int i = 0; i < 4; i++)
+        h = fnv1a(h, per_head[i], H * sizeof(float));
+    h = fnv1a(h, r->composition_q, H * H * sizeof(float));
+    h = fnv1a(h, r->composition_k, H * H * sizeof(float));
+    h = fnv1a(h, r->composition_v, H * H * sizeof(float));
     double t[4] = {r->timing.t_star, r->timing.t_09, r->timing.t_05, r->timing.t_steepest};
     h = fnv1a(h, t, sizeof t);
     int32_t s[4] = {r->timing.crossed, (int32_t)r->status, r->strongest_ih, r->pt_head};

@@ -45,6 +45,8 @@ static void state_walk(StateCursor *c, TrainState *s, int restore)
     state_io(c, r->induction_strength, E * H * sizeof(float), restore);
     state_io(c, r->prev_token_score, E * H * sizeof(float), restore);
     state_io(c, r->probe_logits, probe * sizeof(float), restore);
+    state_io(c, r->loss_no_l0_direct, E * sizeof(float), restore);
+    state_io(c, r->loss_no_last_layer, E * sizeof(float), restore);
 }
 
 int train__state_save(const TrainState *s, void **out, size_t *size)

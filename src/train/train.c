@@ -177,7 +177,7 @@ static int train_loop(TrainState *s, const TrainOptions *opts)
                     seq);
         }
         if (s->next_eval < n_eval_points && seq >= s->next_eval * cfg->eval_every) {
-            train__evaluate(s, seq);
+            IH_TRY(train__evaluate(s, seq));
             s->next_eval++;
             if (opts && opts->observer.on_eval)
                 opts->observer.on_eval(opts->observer.ctx, s->result, s->result->n_evals - 1);
@@ -238,7 +238,8 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
     }
     IH_TRY(train_loop(&s, opts));
     if (result->status != RUN_DIVERGED) {
-        train__evaluate(&s, cfg->train_iters);
+        IH_TRY(train__evaluate(&s, cfg->train_iters));
+        IH_TRY(train__measure_posthoc(&s));
         if (opts && opts->observer.on_eval)
             opts->observer.on_eval(opts->observer.ctx, result, result->n_evals - 1);
         result->status = RUN_DONE;

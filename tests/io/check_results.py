@@ -91,7 +91,7 @@ def check_values(ds, run, max_evals, n_probe, salt=0.0):
 def check_xarray(path, n_runs, n_written, max_evals, n_probe):
     root = xr.open_dataset(path, engine="h5netcdf")
     want_sizes = {"run": n_runs, "eval": max_evals, "head": HEADS, "probe": n_probe,
-                  "label": LABELS}
+                  "label": LABELS, "src_head": HEADS}
     expect(dict(root.sizes) == want_sizes, "root dimensions", want_sizes, dict(root.sizes))
     runs = xr.open_dataset(path, engine="h5netcdf", group="runs")
     curves = xr.open_dataset(path, engine="h5netcdf", group="curves")

@@ -1,0 +1,333 @@
+/* PLplot plumbing shared by the figures (see plot_internal.h) and plot_all. Each file gets its
+ * own stream (plmkstrm ... plend1), so any number of figures can be drawn in one process. */
+#include "analysis/plot_internal.h"
+
+#include "ihsweep/error.h"
+#include "ihsweep/result.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tableau-10 line colours. */
+static const int palette[PLOT__N_LINES][3] = {
+    {31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
+    {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
+
+static void set_palette(void)
+{
+    plscmap0n(PLOT__N_COL0);
+    plscol0a(PLOT__BG, 255, 255, 255, 1.0);
+    plscol0a(PLOT__FG, 0, 0, 0, 1.0);
+    plscol0a(PLOT__GREY, 200, 200, 200, 1.0);
+    for (int i = 0; i < PLOT__N_LINES; i++) {
+        plscol0a(PLOT__LINE0 + i, palette[i][0], palette[i][1], palette[i][2], 1.0);
+        plscol0a(PLOT__BAND0 + i, palette[i][0], palette[i][1], palette[i][2], 0.22);
+    }
+}
+
+static const struct {
+    PlotFormat format;
+    const char *device;
+    const char *ext;
+} formats[] = {
+    {PLOT_PNG, "pngcairo", "png"}, {PLOT_SVG, "svgcairo", "svg"}, {PLOT_PDF, "pdfcairo", "pdf"}};
+
+int plot__figure(const PlotOptions *o, const char *name, int nx, int ny, PlotDrawFn draw,
+                 const void *ctx)
+{
+    int rc = 0;
+    int w = o->width > 0 ? o->width : 1400, h = o->height > 0 ? o->height : 900;
+    if (nx > 2)
+        w = w * nx / 2;
+    if (ny > 2)
+        h = h * ny / 2;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        if (!(o->formats & formats[i].format))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.%s", o->dir, name, formats[i].ext);
+        /* PLplot exits the process when it cannot open its output: check first. */
+        FILE *probe = fopen(path, "wb");
+        if (!probe)
+            IH_FAIL(IH_EIO, "cannot write %s: %s", path, strerror(errno));
+        fclose(probe);
+        PLINT previous = 0, stream = 0;
+        plgstrm(&previous);
+        plmkstrm(&stream);
+        plsdev(formats[i].device);
+        plsfnam(path);
+        plspage(0, 0, w, h, 0, 0);
+        set_palette();
+        plssub(nx, ny);
+        plinit();
+        plfontld(1);
+        plschr(0, 0.85);
+        plwidth(1.0);
+        draw(ctx);
+        plend1();
+        plsstrm(previous);
+    }
+cleanup:
+    return rc;
+}
+
+void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, const char *xlabel,
+                 const char *ylabel, const char *title)
+{
+    pladv(0);
+    plvsta(); /* margins that fit the tick labels and axis labels at this character size */
+    if (!(xmax > xmin)) {
+        xmin -= 0.5;
+        xmax += 0.5;
+    }
+    if (!(ymax > ymin)) {
+        ymin -= 0.5;
+        ymax += 0.5;
+    }
+    plwind(xmin, xmax, ymin, ymax);
+    plcol0(PLOT__FG);
+    plwidth(1.0);
+    plbox(logx ? "bcnstl" : "bcnst", 0, 0, "bcnstv", 0, 0);
+    pllab(xlabel, ylabel, title);
+}
+
+void plot__legend(int n, const char *const *labels, const int *colors, int lines, int position)
+{
+    if (n <= 0)
+        return;
+    PLINT *opt = calloc((size_t)n, sizeof *opt), *tcol = calloc((size_t)n, sizeof *tcol);
+    PLINT *lcol = calloc((size_t)n, sizeof *lcol), *lsty = calloc((size_t)n, sizeof *lsty);
+    PLINT *bpat = calloc((size_t)n, sizeof *bpat);
+    PLFLT *lw = calloc((size_t)n, sizeof *lw), *bsc = calloc((size_t)n, sizeof *bsc);
+    PLFLT *blw = calloc((size_t)n, sizeof *blw);
+    if (opt && tcol && lcol && lsty && bpat && lw && bsc && blw) {
+        for (int i = 0; i < n; i++) {
+            opt[i] = lines ? PL_LEGEND_LINE : PL_LEGEND_COLOR_BOX;
+            tcol[i] = PLOT__FG;
+            lcol[i] = colors[i];
+            lsty[i] = 1;
+            lw[i] = 3.0;
+            bsc[i] = 0.8;
+            blw[i] = 1.0;
+        }
+        PLFLT lw_out = 0, lh_out = 0;
+        plcol0(PLOT__FG);
+        pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+                 position | PL_POSITION_INSIDE | PL_POSITION_VIEWPORT, 0.02, 0.02, 0.08, PLOT__BG,
+                 PLOT__FG, 1, 0, 0, n, opt, 1.0, 0.8, 1.8, 0.0, tcol, labels, lcol, bpat, bsc, blw,
+                 lcol, lsty, lw, NULL, NULL, NULL, NULL);
+    }
+    free(opt);
+    free(tcol);
+    free(lcol);
+    free(lsty);
+    free(bpat);
+    free(lw);
+    free(bsc);
+    free(blw);
+}
+
+int plot__curve_stats(const AnalysisInput *in, const float *values, int stride, int offset,
+                      const int *runs, int n_sel, CurveStats *out)
+{
+    int rc = 0;
+    int E = in->max_evals;
+    memset(out, 0, sizeof *out);
+    if (n_sel <= 0)
+        return 0;
+    IH_ALLOC(out->x, E);
+    IH_ALLOC(out->mean, E);
+    IH_ALLOC(out->sd, E);
+    const int64_t *seq0 = in->eval_seq + (size_t)runs[0] * E;
+    for (int e = 0; e < E; e++) {
+        if (seq0[e] <= 0)
+            continue;
+        double s = 0, ss = 0;
+        int n = 0;
+        for (int i = 0; i < n_sel; i++) {
+            size_t row = (size_t)runs[i] * E + e;
+            float v = values[row * stride + offset];
+            if (in->eval_seq[row] != seq0[e] || !isfinite(v))
+                continue;
+            s += v;
+            n++;
+        }
+        if (n == 0)
+            continue;
+        double m = s / n;
+        for (int i = 0; i < n_sel; i++) {
+            size_t row = (size_t)runs[i] * E + e;
+            float v = values[row * stride + offset];
+            if (in->eval_seq[row] == seq0[e] && isfinite(v))
+                ss += (v - m) * (v - m);
+        }
+        out->x[out->n] = log10((double)seq0[e]);
+        out->mean[out->n] = m;
+        out->sd[out->n] = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
+        out->n++;
+    }
+cleanup:
+    if (rc != 0)
+        plot__curve_stats_free(out);
+    return rc;
+}
+
+void plot__curve_stats_free(CurveStats *c)
+{
+    free(c->x);
+    free(c->mean);
+    free(c->sd);
+    memset(c, 0, sizeof *c);
+}
+
+void plot__band_line(const CurveStats *c, int k)
+{
+    if (c->n < 1)
+        return;
+    PLFLT *px = malloc(sizeof(PLFLT) * 2 * (size_t)c->n);
+    PLFLT *py = malloc(sizeof(PLFLT) * 2 * (size_t)c->n);
+    if (px && py && c->n > 1) {
+        for (int i = 0; i < c->n; i++) {
+            px[i] = c->x[i];
+            py[i] = c->mean[i] + c->sd[i];
+            px[2 * c->n - 1 - i] = c->x[i];
+            py[2 * c->n - 1 - i] = c->mean[i] - c->sd[i];
+        }
+        plcol0(PLOT__BAND0 + k % PLOT__N_LINES);
+        plfill(2 * c->n, px, py);
+    }
+    free(px);
+    free(py);
+    plcol0(PLOT__LINE0 + k % PLOT__N_LINES);
+    plwidth(2.5);
+    if (c->n > 1)
+        plline(c->n, c->x, c->mean);
+    else
+        plpoin(1, c->x, c->mean, 4);
+    plwidth(1.0);
+}
+
+void plot__curve_range(const CurveStats *c, double *xlo, double *xhi, double *ylo, double *yhi)
+{
+    for (int i = 0; i < c->n; i++) {
+        *xlo = fmin(*xlo, c->x[i]);
+        *xhi = fmax(*xhi, c->x[i]);
+        *ylo = fmin(*ylo, c->mean[i] - c->sd[i]);
+        *yhi = fmax(*yhi, c->mean[i] + c->sd[i]);
+    }
+}
+
+const char *plot__param_short(const AnalysisInput *in, int p)
+{
+    const char *dot = strrchr(in->param_names[p], '.');
+    return dot ? dot + 1 : in->param_names[p];
+}
+
+void plot__group_label(const AnalysisInput *in, const AnalysisGroups *g, int group, char *buf,
+                       int size)
+{
+    int used = 0;
+    buf[0] = '\0';
+    if (g->n_keys == 0) {
+        snprintf(buf, (size_t)size, "all runs");
+        return;
+    }
+    for (int j = 0; j < g->n_keys && used < size; j++) {
+        double v = in->params[(size_t)g->groups[group].first_run * in->n_params + g->keys[j]];
+        int n = snprintf(buf + used, (size_t)(size - used), "%s%s=%g", j ? " " : "",
+                         plot__param_short(in, g->keys[j]), v);
+        if (n < 0)
+            break;
+        used += n;
+    }
+}
+
+int plot__group_runs(const AnalysisInput *in, const AnalysisGroups *g, int k, int *runs)
+{
+    int n = 0;
+    for (int r = 0; r < in->n_runs; r++)
+        if (g->run_group[r] == k && in->status[r] == RUN_DONE)
+            runs[n++] = r;
+    return n;
+}
+
+static int same_keys(const AnalysisInput *in, const AnalysisGroups *g, int a, int b)
+{
+    for (int j = 0; j < g->n_keys; j++) {
+        double va = in->params[(size_t)g->groups[a].first_run * in->n_params + g->keys[j]];
+        double vb = in->params[(size_t)g->groups[b].first_run * in->n_params + g->keys[j]];
+        if (!(va == vb || (isnan(va) && isnan(vb))))
+            return 0;
+    }
+    return 1;
+}
+
+int plot__condition_groups(const AnalysisInput *in, const AnalysisGroups *g, int *cond_groups)
+{
+    int n = 0;
+    for (int k = 0; k < g->n_groups; k++) {
+        const char *cond = in->condition[g->groups[k].first_run];
+        int c = n - 1;
+        if (n == 0 || strcmp(in->condition[g->groups[cond_groups[c]].first_run], cond) != 0) {
+            cond_groups[n++] = k; /* the condition's first group until a better one appears */
+            continue;
+        }
+        if (!same_keys(in, g, cond_groups[c], 0) && same_keys(in, g, k, 0))
+            cond_groups[c] = k;
+    }
+    return n;
+}
+
+void plot__grid(int n, int *nx, int *ny)
+{
+    int x = 1;
+    while (x * x < n)
+        x++;
+    *nx = x;
+    *ny = (n + x - 1) / x;
+}
+
+int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDynamics *ed,
+             const PlotOptions *o, FILE *log)
+{
+    int rc = 0;
+    char why[PLOT_WHY_SIZE];
+    static const char *const names[] = {"loss_curves", "induction_strength", "tstar_heatmap",
+                                        "clamp_comparison", "essential_dynamics"};
+    for (int f = 0; f < 5; f++) {
+        why[0] = '\0';
+        int r = 0;
+        switch (f) {
+        case 0:
+            r = plot_loss_curves(in, g, o, why);
+            break;
+        case 1:
+            r = plot_induction_strength(in, g, o, why);
+            break;
+        case 2:
+            r = plot_tstar_heatmap(in, o, why);
+            break;
+        case 3:
+            r = plot_clamp_comparison(in, g, o, why);
+            break;
+        default:
+            r = plot_essential_dynamics(in, ed, o, why);
+            break;
+        }
+        IH_TRY(r);
+        if (r == PLOT_SKIPPED) {
+            fprintf(log, "skipped %s: %s\n", names[f], why);
+            continue;
+        }
+        fprintf(log, "wrote");
+        for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+            if (o->formats & formats[i].format)
+                fprintf(log, " %s/%s.%s", o->dir, names[f], formats[i].ext);
+        fprintf(log, "\n");
+    }
+    rc = 0;
+cleanup:
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* Log-log fits of the phase-change time t* against each swept data parameter, per condition:
+ * ln t* = a + b ln(param) over the condition's done runs, b reported with a 95% interval.
+ * Each fit is a simple regression on one parameter (other swept parameters are pooled). Pure. */
+#include "ihsweep/analysis.h"
+
+#include "ihsweep/error.h"
+#include "ihsweep/result.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Collects the condition's usable (ln param, ln t*) points; returns -1 if a value of the parameter
+ * is not positive (the parameter cannot be fitted on a log scale). */
+static int collect_points(const AnalysisInput *in, const char *condition, int p, double *x,
+                          double *y, int *n_never)
+{
+    int n = 0;
+    *n_never = 0;
+    for (int r = 0; r < in->n_runs; r++) {
+        if (in->status[r] != RUN_DONE || strcmp(in->condition[r], condition) != 0)
+            continue;
+        double t = in->times[(size_t)r * ANALYSIS_N_TIMES + ANALYSIS_T_STAR];
+        double v = in->params[(size_t)r * in->n_params + p];
+        if (!(isfinite(t) && t > 0))
+            continue;
+        if (!(isfinite(v) && v > 0))
+            return -1;
+        x[n] = log(v);
+        y[n] = log(t);
+        if (!in->crossed[r])
+            (*n_never)++;
+        n++;
+    }
+    return n;
+}
+
+static int has_two_values(const double *x, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (x[i] != x[0])
+            return 1;
+    return 0;
+}
+
+int analysis_fit_loglog(const AnalysisInput *in, AnalysisFit **fits, int *n_fits)
+{
+    int rc = 0;
+    AnalysisFit *f = NULL;
+    double *x = NULL, *y = NULL;
+    int *params = NULL, *conds = NULL;
+    *fits = NULL;
+    *n_fits = 0;
+    IH_ALLOC(x, in->n_runs);
+    IH_ALLOC(y, in->n_runs);
+    IH_ALLOC(params, in->n_params);
+    IH_ALLOC(conds, in->n_runs);
+    int n_params = 0;
+    for (int p = 0; p < in->n_params; p++)
+        if (!analysis_param_is_seed(in->param_names[p]) && analysis_param_is_swept(in, p))
+            params[n_params++] = p;
+    int n_conds = 0;
+    for (int r = 0; r < in->n_runs; r++) {
+        int seen = 0;
+        for (int c = 0; c < n_conds && !seen; c++)
+            seen = strcmp(in->condition[conds[c]], in->condition[r]) == 0;
+        if (!seen)
+            conds[n_conds++] = r;
+    }
+    IH_ALLOC(f, (size_t)n_conds * n_params);
+    int n = 0;
+    for (int c = 0; c < n_conds; c++)
+        for (int j = 0; j < n_params; j++) {
+            int n_never = 0;
+            int m = collect_points(in, in->condition[conds[c]], params[j], x, y, &n_never);
+            if (m < 2 || !has_two_values(x, m))
+                continue;
+            f[n].first_run = conds[c];
+            f[n].param = params[j];
+            f[n].n_never_crossed = n_never;
+            f[n].fit = analysis_ols(x, y, m);
+            n++;
+        }
+    if (n > 0) {
+        *fits = f;
+        *n_fits = n;
+        f = NULL;
+    }
+cleanup:
+    free(f);
+    free(x);
+    free(y);
+    free(params);
+    free(conds);
+    return rc;
+}

@@ -1,0 +1,284 @@
+/* Text output of the timing analysis: aligned tables for the terminal and CSV files.
+ * Formats what groups.c and regression.c computed; computes nothing itself. */
+#include "ihsweep/analysis.h"
+
+#include "ihsweep/error.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CELL = 48, MAX_COLS = 32 };
+
+/* A table of short text cells, printed with each column padded to its widest cell. */
+typedef struct {
+    int n_cols;
+    int n_rows;
+    int cap_rows;
+    char (*cells)[MAX_COLS][CELL];
+} TextTable;
+
+static int table_row(TextTable *t)
+{
+    if (t->n_rows == t->cap_rows) {
+        int cap = t->cap_rows ? 2 * t->cap_rows : 16;
+        void *p = realloc(t->cells, (size_t)cap * sizeof *t->cells);
+        if (!p)
+            return -1;
+        t->cells = p;
+        t->cap_rows = cap;
+    }
+    memset(t->cells[t->n_rows], 0, sizeof *t->cells);
+    return t->n_rows++;
+}
+
+static void cell(TextTable *t, int row, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void cell(TextTable *t, int row, int col, const char *fmt, ...)
+{
+    if (row < 0 || col >= MAX_COLS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->cells[row][col], CELL, fmt, ap);
+    va_end(ap);
+    if (col + 1 > t->n_cols)
+        t->n_cols = col + 1;
+}
+
+static void table_print(FILE *out, const TextTable *t)
+{
+    int width[MAX_COLS] = {0};
+    for (int r = 0; r < t->n_rows; r++)
+        for (int c = 0; c < t->n_cols; c++) {
+            int w = (int)strlen(t->cells[r][c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    for (int r = 0; r < t->n_rows; r++) {
+        for (int c = 0; c < t->n_cols; c++)
+            fprintf(out, c == 0 ? "%-*s" : "  %*s", width[c], t->cells[r][c]);
+        fputc('\n', out);
+        if (r == 0) {
+            int total = 0;
+            for (int c = 0; c < t->n_cols; c++)
+                total += width[c] + (c ? 2 : 0);
+            for (int i = 0; i < total; i++)
+                fputc('-', out);
+            fputc('\n', out);
+        }
+    }
+}
+
+static void num(TextTable *t, int row, int col, const char *fmt, double v)
+{
+    if (isfinite(v))
+        cell(t, row, col, fmt, v);
+    else
+        cell(t, row, col, "-");
+}
+
+static double key_value(const AnalysisInput *in, int run, int p)
+{
+    return in->params[(size_t)run * in->n_params + p];
+}
+
+void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGroups *g)
+{
+    TextTable t = {0};
+    int h = table_row(&t);
+    if (h < 0) {
+        fprintf(out, "(out of memory formatting the table)\n");
+        return;
+    }
+    int c = 0;
+    cell(&t, h, c++, "condition");
+    for (int j = 0; j < g->n_keys && c < MAX_COLS - 12; j++)
+        cell(&t, h, c++, "%s", in->param_names[g->keys[j]]);
+    int c0 = c;
+    const char *heads[] = {"runs",      "done",        "never",           "div+fail",
+                           "t* mean",   "t* sd",       "t* 95% interval", "t0.9 mean",
+                           "t0.5 mean", "t_steep mean"};
+    for (int i = 0; i < 10; i++)
+        cell(&t, h, c0 + i, "%s", heads[i]);
+    for (int k = 0; k < g->n_groups; k++) {
+        const AnalysisGroup *gr = &g->groups[k];
+        int r = table_row(&t);
+        if (r < 0)
+            break;
+        c = 0;
+        cell(&t, r, c++, "%s", in->condition[gr->first_run]);
+        for (int j = 0; j < g->n_keys && c < MAX_COLS - 12; j++)
+            cell(&t, r, c++, "%g", key_value(in, gr->first_run, g->keys[j]));
+        cell(&t, r, c++, "%d", gr->n_runs);
+        cell(&t, r, c++, "%d", gr->n_done);
+        cell(&t, r, c++, "%d", gr->n_never_crossed);
+        cell(&t, r, c++, "%d", gr->n_diverged + gr->n_failed);
+        const SampleStats *s = &gr->time[ANALYSIS_T_STAR];
+        num(&t, r, c++, "%.0f", s->mean);
+        num(&t, r, c++, "%.0f", s->sd);
+        if (isfinite(s->ci_lo))
+            cell(&t, r, c++, "[%.0f, %.0f]", s->ci_lo, s->ci_hi);
+        else
+            cell(&t, r, c++, "-");
+        num(&t, r, c++, "%.0f", gr->time[ANALYSIS_T_09].mean);
+        num(&t, r, c++, "%.0f", gr->time[ANALYSIS_T_05].mean);
+        num(&t, r, c++, "%.0f", gr->time[ANALYSIS_T_STEEPEST].mean);
+    }
+    table_print(out, &t);
+    if (g->n_pending > 0)
+        fprintf(out, "(%d pending run%s skipped)\n", g->n_pending, g->n_pending == 1 ? "" : "s");
+    free(t.cells);
+}
+
+void analysis_print_fits(FILE *out, const AnalysisInput *in, const AnalysisFit *fits, int n_fits)
+{
+    if (n_fits == 0) {
+        fprintf(out, "no log-log fits (no swept positive data parameter with two values)\n");
+        return;
+    }
+    TextTable t = {0};
+    int h = table_row(&t);
+    if (h < 0)
+        return;
+    const char *heads[] = {"condition", "parameter",          "n",         "never", "slope",
+                           "slope se",  "slope 95% interval", "intercept", "r^2"};
+    for (int i = 0; i < 9; i++)
+        cell(&t, h, i, "%s", heads[i]);
+    for (int k = 0; k < n_fits; k++) {
+        const AnalysisFit *f = &fits[k];
+        int r = table_row(&t);
+        if (r < 0)
+            break;
+        cell(&t, r, 0, "%s", in->condition[f->first_run]);
+        cell(&t, r, 1, "%s", in->param_names[f->param]);
+        cell(&t, r, 2, "%d", f->fit.n);
+        cell(&t, r, 3, "%d", f->n_never_crossed);
+        num(&t, r, 4, "%.3f", f->fit.slope);
+        num(&t, r, 5, "%.3f", f->fit.slope_se);
+        if (isfinite(f->fit.slope_ci_lo))
+            cell(&t, r, 6, "[%.3f, %.3f]", f->fit.slope_ci_lo, f->fit.slope_ci_hi);
+        else
+            cell(&t, r, 6, "-");
+        num(&t, r, 7, "%.3f", f->fit.intercept);
+        num(&t, r, 8, "%.3f", f->fit.r2);
+    }
+    fprintf(out, "log t* = intercept + slope * log(parameter):\n");
+    table_print(out, &t);
+    free(t.cells);
+}
+
+/* CSV field: quoted when it holds a comma, quote or newline. */
+static void csv_string(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* CSV number: shortest round-trip form; empty for NaN. */
+static void csv_num(FILE *f, double v)
+{
+    fputc(',', f);
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+}
+
+/* Closes f; -1 if any write or the close failed. */
+static int close_csv(FILE *f)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return -1;
+    return 0;
+}
+
+int analysis_write_csv(const char *path, const AnalysisInput *in, const AnalysisGroups *g)
+{
+    int rc = 0;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        IH_FAIL(IH_EIO, "cannot write %s: %s", path, strerror(errno));
+    fputs("condition", f);
+    for (int j = 0; j < g->n_keys; j++) {
+        fputc(',', f);
+        csv_string(f, in->param_names[g->keys[j]]);
+    }
+    fputs(",n_runs,n_done,n_never_crossed,n_diverged,n_failed", f);
+    for (int t = 0; t < ANALYSIS_N_TIMES; t++) {
+        const char *nm = analysis_time_name((AnalysisTime)t);
+        fprintf(f, ",%s_n,%s_mean,%s_sd,%s_ci_lo,%s_ci_hi", nm, nm, nm, nm, nm);
+    }
+    fputc('\n', f);
+    for (int k = 0; k < g->n_groups; k++) {
+        const AnalysisGroup *gr = &g->groups[k];
+        csv_string(f, in->condition[gr->first_run]);
+        for (int j = 0; j < g->n_keys; j++)
+            csv_num(f, key_value(in, gr->first_run, g->keys[j]));
+        fprintf(f, ",%d,%d,%d,%d,%d", gr->n_runs, gr->n_done, gr->n_never_crossed, gr->n_diverged,
+                gr->n_failed);
+        for (int t = 0; t < ANALYSIS_N_TIMES; t++) {
+            const SampleStats *s = &gr->time[t];
+            fprintf(f, ",%d", s->n);
+            csv_num(f, s->mean);
+            csv_num(f, s->sd);
+            csv_num(f, s->ci_lo);
+            csv_num(f, s->ci_hi);
+        }
+        fputc('\n', f);
+    }
+    if (close_csv(f) != 0) {
+        f = NULL;
+        IH_FAIL(IH_EIO, "error writing %s", path);
+    }
+    f = NULL;
+cleanup:
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+int analysis_write_fits_csv(const char *path, const AnalysisInput *in, const AnalysisFit *fits,
+                            int n_fits)
+{
+    int rc = 0;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        IH_FAIL(IH_EIO, "cannot write %s: %s", path, strerror(errno));
+    fputs("condition,parameter,n,n_never_crossed,slope,slope_se,slope_ci_lo,slope_ci_hi,"
+          "intercept,r2\n",
+          f);
+    for (int k = 0; k < n_fits; k++) {
+        const AnalysisFit *x = &fits[k];
+        csv_string(f, in->condition[x->first_run]);
+        fputc(',', f);
+        csv_string(f, in->param_names[x->param]);
+        fprintf(f, ",%d,%d", x->fit.n, x->n_never_crossed);
+        csv_num(f, x->fit.slope);
+        csv_num(f, x->fit.slope_se);
+        csv_num(f, x->fit.slope_ci_lo);
+        csv_num(f, x->fit.slope_ci_hi);
+        csv_num(f, x->fit.intercept);
+        csv_num(f, x->fit.r2);
+        fputc('\n', f);
+    }
+    if (close_csv(f) != 0) {
+        f = NULL;
+        IH_FAIL(IH_EIO, "error writing %s", path);
+    }
+    f = NULL;
+cleanup:
+    if (f)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,187 @@
+/* ihsweep plot: draws the figures of a results file with PLplot into a directory. The file is
+ * opened collectively (so it works under mpirun, where the essential-dynamics PCA is spread over
+ * the ranks); rank 0 draws. */
+#include "cli/cli.h"
+
+#include "ihsweep/analysis.h"
+#include "ihsweep/error.h"
+#include "ihsweep/pca.h"
+#include "ihsweep/plot.h"
+#include "ihsweep/results.h"
+
+#include <errno.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const usage =
+    "usage: ihsweep plot FILE -o DIR [--format png|svg|pdf|all[,...]] [--x PARAM] [--y PARAM]\n"
+    "\n"
+    "Draws the figures of a results file into DIR (created if missing):\n"
+    "  loss_curves         eval loss per condition, one line per setting, band mean +- sd\n"
+    "  induction_strength  induction strength of each last-layer head over training\n"
+    "  tstar_heatmap       mean t* over two data parameters, one panel per condition\n"
+    "  clamp_comparison    train loss of every condition on one axis\n"
+    "  essential_dynamics  trajectories of the probe logits on PC1-PC2\n"
+    "Sequences seen are on a log axis. Pending runs are skipped.\n"
+    "\n"
+    "options:\n"
+    "  -o DIR          output directory\n"
+    "  --format F      png, svg, pdf or all, comma-separated (default png,svg)\n"
+    "  --x PARAM       heatmap x parameter (default: first swept data parameter)\n"
+    "  --y PARAM       heatmap y parameter (default: second one; none gives one row)\n"
+    "  -h, --help      this text\n";
+
+typedef struct {
+    const char *file;
+    const char *dir;
+    int formats;
+    const char *x;
+    const char *y;
+} PlotArgs;
+
+static int parse_formats(const char *s, int *out)
+{
+    char list[128];
+    snprintf(list, sizeof list, "%s", s);
+    *out = 0;
+    for (char *save = NULL, *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        if (strcmp(f, "png") == 0)
+            *out |= PLOT_PNG;
+        else if (strcmp(f, "svg") == 0)
+            *out |= PLOT_SVG;
+        else if (strcmp(f, "pdf") == 0)
+            *out |= PLOT_PDF;
+        else if (strcmp(f, "all") == 0)
+            *out |= PLOT_PNG | PLOT_SVG | PLOT_PDF;
+        else
+            return -1;
+    }
+    return *out ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, PlotArgs *a)
+{
+    memset(a, 0, sizeof *a);
+    a->formats = PLOT_PNG | PLOT_SVG;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(s, "-o") == 0 && has_value) {
+            a->dir = argv[++i];
+        } else if (strcmp(s, "--format") == 0 && has_value) {
+            if (parse_formats(argv[++i], &a->formats) != 0)
+                return cli_usage_error("plot", "--format takes png, svg, pdf or all");
+        } else if (strcmp(s, "--x") == 0 && has_value) {
+            a->x = argv[++i];
+        } else if (strcmp(s, "--y") == 0 && has_value) {
+            a->y = argv[++i];
+        } else if (s[0] == '-') {
+            return cli_usage_error("plot", "unknown option '%s' or missing value", s);
+        } else if (a->file) {
+            return cli_usage_error("plot", "one results file expected, got '%s' and '%s'", a->file,
+                                   s);
+        } else {
+            a->file = s;
+        }
+    }
+    if (!a->file)
+        return cli_usage_error("plot", "missing results FILE");
+    if (!a->dir)
+        return cli_usage_error("plot", "missing -o DIR");
+    if (a->y && !a->x)
+        return cli_usage_error("plot", "--y needs --x");
+    return 0;
+}
+
+/* Parameter index of name (exact or unique '.'-suffix). */
+static int find_param(const AnalysisInput *in, const char *name, int *out)
+{
+    int rc = 0;
+    *out = analysis_param_lookup(in, name);
+    if (*out < 0)
+        IH_FAIL(IH_EUSAGE, "%s parameter called '%s' in the file",
+                *out == -2 ? "more than one" : "no", name);
+cleanup:
+    return rc;
+}
+
+static int make_dir(const char *dir)
+{
+    int rc = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            IH_FAIL(IH_EIO, "cannot create directory %s: %s", path, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        IH_FAIL(IH_EIO, "cannot create directory %s: %s", path, strerror(errno));
+cleanup:
+    return rc;
+}
+
+static int plot_file(const PlotArgs *a, int rank)
+{
+    int rc = 0;
+    ResultsFile *f = NULL;
+    AnalysisInput *in = NULL;
+    AnalysisGroups *g = NULL;
+    EssentialDynamics *ed = NULL;
+    int *keys = NULL;
+    PlotOptions o = {a->dir, a->formats, -1, -1, 0, 0};
+    IH_TRY(results_open(MPI_COMM_WORLD, a->file, 0, &f));
+    IH_TRY(analysis_input_load(f, &in));
+    if (a->x)
+        IH_TRY(find_param(in, a->x, &o.x_param));
+    if (a->y)
+        IH_TRY(find_param(in, a->y, &o.y_param));
+    IH_ALLOC(keys, in->n_params > 0 ? in->n_params : 1);
+    IH_TRY(analysis_group(in, keys, analysis_default_keys(in, keys), &g));
+    IH_TRY(essential_dynamics_compute(MPI_COMM_WORLD, in, 2, NULL, &ed));
+    if (rank == 0) {
+        IH_TRY(make_dir(a->dir));
+        IH_TRY(plot_all(in, g, ed, &o, stdout));
+    }
+cleanup:
+    essential_dynamics_destroy(&ed);
+    analysis_input_destroy(&in);
+    analysis_groups_destroy(&g);
+    free(keys);
+    if (f) {
+        int close_rc = results_close(&f);
+        if (rc == 0)
+            rc = close_rc;
+    }
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    PlotArgs a;
+    int status = parse_args(argc, argv, &a);
+    if (status != 0)
+        return status;
+    int rank = 0;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = plot_file(&a, rank), root_rc = rc;
+    MPI_Bcast(&root_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    /* One line per failure: rank 0's, or another rank's when rank 0 itself succeeded. */
+    if (rc != 0 && (rank == 0 || root_rc == 0))
+        status = cli_report_error("plot", rc);
+    else if (rc != 0)
+        status = ih_exit_status(rc);
+    MPI_Finalize();
+    return status;
+}

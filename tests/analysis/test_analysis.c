@@ -1,0 +1,287 @@
+/* Timing statistics on known values: t quantiles, sample statistics, OLS, grouping by condition
+ * and swept parameters (pending, diverged and never-crossed runs), default keys, log-log fits,
+ * the printed table and the CSV files. Expected numbers come from scipy (stats.t.ppf,
+ * stats.linregress) and hand arithmetic. Serial, no files other than the CSVs it writes. */
+#include "harness.h"
+
+#include "ihsweep/analysis.h"
+#include "ihsweep/error.h"
+
+#include <stdlib.h>
+
+TEST_COUNTS_DECLARE;
+
+static void test_t_quantiles(void)
+{
+    CHECK_NEAR(analysis_t975(1), 12.706204736432095, 1e-12);
+    CHECK_NEAR(analysis_t975(5), 2.5705818366147395, 1e-12);
+    CHECK_NEAR(analysis_t975(30), 2.0422724563012373, 1e-12);
+    CHECK_NEAR(analysis_t975(31), 2.0395134463964077, 1e-5);
+    CHECK_NEAR(analysis_t975(40), 2.0210753829953374, 1e-5);
+    CHECK_NEAR(analysis_t975(60), 2.0002978210582616, 1e-6);
+    CHECK_NEAR(analysis_t975(100), 1.9839715184496334, 1e-6);
+    CHECK_NEAR(analysis_t975(1000), 1.9623390808264074, 1e-8);
+    CHECK(isnan(analysis_t975(0)));
+}
+
+static void test_sample_stats(void)
+{
+    double x[] = {100, NAN, 200, 300, 400};
+    SampleStats s = analysis_sample_stats(x, 5);
+    CHECK_INT_EQ(s.n, 4);
+    CHECK_NEAR(s.mean, 250, 1e-12);
+    CHECK_NEAR(s.sd, 129.09944487358058, 1e-9);
+    CHECK_NEAR(s.ci_lo, 44.57397432391207, 1e-9);
+    CHECK_NEAR(s.ci_hi, 455.42602567608793, 1e-9);
+    s = analysis_sample_stats(x, 1);
+    CHECK_INT_EQ(s.n, 1);
+    CHECK_NEAR(s.mean, 100, 0);
+    CHECK(isnan(s.sd) && isnan(s.ci_lo) && isnan(s.ci_hi));
+    s = analysis_sample_stats(x + 1, 1);
+    CHECK_INT_EQ(s.n, 0);
+    CHECK(isnan(s.mean));
+}
+
+static void test_ols(void)
+{
+    double x[7], y[7];
+    const double K[] = {10, 10, 20, 20, 40, 40, 80},
+                 T[] = {1000, 1300, 2600, 2100, 5200, 4700, 9900};
+    for (int i = 0; i < 7; i++) {
+        x[i] = log(K[i]);
+        y[i] = log(T[i]);
+    }
+    OlsFit f = analysis_ols(x, y, 7);
+    CHECK_INT_EQ(f.n, 7);
+    CHECK_NEAR(f.slope, 1.0469345709798688, 1e-12);
+    CHECK_NEAR(f.intercept, 4.628163804035111, 1e-11);
+    CHECK_NEAR(f.slope_se, 0.05950974174958277, 1e-12);
+    CHECK_NEAR(f.r2, 0.9841018315696307, 1e-12);
+    CHECK_NEAR(f.slope_ci_lo, 0.8939599097367574, 1e-11);
+    CHECK_NEAR(f.slope_ci_hi, 1.19990923222298, 1e-11);
+    f = analysis_ols(x, y, 2); /* two identical x: undefined slope */
+    CHECK(isnan(f.slope));
+    f = analysis_ols(x + 1, y + 1, 2); /* exact line, no interval */
+    CHECK(isfinite(f.slope) && isnan(f.slope_se));
+}
+
+typedef struct {
+    const char *cond;
+    double K, L, seed;
+    int status, crossed;
+    double t;
+} RunSpec;
+
+static AnalysisInput *make_input(const RunSpec *spec, int n, const char *const *names, int n_params)
+{
+    AnalysisInput *in = NULL;
+    CHECK_OK(analysis_input_create(n, n_params, names, 0, 0, 0, 0, 0, &in));
+    if (!in)
+        return NULL;
+    for (int r = 0; r < n; r++) {
+        CHECK_OK(analysis_input_set_condition(in, r, spec[r].cond));
+        double v[4] = {spec[r].K, spec[r].L, spec[r].seed, 1e-5};
+        for (int p = 0; p < n_params; p++)
+            in->params[r * n_params + p] = v[p];
+        in->status[r] = (int8_t)spec[r].status;
+        in->crossed[r] = (int8_t)spec[r].crossed;
+        double *t = in->times + r * ANALYSIS_N_TIMES;
+        t[ANALYSIS_T_STAR] = spec[r].t;
+        t[ANALYSIS_T_09] = spec[r].t / 2;
+        t[ANALYSIS_T_05] = spec[r].t * 0.8;
+        t[ANALYSIS_T_STEEPEST] = r == 3 ? NAN : spec[r].t * 0.9;
+    }
+    return in;
+}
+
+static const RunSpec runs[] = {
+    {"none", 100, 5, 0, 1, 1, 1000}, {"clamp", 50, 5, 0, 1, 1, 50},  {"none", 50, 5, 0, 1, 1, 100},
+    {"none", 50, 5, 1, 1, 1, 200},   {"none", 50, 5, 2, 1, 1, 300},  {"none", 50, 5, 3, 1, 0, 400},
+    {"none", 100, 5, 1, 0, 0, NAN},  {"none", 100, 5, 2, 2, 0, NAN}, {"clamp", 50, 5, 1, 1, 1, 70},
+    {"none", 50, 10, 0, 1, 1, 150},
+};
+
+static void test_grouping(void)
+{
+    const char *names[] = {"K", "L", "init_seed", "lr"};
+    AnalysisInput *in = make_input(runs, 10, names, 4);
+    if (!in)
+        return;
+    int keys[4];
+    int n_keys = analysis_default_keys(in, keys);
+    CHECK_INT_EQ(n_keys, 2);
+    CHECK_INT_EQ(keys[0], 0);
+    CHECK_INT_EQ(keys[1], 1);
+    CHECK(analysis_param_is_seed("init_seed"));
+    CHECK(!analysis_param_is_swept(in, 3));
+    CHECK_INT_EQ(analysis_param_index(in, "L"), 1);
+    CHECK_INT_EQ(analysis_param_index(in, "nope"), -1);
+
+    AnalysisGroups *g = NULL;
+    CHECK_OK(analysis_group(in, keys, n_keys, &g));
+    if (g) {
+        CHECK_INT_EQ(g->n_groups, 4);
+        CHECK_INT_EQ(g->n_pending, 1);
+        CHECK_INT_EQ(g->run_group[6], -1);
+        CHECK_INT_EQ(g->run_group[0], 2);
+        CHECK_INT_EQ(g->run_group[1], 3);
+        CHECK_INT_EQ(g->run_group[9], 1);
+        const AnalysisGroup *a = &g->groups[0];
+        CHECK_STR_EQ(in->condition[a->first_run], "none");
+        CHECK_INT_EQ(a->n_runs, 4);
+        CHECK_INT_EQ(a->n_done, 4);
+        CHECK_INT_EQ(a->n_never_crossed, 1);
+        CHECK_NEAR(a->time[ANALYSIS_T_STAR].mean, 250, 1e-12);
+        CHECK_NEAR(a->time[ANALYSIS_T_STAR].sd, 129.09944487358058, 1e-9);
+        CHECK_NEAR(a->time[ANALYSIS_T_STAR].ci_lo, 44.57397432391207, 1e-9);
+        CHECK_NEAR(a->time[ANALYSIS_T_09].mean, 125, 1e-12);
+        CHECK_INT_EQ(a->time[ANALYSIS_T_STEEPEST].n, 3);
+        CHECK_NEAR(a->time[ANALYSIS_T_STEEPEST].mean, 0.9 * (100 + 300 + 400) / 3, 1e-9);
+        const AnalysisGroup *b = &g->groups[1];
+        CHECK_NEAR(in->params[b->first_run * 4 + 1], 10, 0);
+        CHECK_INT_EQ(b->time[ANALYSIS_T_STAR].n, 1);
+        CHECK(isnan(b->time[ANALYSIS_T_STAR].ci_lo));
+        const AnalysisGroup *c = &g->groups[2];
+        CHECK_NEAR(in->params[c->first_run * 4], 100, 0);
+        CHECK_INT_EQ(c->n_runs, 2);
+        CHECK_INT_EQ(c->n_done, 1);
+        CHECK_INT_EQ(c->n_diverged, 1);
+        CHECK_NEAR(c->time[ANALYSIS_T_STAR].mean, 1000, 0);
+        const AnalysisGroup *d = &g->groups[3];
+        CHECK_STR_EQ(in->condition[d->first_run], "clamp");
+        CHECK_NEAR(d->time[ANALYSIS_T_STAR].mean, 60, 1e-12);
+        CHECK_NEAR(d->time[ANALYSIS_T_STAR].sd, sqrt(200.0), 1e-12);
+        CHECK_NEAR(d->time[ANALYSIS_T_STAR].ci_hi, 60 + 12.706204736432095 * 10, 1e-9);
+
+        /* printed table: aligned rows, pending note */
+        FILE *f = tmpfile();
+        analysis_print_table(f, in, g);
+        rewind(f);
+        char line[512];
+        int n_lines = 0, width = -1, aligned = 1;
+        while (fgets(line, sizeof line, f)) {
+            n_lines++;
+            if (strncmp(line, "none", 4) == 0 || strncmp(line, "clamp", 5) == 0) {
+                if (width < 0)
+                    width = (int)strlen(line);
+                aligned &= (int)strlen(line) == width;
+            }
+        }
+        fclose(f);
+        CHECK_INT_EQ(n_lines, 7); /* header, rule, 4 groups, pending note */
+        CHECK(aligned);
+
+        CHECK_OK(analysis_write_csv("groups.csv", in, g));
+        f = fopen("groups.csv", "r");
+        CHECK(f != NULL);
+        if (f) {
+            CHECK(fgets(line, sizeof line, f) != NULL);
+            CHECK(strncmp(line,
+                          "condition,K,L,n_runs,n_done,n_never_crossed,n_diverged,n_failed,"
+                          "t_star_n,t_star_mean,t_star_sd,t_star_ci_lo,t_star_ci_hi,t_09_n",
+                          117) == 0);
+            CHECK(fgets(line, sizeof line, f) != NULL);
+            CHECK(strncmp(line, "none,50,5,4,4,1,0,0,4,250,129.09944487358", 41) == 0);
+            if (strncmp(line, "none,50,5,4,4,1,0,0,4,250,129.09944487358", 41) != 0)
+                fprintf(stderr, "csv row: %s", line);
+            fclose(f);
+        }
+    }
+    analysis_groups_destroy(&g);
+
+    /* --by K: L pooled; bad key rejected */
+    int by[] = {0};
+    CHECK_OK(analysis_group(in, by, 1, &g));
+    if (g) {
+        CHECK_INT_EQ(g->n_groups, 3);
+        CHECK_INT_EQ(g->groups[0].n_runs, 5);
+        CHECK_NEAR(g->groups[0].time[ANALYSIS_T_STAR].mean, 230, 1e-12);
+    }
+    analysis_groups_destroy(&g);
+    int bad[] = {7};
+    CHECK_ERR(analysis_group(in, bad, 1, &g), IH_EUSAGE);
+    CHECK(g == NULL);
+    analysis_input_destroy(&in);
+    CHECK(in == NULL);
+    analysis_input_destroy(&in); /* NULL-safe */
+}
+
+static void test_fits(void)
+{
+    const double K[] = {10, 10, 20, 20, 40, 40, 80},
+                 T[] = {1000, 1300, 2600, 2100, 5200, 4700, 9900};
+    RunSpec spec[12];
+    int n = 0;
+    for (int i = 0; i < 7; i++)
+        spec[n++] = (RunSpec){"A", K[i], i == 3 ? 0 : K[i], i, 1, i != 5, T[i]};
+    for (int i = 0; i < 3; i++) {
+        double k = 10 << i;
+        spec[n++] = (RunSpec){"B", k, k, 0, 1, 1, 3 * pow(k, 1.5)};
+    }
+    spec[n++] = (RunSpec){"B", 80, 80, 1, 2, 0, NAN};   /* diverged: not fitted */
+    spec[n++] = (RunSpec){"B", 160, 160, 2, 0, 0, NAN}; /* pending: not fitted */
+    const char *names[] = {"K", "bad", "seed"};
+    AnalysisInput *in = make_input(spec, n, names, 3);
+    if (!in)
+        return;
+    AnalysisFit *fits = NULL;
+    int n_fits = 0;
+    CHECK_OK(analysis_fit_loglog(in, &fits, &n_fits));
+    CHECK_INT_EQ(n_fits, 3);
+    if (n_fits == 3) {
+        CHECK_STR_EQ(in->condition[fits[0].first_run], "A");
+        CHECK_INT_EQ(fits[0].param, 0);
+        CHECK_INT_EQ(fits[0].fit.n, 7);
+        CHECK_INT_EQ(fits[0].n_never_crossed, 1);
+        CHECK_NEAR(fits[0].fit.slope, 1.0469345709798688, 1e-12);
+        CHECK_NEAR(fits[0].fit.slope_ci_lo, 0.8939599097367574, 1e-11);
+        CHECK_STR_EQ(in->condition[fits[1].first_run], "B");
+        CHECK_INT_EQ(fits[1].param, 0);
+        CHECK_INT_EQ(fits[1].fit.n, 3);
+        CHECK_NEAR(fits[1].fit.slope, 1.5, 1e-12);
+        CHECK_NEAR(fits[1].fit.intercept, log(3.0), 1e-12);
+        CHECK_NEAR(fits[1].fit.r2, 1, 1e-12);
+        CHECK_INT_EQ(fits[2].param, 1);
+        FILE *f = tmpfile();
+        analysis_print_fits(f, in, fits, n_fits);
+        CHECK(ftell(f) > 100);
+        fclose(f);
+        CHECK_OK(analysis_write_fits_csv("fits.csv", in, fits, n_fits));
+        char line[256] = "";
+        f = fopen("fits.csv", "r");
+        if (f) {
+            CHECK(fgets(line, sizeof line, f) && fgets(line, sizeof line, f));
+            fclose(f);
+        }
+        CHECK(strncmp(line, "A,K,7,1,1.04693457097986", 24) == 0);
+    }
+    free(fits);
+    CHECK_ERR(analysis_write_fits_csv("/nonexistent/dir/x.csv", in, NULL, 0), IH_EIO);
+    analysis_input_destroy(&in);
+}
+
+static void test_param_lookup(void)
+{
+    const char *names[] = {"data.n", "model.n", "data.k", "seed"};
+    AnalysisInput *in = NULL;
+    CHECK_OK(analysis_input_create(1, 4, names, 0, 0, 0, 0, 0, &in));
+    if (!in)
+        return;
+    CHECK_INT_EQ(analysis_param_lookup(in, "data.n"), 0);
+    CHECK_INT_EQ(analysis_param_lookup(in, "n"), -2);
+    CHECK_INT_EQ(analysis_param_lookup(in, "k"), 2);
+    CHECK_INT_EQ(analysis_param_lookup(in, "seed"), 3);
+    CHECK_INT_EQ(analysis_param_lookup(in, "x"), -1);
+    analysis_input_destroy(&in);
+}
+
+int main(void)
+{
+    test_param_lookup();
+    test_t_quantiles();
+    test_sample_stats();
+    test_ols();
+    test_grouping();
+    test_fits();
+    TEST_MAIN_END("test_analysis");
+}
