@@ -41,10 +41,11 @@ void data_config_default(DataConfig *cfg)
     snprintf(s->dataset, sizeof s->dataset, "%s", "resnet18/224/feat");
     s->dim = 512;
     s->seed = 0;
-    /* Uncalibrated starting point (spec 9 item 2 asks for calibration): pre-activations
-     * m + 0.5 z (+ 0.25 xi between exemplars), ReLU. */
+    /* Calibrated against training dynamics (spec 9 item 2; README "Calibration"): pre-activations
+     * m + 2 z (+ 0.25 xi between exemplars), ReLU, give the paper baseline a plateau just above
+     * ln 2 and a seed-averaged t* of about 3.4e5 sequences. */
     s->mean_scale = 1.0f;
-    s->class_scale = 0.5f;
+    s->class_scale = 2.0f;
     s->exemplar_noise = 0.25f;
     s->nonneg = DATA_NONNEG_RELU;
     s->within_class_noise = 0.1f;

@@ -253,8 +253,9 @@ static void test_synthetic(void)
     printf("synthetic defaults (D=128, 200 classes): norm %.2f, cos between %.3f, cos within "
            "%.3f, zeros %.3f, mean %.3f\n",
            st.mean_norm, st.cos_between, st.cos_within, st.frac_zero, st.mean_coordinate);
-    /* A large shared mean: classes are far from orthogonal; exemplars closer still. */
-    CHECK(st.cos_between > 0.6 && st.cos_between < 0.95);
+    /* A shared mean: classes are far from orthogonal (about 0.47 at the calibrated defaults, 0
+     * for independent zero-mean vectors); exemplars of one class much closer still. */
+    CHECK(st.cos_between > 0.3 && st.cos_between < 0.95);
     CHECK(st.cos_within > st.cos_between);
     data_source_destroy(&b);
 
