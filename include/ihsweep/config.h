@@ -5,6 +5,10 @@
 #ifndef IHSWEEP_CONFIG_H
 #define IHSWEEP_CONFIG_H
 
+/* Reads a whole config file into an owned NUL-terminated string (free()); a file holding a NUL
+ * byte is refused. Errors: IH_ENOENT, IH_EIO, IH_EDATA, IH_ENOMEM. Local. */
+int config_read_file(const char *path, char **text_out);
+
 /* ---- data (data.h) ---- */
 struct DataConfig;
 

@@ -153,10 +153,9 @@ void model_acts_zero(ModelActs *a);
 float *model_acts_site(ModelActs *a, ModelSite site, int layer);
 int model_site_shape(const ModelConfig *cfg, ModelSite site, int B, int dims[4]);
 
-/* Query-position outputs of the last forward: logits [B, L], probabilities [B, L], and per-sequence
- * loss [B] (cross-entropy against batch->targets). Borrowed. */
+/* Query-position outputs of the last forward: logits [B, L] and per-sequence loss [B]
+ * (cross-entropy against batch->targets). Borrowed. */
 const float *model_acts_query_logits(const ModelActs *a);
-const float *model_acts_query_probs(const ModelActs *a);
 const float *model_acts_query_loss(const ModelActs *a);
 
 /* Forward pass: fills acts, returns the mean query loss. hooks may be NULL. Cannot fail (sizes were

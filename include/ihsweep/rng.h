@@ -49,9 +49,6 @@ float rng_normal(Rng *r);
 /* Standard normal truncated to [-2, 2] (rejection), as JAX's truncated_normal(-2, 2). */
 float rng_truncated_normal(Rng *r);
 
-/* Index drawn from the discrete distribution p[0..n) (need not be normalised; total > 0). */
-int rng_categorical(Rng *r, const double *p, int n);
-
 /* Uniform random permutation of a[0..n) (Fisher-Yates). */
 void rng_shuffle_int(Rng *r, int *a, int n);
 

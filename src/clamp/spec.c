@@ -280,6 +280,7 @@ int clamp_config_resolve(ClampConfig *cfg, const ClampHeadBindings *bindings, in
         if (s->type == CLAMP_PERFECT_COPY && n != 1)
             IH_FAIL(IH_ECONFIG, "clamps[%d].head: resolves to %d heads, perfect_copy takes one", i,
                     n);
+        memset(s->heads, 0, sizeof s->heads); /* run_config_hash hashes the bytes */
         memcpy(s->heads, out, (size_t)n * sizeof out[0]);
         s->n_heads = n;
     }

@@ -4,7 +4,6 @@
  * benchmark, not a test: it reports what it measures. */
 #include "cli/cli.h"
 
-#include "config/json.h"
 #include "ihsweep/clamp.h"
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
@@ -71,7 +70,7 @@ static int bench_clamp_plan(const char *path, const ModelConfig *cfg, int B, int
     ClampConfig *cc = NULL;
     const ClampHeadBindings bindings = {.strongest_ih = 3, .pt_head = 2};
     IH_ALLOC(cc, 1);
-    IH_TRY(json_read_file(path, &text));
+    IH_TRY(config_read_file(path, &text));
     IH_TRY(clamp_config_parse(text, path, cc));
     IH_TRY(clamp_config_resolve(cc, &bindings, cfg->n_heads, cfg->depth));
     IH_TRY(clamp_plan_create(cc, cfg, B, K, out));

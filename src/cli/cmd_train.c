@@ -3,7 +3,6 @@
  * SIGTERM: checkpoint and exit 75; running the same command again resumes. */
 #include "cli/cli.h"
 
-#include "config/json.h"
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
 #include "ihsweep/results.h"
@@ -43,7 +42,6 @@ static void train_usage(FILE *out)
 typedef struct {
     const char *name;
     int fsl_train;
-    double t0;
 } TrainProgress;
 
 static void train_on_eval(void *ctx, const RunResult *r, int e)
@@ -112,13 +110,13 @@ static int train_main(const char *config_path, const char *out_path, const char 
     RunResult *result = NULL;
     struct stat st;
     IH_ALLOC(cfg, 1);
-    IH_TRY(json_read_file(config_path, &text));
+    IH_TRY(config_read_file(config_path, &text));
     IH_TRY(run_config_parse(text, config_path, cfg));
     IH_TRY(run_config_validate(cfg));
     if (!overwrite && stat(out_path, &st) == 0)
         IH_FAIL(IH_EIO, "%s exists (use --overwrite to replace it)", out_path);
     IH_TRY(train_result_create(cfg, &result));
-    TrainProgress progress = {cfg->name, 0, 0};
+    TrainProgress progress = {cfg->name, 0};
     for (int i = 0; i < cfg->data.n_evaluators; i++)
         if (strcmp(cfg->data.evaluators[i].name, "fsl_train") == 0)
             progress.fsl_train = i;

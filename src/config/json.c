@@ -111,6 +111,11 @@ cleanup:
     return rc;
 }
 
+int config_read_file(const char *path, char **text_out)
+{
+    return json_read_file(path, text_out);
+}
+
 int json_read_file(const char *path, char **text_out)
 {
     int rc = 0;
@@ -224,7 +229,7 @@ int json_get_double(const cJSON *obj, const char *path, const char *key, double 
         IH_FAIL(IH_ECONFIG, "%s: expected a finite number", full);
     if (item->valuedouble < min || item->valuedouble > max)
         IH_FAIL(IH_ECONFIG, "%s: %g is out of range [%g, %g]", full, item->valuedouble, min, max);
-    *out = item->valuedouble;
+    *out = item->valuedouble == 0.0 ? 0.0 : item->valuedouble; /* -0 hashes as 0 */
 cleanup:
     return rc;
 }
@@ -267,7 +272,9 @@ int json_get_string(const cJSON *obj, const char *path, const char *key, char *b
         IH_FAIL(IH_ECONFIG, "%s: expected a string", full);
     if ((int)strlen(item->valuestring) >= size)
         IH_FAIL(IH_ECONFIG, "%s: string longer than %d characters", full, size - 1);
-    memcpy(buf, item->valuestring, strlen(item->valuestring) + 1);
+    /* zero the whole buffer: config structs are hashed as bytes (run_config_hash) */
+    memset(buf, 0, (size_t)size);
+    memcpy(buf, item->valuestring, strlen(item->valuestring));
 cleanup:
     return rc;
 }

@@ -93,7 +93,7 @@ int checkpoint_read(const char *path, uint64_t expect_hash, Model **model_out, v
     int rc = 0;
     Cursor c = {0};
     Model *m = NULL;
-    void *state = NULL;
+    unsigned char *state = NULL;
     void *payload = NULL;
     *model_out = NULL;
     if (state_out)
@@ -141,7 +141,7 @@ int checkpoint_read(const char *path, uint64_t expect_hash, Model **model_out, v
         IH_FAIL(IH_EDATA, "%s: state block of %llu bytes does not fill the file", path,
                 (unsigned long long)s);
     if (state_out) {
-        IH_ALLOC(state, s ? s : 1);
+        IH_ALLOC(state, s);
         IH_TRY(take(&c, state, s));
         *state_out = state;
         *state_size = s;

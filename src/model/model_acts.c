@@ -138,11 +138,6 @@ const float *model_acts_query_logits(const ModelActs *a)
     return a->qlogits;
 }
 
-const float *model_acts_query_probs(const ModelActs *a)
-{
-    return a->qprobs;
-}
-
 const float *model_acts_query_loss(const ModelActs *a)
 {
     return a->qloss;

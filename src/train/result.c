@@ -2,6 +2,7 @@
 #include "ihsweep/result.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/hash.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -120,44 +121,34 @@ const float *run_result_metric_const(const RunResult *r, int evaluator, Metric m
     return r->metrics + ((size_t)evaluator * METRIC_COUNT + (size_t)m) * (size_t)r->max_evals;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 uint64_t run_result_checksum(const RunResult *r)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = IH_FNV1A_OFFSET;
     size_t E = (size_t)r->max_evals, H = (size_t)r->n_heads;
     int32_t dims[6] = {r->max_evals, r->n_evals, r->n_evaluators, r->n_heads, r->n_probe,
                        r->n_labels};
-    h = fnv1a(h, dims, sizeof dims);
-    h = fnv1a(h, r->eval_seq, E * sizeof *r->eval_seq);
-    h = fnv1a(h, r->metrics, (size_t)r->n_evaluators * METRIC_COUNT * E * sizeof(float));
-    h = fnv1a(h, r->train_loss, E * sizeof(float));
-    h = fnv1a(h, r->grad_norm, E * sizeof(float));
-    h = fnv1a(h, r->induction_strength, E * H * sizeof(float));
-    h = fnv1a(h, r->prev_token_score, E * H * sizeof(float));
-    h = fnv1a(h, r->probe_logits,
+    h = ih_fnv1a(h, dims, sizeof dims);
+    h = ih_fnv1a(h, r->eval_seq, E * sizeof *r->eval_seq);
+    h = ih_fnv1a(h, r->metrics, (size_t)r->n_evaluators * METRIC_COUNT * E * sizeof(float));
+    h = ih_fnv1a(h, r->train_loss, E * sizeof(float));
+    h = ih_fnv1a(h, r->grad_norm, E * sizeof(float));
+    h = ih_fnv1a(h, r->induction_strength, E * H * sizeof(float));
+    h = ih_fnv1a(h, r->prev_token_score, E * H * sizeof(float));
+    h = ih_fnv1a(h, r->probe_logits,
               E * (size_t)(r->n_probe ? r->n_probe : 1) * (size_t)r->n_labels * sizeof(float));
-    h = fnv1a(h, r->loss_no_l0_direct, E * sizeof(float));
-    h = fnv1a(h, r->loss_no_last_layer, E * sizeof(float));
+    h = ih_fnv1a(h, r->loss_no_l0_direct, E * sizeof(float));
+    h = ih_fnv1a(h, r->loss_no_last_layer, E * sizeof(float));
     const float *per_head[] = {r->only_head_acc, r->only_head_loss, r->remove_head_acc,
                                r->remove_head_loss};
     for (int i = 0; i < 4; i++)
-        h = fnv1a(h, per_head[i], H * sizeof(float));
-    h = fnv1a(h, r->composition_q, H * H * sizeof(float));
-    h = fnv1a(h, r->composition_k, H * H * sizeof(float));
-    h = fnv1a(h, r->composition_v, H * H * sizeof(float));
+        h = ih_fnv1a(h, per_head[i], H * sizeof(float));
+    h = ih_fnv1a(h, r->composition_q, H * H * sizeof(float));
+    h = ih_fnv1a(h, r->composition_k, H * H * sizeof(float));
+    h = ih_fnv1a(h, r->composition_v, H * H * sizeof(float));
     double t[4] = {r->timing.t_star, r->timing.t_09, r->timing.t_05, r->timing.t_steepest};
-    h = fnv1a(h, t, sizeof t);
+    h = ih_fnv1a(h, t, sizeof t);
     int32_t s[4] = {r->timing.crossed, (int32_t)r->status, r->strongest_ih, r->pt_head};
-    h = fnv1a(h, s, sizeof s);
-    h = fnv1a(h, &r->diverged_seq, sizeof r->diverged_seq);
+    h = ih_fnv1a(h, s, sizeof s);
+    h = ih_fnv1a(h, &r->diverged_seq, sizeof r->diverged_seq);
     return h;
 }

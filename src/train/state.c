@@ -30,7 +30,10 @@ static void state_walk(StateCursor *c, TrainState *s, int restore)
     const size_t E = (size_t)r->max_evals, H = (size_t)r->n_heads;
     const size_t probe = E * (size_t)(r->n_probe ? r->n_probe : 1) * (size_t)r->n_labels;
     int32_t dims[6] = {r->max_evals, r->n_evaluators, r->n_heads, r->n_probe, r->n_labels, 0};
-    state_io(c, dims, sizeof dims, 0 /* dims are checked, never restored */);
+    if (restore)
+        c->pos += sizeof dims; /* checked by train__state_restore, never restored */
+    else
+        state_io(c, dims, sizeof dims, 0);
     state_io(c, &s->step, sizeof s->step, restore);
     state_io(c, &s->next_eval, sizeof s->next_eval, restore);
     state_io(c, &s->next_ckpt, sizeof s->next_ckpt, restore);

@@ -5,6 +5,7 @@
 
 #include "ihsweep/checkpoint.h"
 #include "ihsweep/error.h"
+#include "ihsweep/hash.h"
 #include "ihsweep/metrics.h"
 
 #include <errno.h>
@@ -15,13 +16,7 @@
 
 uint64_t run_config_hash(const RunConfig *cfg)
 {
-    const unsigned char *p = (const unsigned char *)cfg;
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < sizeof *cfg; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return ih_fnv1a(IH_FNV1A_OFFSET, cfg, sizeof *cfg);
 }
 
 int run_config_validate(const RunConfig *cfg)
@@ -50,6 +45,14 @@ int run_config_validate(const RunConfig *cfg)
         IH_FAIL(IH_ECONFIG, "train_iters: must be >= 0");
     if (cfg->eval_every < 1)
         IH_FAIL(IH_ECONFIG, "eval_every: must be >= 1");
+    if (cfg->train_iters / cfg->eval_every > 1000000)
+        IH_FAIL(IH_ECONFIG, "eval_every: %ld gives more than 1e6 evals over %ld sequences",
+                cfg->eval_every, cfg->train_iters);
+    if (cfg->train_iters / cfg->batch_size > 2000000000L)
+        IH_FAIL(IH_ECONFIG, "train_iters: %ld sequences is more than 2e9 steps of %d",
+                cfg->train_iters, cfg->batch_size);
+    if (cfg->ckpt_every > 0 && cfg->train_iters / cfg->ckpt_every > 1000000)
+        IH_FAIL(IH_ECONFIG, "ckpt_every: %ld gives more than 1e6 checkpoints", cfg->ckpt_every);
     if (cfg->ckpt_every < 0)
         IH_FAIL(IH_ECONFIG, "ckpt_every: must be >= 0");
     if (m->n_heads > 64)

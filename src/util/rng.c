@@ -65,24 +65,6 @@ float rng_truncated_normal(Rng *r)
     return x;
 }
 
-int rng_categorical(Rng *r, const double *p, int n)
-{
-    double total = 0.0;
-    for (int i = 0; i < n; i++)
-        total += p[i];
-    double u = rng_uniform(r) * total, acc = 0.0;
-    int last = 0;
-    for (int i = 0; i < n; i++) {
-        if (p[i] <= 0.0)
-            continue;
-        acc += p[i];
-        last = i;
-        if (u < acc)
-            return i;
-    }
-    return last;
-}
-
 void rng_shuffle_int(Rng *r, int *a, int n)
 {
     for (int i = n - 1; i > 0; i--) {

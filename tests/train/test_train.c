@@ -203,8 +203,42 @@ static void test_common_random_numbers(void)
     free(b);
 }
 
+static uint64_t hash_of(const char *json)
+{
+    RunConfig *cfg = calloc(1, sizeof *cfg);
+    CHECK_OK(run_config_parse(json, "hash", cfg));
+    uint64_t h = run_config_hash(cfg);
+    free(cfg);
+    return h;
+}
+
+static void test_config_hash(void)
+{
+    /* Configurations that mean the same hash the same; different ones differ. */
+    uint64_t base = hash_of("{\"name\": \"ab\"}");
+    CHECK(base == hash_of("{\"name\": \"ab\", \"train_iters\": 1000000}"));
+    CHECK(base == hash_of("{\"name\": \"ab\", \"optimizer\": {\"weight_decay\": -0.0}}"));
+    CHECK(base != hash_of("{\"name\": \"ab\", \"init_seed\": 6}"));
+    CHECK(base != hash_of("{\"name\": \"abc\"}"));
+    /* symbolic heads resolved to the same literal heads hash like the literal config */
+    RunConfig *sym = calloc(1, sizeof *sym), *lit = calloc(1, sizeof *lit);
+    CHECK_OK(run_config_parse("{\"clamps\": [{\"type\": \"ablate_heads\", \"heads\": "
+                              "[\"rest_ih\"]}]}",
+                              "sym", sym));
+    CHECK_OK(run_config_parse("{\"clamps\": [{\"type\": \"ablate_heads\", \"heads\": "
+                              "[\"1:0\", \"1:1\", \"1:2\", \"1:4\", \"1:5\", \"1:6\", "
+                              "\"1:7\"]}]}",
+                              "lit", lit));
+    ClampHeadBindings bind = {.strongest_ih = 3, .pt_head = 2};
+    CHECK_OK(clamp_config_resolve(&sym->clamps, &bind, 8, 2));
+    CHECK(run_config_hash(sym) == run_config_hash(lit));
+    free(sym);
+    free(lit);
+}
+
 int main(void)
 {
+    test_config_hash();
     test_schedule();
     test_config_errors();
     test_resume_bit_identical();
