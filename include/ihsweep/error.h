@@ -20,14 +20,17 @@ enum {
     IH_EMPI = -7,    /* an MPI call failed */
     IH_EHDF5 = -8,   /* an HDF5 call failed */
     IH_ESTOP = -9,   /* stopped by a signal after checkpointing: requeue and resume */
-    IH_EINTERNAL = -10
+    IH_EINTERNAL = -10,
+    IH_EBROKEN = -11 /* a file exists but cannot be used (e.g. torn before its first flush): move
+                        it aside and start again; bad input data, so exit status 65 */
 };
 
 /* Returns a static description of code. Local. */
 const char *ih_strerror(int code);
 
-/* Maps an error code to a sysexits-style process exit status (64 usage, 65 data, 66 no input,
- * 74 I/O, 75 temporary failure / requeue, 78 config, 70 software). Local. */
+/* Maps an error code to a sysexits-style process exit status (64 usage, 65 data: IH_EDATA and
+ * IH_EBROKEN, 66 no input, 74 I/O, 75 temporary failure / requeue, 78 config, 70 software).
+ * Local. */
 int ih_exit_status(int code);
 
 /* Starts a new error record (discarding the previous one) with a printf-style message. Local. */

@@ -65,8 +65,9 @@ enum { RESULTS_SCHEMA_VERSION = 1 };
 
 /* results_open's code for a file that exists but cannot be used: HDF5 cannot open it (a process
  * was killed before the file's first flush) or its creation never finished. Move it aside with
- * results_move_aside and start a new one. Other failures use IH_ENOENT / IH_EHDF5 / IH_EIO. */
-enum { RESULTS_EBROKEN = IH_EDATA };
+ * results_move_aside and start a new one. A code of its own (IH_EBROKEN), so that no other
+ * failure (IH_EDATA, IH_ENOENT, IH_EHDF5, IH_EIO, ...) can be taken for it. */
+enum { RESULTS_EBROKEN = IH_EBROKEN };
 
 /* What a results file holds, built by the sweep engine before results_create (caller-owned
  * arrays, borrowed by results_create) or read back by results_open (owned by the ResultsFile).
@@ -181,6 +182,40 @@ hid_t results_file_id(const ResultsFile *f);
 
 /* The file's communicator (a duplicate owned by the file). Borrowed. */
 MPI_Comm results_comm(const ResultsFile *f);
+
+/* Reads the whole row dataset `path` of the schema above ("summary/t_star", "curves/eval_seq",
+ * "curves/<evaluator>/<metric>", "runs/status", ...; not the per-run metadata) converted to
+ * mem_type into buf, which holds n_runs x the dataset's other axes in schema order (e.g.
+ * [n_runs][max_evals][n_heads] for "curves/induction_strength"). Uses the datasets opened by
+ * results_open. Independent. Errors: IH_EUSAGE (no such row dataset in this file, e.g.
+ * "curves/probe_logits" when n_probe is 0), IH_EDATA (the dataset's shape disagrees with the
+ * layout), IH_EHDF5. */
+int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *buf);
+
+/* Reads evals [e0, e0 + ne) of run `run` of a row dataset with an eval axis ([run, eval, ...],
+ * e.g. "curves/probe_logits") converted to mem_type into buf ([ne][the axes after eval]).
+ * Independent. Errors: IH_EUSAGE (no such dataset with an eval axis, run or evals out of range),
+ * IH_EHDF5. */
+int results_read_evals(ResultsFile *f, const char *path, int run, int e0, int ne, hid_t mem_type,
+                       void *buf);
+
+/* ---- HDF5 helpers for modules that add objects to HDF5 files (analysis, the toy model) ---- */
+
+/* RESULTS_H5(expr, fmt, ...): runs an HDF5 call whose negative result means failure; on failure
+ * records IH_EHDF5 with the printf-style message and jumps to cleanup (needs `int rc` and a
+ * `cleanup:` label, like IH_FAIL). */
+#define RESULTS_H5(expr, ...)                                                                      \
+    do {                                                                                           \
+        if ((expr) < 0)                                                                            \
+            IH_FAIL(IH_EHDF5, __VA_ARGS__);                                                        \
+    } while (0)
+
+/* Creates the scalar attribute `name` of obj (a file, group or dataset) stored as file_type and
+ * writes *value, converted from mem_type. Collective when obj's file is open on several ranks
+ * (every rank writes the same value); local otherwise. Errors: IH_EHDF5 naming the attribute,
+ * the object and the file. */
+int results_attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
+                       const void *value);
 
 /* Closes the file and frees f, setting *f = NULL. Collective on the file's communicator;
  * NULL-safe (then local, but every rank must agree). Errors: IH_EHDF5 (the handle is freed

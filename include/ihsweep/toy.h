@@ -5,8 +5,8 @@
  * and c = c*) applied at the start and re-applied after every update, as the reference does.
  * Targets and initial values are i.i.d. N(0,1) from rng.h (RNG_PURPOSE_TOY, stream index 0..5 = a*,
  * b*, c*, a, b, c), so every condition of one seed starts from the same point. Double precision
- * throughout; no MPI, no files (the CLI writes HDF5). Vectors are passed as one [3][n] array: rows
- * a, b, c.
+ * throughout; no MPI, no files (toy_file.h, in io, writes HDF5). Vectors are passed as one [3][n]
+ * array: rows a, b, c.
  */
 #ifndef IHSWEEP_TOY_H
 #define IHSWEEP_TOY_H
@@ -25,6 +25,7 @@ typedef struct {
 
 #define TOY_MAX_N 100 /* the loss is a direct n^3 sum */
 #define TOY_MAX_ITERS 10000000
+#define TOY_SOLVED_FRACTION 1e-3 /* "solved": loss below this fraction of the initial loss */
 
 typedef struct {
     ToyConfig config;
@@ -63,6 +64,9 @@ void toy_gradient(int n, const double *target, const double *x, double *grad);
  * (before each update and after the last), and returns an owned result in *out.
  * Errors: IH_ECONFIG (see toy_config_check), IH_ENOMEM. Local; deterministic in (n, seed). */
 int toy_run(const ToyConfig *config, ToyResult **out);
+
+/* The first iteration k whose loss is below TOY_SOLVED_FRACTION x loss[0], -1 if none. Local. */
+int64_t toy_solved_iteration(const ToyResult *r);
 
 /* Frees *r and sets it to NULL. NULL-safe. */
 void toy_result_destroy(ToyResult **r);

@@ -5,6 +5,7 @@
 
 #include "analysis/scalapack.h"
 #include "ihsweep/error.h"
+#include "ihsweep/mpi_agree.h"
 
 #include <limits.h>
 #include <math.h>
@@ -50,18 +51,25 @@ static int make_desc(int *desc, int m, int n, int nb, const Grid *g, int lld)
     return info;
 }
 
-/* Every rank learns the worst rc of any rank (errors are negative); a rank that did not fail
- * itself records which rank did. */
-static int agree(MPI_Comm comm, int rc)
-{
-    int worst = rc;
-    if (MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-        return IH_EMPI;
-    if (worst < 0 && rc == 0)
-        ih_error_set(__FILE__, __LINE__, __func__, worst, "PCA failed on another rank (%s)",
-                     ih_strerror(worst));
-    return worst;
-}
+/* Records the first failure of a step without leaving the function, so that the collective
+ * calls after it still happen on this rank (a later failure keeps the first code). */
+#define PCA_NOTE(rc, code, ...)                                                                    \
+    do {                                                                                           \
+        if ((rc) == 0) {                                                                           \
+            ih_error_set(__FILE__, __LINE__, __func__, (code), __VA_ARGS__);                       \
+            (rc) = (code);                                                                         \
+        }                                                                                          \
+    } while (0)
+
+/* Like PCA_NOTE for a call that returns an rc and records its own message. */
+#define PCA_KEEP(rc, expr)                                                                         \
+    do {                                                                                           \
+        int pca_rc_ = (expr);                                                                      \
+        if (pca_rc_ < 0 && (rc) == 0) {                                                            \
+            ih_error_trace(__FILE__, __LINE__, __func__);                                          \
+            (rc) = pca_rc_;                                                                        \
+        }                                                                                          \
+    } while (0)
 
 /* Fills this rank's local part of X (column-major, lld rows). Row blocks are fetched in batches
  * of about 4 MB: this rank's consecutive blocks are consecutive local rows, so each column is
@@ -158,115 +166,167 @@ static void grid_close(Grid *g)
     g->in_grid = 0;
 }
 
-/* pdsyevd with its workspace query. The query underestimates what pdsyevd's call to pdormtr
- * needs when N is small against the block size (pdormtr then rejects LWORK and pdsyevd still
- * returns info 0 with garbage vectors), so the workspace also covers pdormtr's documented need. */
-static int eigen(const Grid *g, int N, int nb, double *C, const int *descC, double *w, double *Z,
-                 const int *descZ)
+/* What the grid part of one PCA needs: local sizes, descriptors and every buffer, all allocated
+ * before the first ScaLAPACK computation. */
+typedef struct {
+    int mloc, nloc;   /* local rows and columns of A (M x N) and P (M x k: pnloc columns) */
+    int cmloc, cnloc; /* local rows and columns of C and Z (N x N) */
+    int pnloc;
+    int lldA, lldC;
+    int descA[9], descC[9], descZ[9], descP[9];
+    int lwork, liwork;
+    double *A, *C, *Z, *P, *work; /* P only when projecting */
+    int *iwork;
+} GridWork;
+
+static void grid_work_free(GridWork *w)
 {
-    int rc = 0, one = 1, info = 0, lwork = -1, liwork = -1, iwq = 0;
-    double wq = 0;
-    double *work = NULL;
-    int *iwork = NULL;
-    pdsyevd_("V", "U", &N, C, &one, &one, descC, w, Z, &one, &one, descZ, &wq, &lwork, &iwq,
-             &liwork, &info, 1, 1);
+    free(w->A);
+    free(w->C);
+    free(w->Z);
+    free(w->P);
+    free(w->work);
+    free(w->iwork);
+}
+
+/* Local sizes, descriptors and pdsyevd's workspace query. The query is collective over the grid,
+ * so every grid rank makes it, whatever descinit said. The query underestimates what pdsyevd's
+ * call to pdormtr needs when N is small against the block size (pdormtr then rejects LWORK and
+ * pdsyevd still returns info 0 with garbage vectors), so *lwork_need also covers pdormtr's
+ * documented need; *liwork_need is the query's answer. */
+static int grid_work_plan(const Grid *g, int M, int N, int k, int nb, int project, GridWork *w,
+                          double *lwork_need, double *liwork_need)
+{
+    int rc = 0, one = 1, info = 0, query = -1, iwq = 0;
+    double wq = 0, none[1] = {0};
+    w->mloc = local_count(M, nb, g->myrow, g->nprow);
+    w->nloc = local_count(N, nb, g->mycol, g->npcol);
+    w->cmloc = local_count(N, nb, g->myrow, g->nprow);
+    w->cnloc = local_count(N, nb, g->mycol, g->npcol);
+    w->pnloc = local_count(k, nb, g->mycol, g->npcol);
+    w->lldA = w->mloc > 1 ? w->mloc : 1;
+    w->lldC = w->cmloc > 1 ? w->cmloc : 1;
+    int desc_info = make_desc(w->descA, M, N, nb, g, w->lldA);
+    if (desc_info == 0)
+        desc_info = make_desc(w->descC, N, N, nb, g, w->lldC);
+    if (desc_info == 0)
+        desc_info = make_desc(w->descZ, N, N, nb, g, w->lldC);
+    if (desc_info == 0 && project)
+        desc_info = make_desc(w->descP, M, k, nb, g, w->lldA);
+    pdsyevd_("V", "U", &N, none, &one, &one, w->descC, none, none, &one, &one, w->descZ, &wq,
+             &query, &iwq, &query, &info, 1, 1);
+    if (desc_info != 0)
+        IH_FAIL(IH_EINTERNAL, "descinit failed (info %d)", desc_info);
     if (info != 0)
         IH_FAIL(IH_EINTERNAL, "pdsyevd workspace query failed (info %d)", info);
-    int np = local_count(N, nb, g->myrow, g->nprow), nq = local_count(N, nb, g->mycol, g->npcol);
+    int np = w->cmloc, nq = w->cnloc;
     double ormtr = (double)nb * (nb - 1) / 2 + (double)(np + nq + 2 * nb) * nb + (double)nb * nb;
     double tridiag = 1 + 6.0 * N + 2.0 * np * nq + 3.0 * N + nb * (np + 1.0) + 3.0 * nb + 2.0 * N;
-    double need = (wq > tridiag ? wq : tridiag) + ormtr;
-    if (need > INT_MAX)
-        IH_FAIL(IH_ENOMEM, "pdsyevd workspace of %.0f doubles is too large", need);
-    lwork = (int)need + 1;
-    liwork = iwq > 1 ? iwq : 1;
-    IH_ALLOC(work, lwork);
-    IH_ALLOC(iwork, liwork);
-    pdsyevd_("V", "U", &N, C, &one, &one, descC, w, Z, &one, &one, descZ, work, &lwork, iwork,
-             &liwork, &info, 1, 1);
-    if (info != 0)
-        IH_FAIL(IH_EINTERNAL, "pdsyevd failed (info %d)", info);
+    *lwork_need = (wq > tridiag ? wq : tridiag) + ormtr;
+    *liwork_need = iwq > 1 ? iwq : 1;
 cleanup:
-    free(work);
-    free(iwork);
     return rc;
 }
 
-/* The ScaLAPACK part, on grid ranks only: fills res->mean, this rank's entries of
- * res->components and res->projection (zeroed global buffers, summed over ranks afterwards),
- * res->variance (descending) and this rank's share of the trace. Signs are fixed later. */
-static int pca_on_grid(MPI_Comm comm, const Grid *g, int M, int N, int k, int nb, PcaRowsFn fill,
-                       void *ctx, PcaResult *res, double *w_all)
+/* Allocates every buffer of w with the workspace sizes agreed by all ranks. Local. */
+static int grid_work_alloc(GridWork *w, int project, double lwork_need, double liwork_need)
+{
+    int rc = 0;
+    if (lwork_need > INT_MAX - 1 || liwork_need > INT_MAX)
+        IH_FAIL(IH_ENOMEM, "pdsyevd workspace of %.0f doubles and %.0f ints is too large",
+                lwork_need, liwork_need);
+    w->lwork = (int)lwork_need + 1;
+    w->liwork = (int)liwork_need;
+    IH_ALLOC(w->A, (size_t)w->lldA * (w->nloc > 0 ? w->nloc : 1));
+    IH_ALLOC(w->C, (size_t)w->lldC * (w->cnloc > 0 ? w->cnloc : 1));
+    IH_ALLOC(w->Z, (size_t)w->lldC * (w->cnloc > 0 ? w->cnloc : 1));
+    if (project)
+        IH_ALLOC(w->P, (size_t)w->lldA * (w->pnloc > 0 ? w->pnloc : 1));
+    IH_ALLOC(w->work, w->lwork);
+    IH_ALLOC(w->iwork, w->liwork);
+cleanup:
+    return rc;
+}
+
+/* The ScaLAPACK part, on grid ranks only, once every rank holds its buffers and its filled part
+ * of X: centres the columns (res->mean), forms the covariance, diagonalises it, and fills this
+ * rank's entries of res->components and res->projection (zeroed global buffers, summed over ranks
+ * afterwards), res->variance (descending) and this rank's share of the trace. Signs are fixed
+ * later. A failure does not return early: the remaining collective calls are still made (on
+ * whatever the buffers hold) and the caller agrees on the result. */
+static int pca_on_grid(MPI_Comm comm, const Grid *g, GridWork *w, int M, int N, int k, int nb,
+                       PcaResult *res, double *w_all, double t0)
 {
     int rc = 0, info = 0, one = 1;
-    double *A = NULL, *C = NULL, *Z = NULL, *P = NULL;
-    int descA[9], descC[9], descZ[9], descP[9];
-    int mloc = local_count(M, nb, g->myrow, g->nprow);
-    int nloc = local_count(N, nb, g->mycol, g->npcol);
-    int cmloc = local_count(N, nb, g->myrow, g->nprow);
-    int cnloc = local_count(N, nb, g->mycol, g->npcol);
-    int lldA = mloc > 1 ? mloc : 1, lldC = cmloc > 1 ? cmloc : 1;
-
-    double t0 = MPI_Wtime();
-    IH_ALLOC(A, (size_t)lldA * (nloc > 0 ? nloc : 1));
-    rc = fill_local(g, M, N, nb, fill, ctx, A, lldA, nloc);
-    IH_TRY(agree(comm, rc));
-    IH_TRY(centre_columns(comm, g, M, N, nb, A, lldA, mloc, nloc, res->mean));
+    const int lldC = w->lldC;
+    PCA_KEEP(rc, centre_columns(comm, g, M, N, nb, w->A, w->lldA, w->mloc, w->nloc, res->mean));
     double t1 = MPI_Wtime();
 
-    if ((info = make_desc(descA, M, N, nb, g, lldA)) != 0 ||
-        (info = make_desc(descC, N, N, nb, g, lldC)) != 0 ||
-        (info = make_desc(descZ, N, N, nb, g, lldC)) != 0)
-        IH_FAIL(IH_EINTERNAL, "descinit failed (info %d)", info);
-    IH_ALLOC(C, (size_t)lldC * (cnloc > 0 ? cnloc : 1));
-    IH_ALLOC(Z, (size_t)lldC * (cnloc > 0 ? cnloc : 1));
     double alpha = 1.0 / (M - 1), beta = 0.0;
-    pdsyrk_("U", "T", &N, &M, &alpha, A, &one, &one, descA, &beta, C, &one, &one, descC);
+    pdsyrk_("U", "T", &N, &M, &alpha, w->A, &one, &one, w->descA, &beta, w->C, &one, &one,
+            w->descC);
     double trace = 0;
-    for (int j = 0; j < cnloc; j++) {
+    for (int j = 0; j < w->cnloc; j++) {
         int gj = local_to_global(j, nb, g->mycol, g->npcol);
-        for (int i = 0; i < cmloc; i++)
+        for (int i = 0; i < w->cmloc; i++)
             if (local_to_global(i, nb, g->myrow, g->nprow) == gj)
-                trace += C[(size_t)j * lldC + i];
+                trace += w->C[(size_t)j * lldC + i];
     }
     res->total_variance = trace; /* summed over the grid by the caller */
     double t2 = MPI_Wtime();
 
-    IH_TRY(eigen(g, N, nb, C, descC, w_all, Z, descZ));
+    pdsyevd_("V", "U", &N, w->C, &one, &one, w->descC, w_all, w->Z, &one, &one, w->descZ, w->work,
+             &w->lwork, w->iwork, &w->liwork, &info, 1, 1);
+    if (info != 0)
+        PCA_NOTE(rc, IH_EINTERNAL, "pdsyevd failed (info %d)", info);
     for (int c = 0; c < k; c++)
         res->variance[c] = w_all[N - 1 - c];
     /* components[c] = column N-1-c of Z, as a row of the dense [k][N] buffer */
-    for (int j = 0; j < cnloc; j++) {
+    for (int j = 0; j < w->cnloc; j++) {
         int gj = local_to_global(j, nb, g->mycol, g->npcol);
         if (gj < N - k)
             continue;
         int c = N - 1 - gj;
-        for (int i = 0; i < cmloc; i++)
+        for (int i = 0; i < w->cmloc; i++)
             res->components[(size_t)c * N + local_to_global(i, nb, g->myrow, g->nprow)] =
-                Z[(size_t)j * lldC + i];
+                w->Z[(size_t)j * lldC + i];
     }
     double t3 = MPI_Wtime();
 
     if (res->projection) {
-        int pnloc = local_count(k, nb, g->mycol, g->npcol);
         int jz = N - k + 1;
-        if ((info = make_desc(descP, M, k, nb, g, lldA)) != 0)
-            IH_FAIL(IH_EINTERNAL, "descinit failed (info %d)", info);
-        IH_ALLOC(P, (size_t)lldA * (pnloc > 0 ? pnloc : 1));
         double a1 = 1.0;
-        pdgemm_("N", "N", &M, &k, &N, &a1, A, &one, &one, descA, Z, &one, &jz, descZ, &beta, P,
-                &one, &one, descP);
-        scatter_projection(g, nb, P, lldA, mloc, pnloc, k, res->projection);
+        pdgemm_("N", "N", &M, &k, &N, &a1, w->A, &one, &one, w->descA, w->Z, &one, &jz, w->descZ,
+                &beta, w->P, &one, &one, w->descP);
+        scatter_projection(g, nb, w->P, w->lldA, w->mloc, w->pnloc, k, res->projection);
     }
     res->seconds[0] = t1 - t0;
     res->seconds[1] = t2 - t1;
     res->seconds[2] = t3 - t2;
     res->seconds[3] = MPI_Wtime() - t3;
+    return rc;
+}
+
+/* Allocates the result (every array zeroed) and the eigenvalue buffer w_all [N]. Local. */
+static int result_alloc(int M, int N, int k, int nprow, int npcol, int project, PcaResult **out,
+                        double **w_all)
+{
+    int rc = 0;
+    PcaResult *res = NULL;
+    IH_ALLOC(res, 1);
+    res->n_rows = M;
+    res->n_cols = N;
+    res->k = k;
+    res->grid_rows = nprow;
+    res->grid_cols = npcol;
+    IH_ALLOC(res->mean, N);
+    IH_ALLOC(res->components, (size_t)k * N);
+    IH_ALLOC(res->variance, k);
+    if (project)
+        IH_ALLOC(res->projection, (size_t)M * k);
+    IH_ALLOC(*w_all, N);
 cleanup:
-    free(A);
-    free(C);
-    free(Z);
-    free(P);
+    *out = res; /* freed by the caller also on failure */
     return rc;
 }
 
@@ -296,7 +356,9 @@ int pca_compute(MPI_Comm comm, int64_t n_rows, int n_cols, int k, PcaRowsFn fill
     PcaResult *res = NULL;
     double *w_all = NULL;
     Grid g = {0};
+    GridWork w = {0};
     *out = NULL;
+    /* Argument checks: identical on every rank, so an early return here is uniform. */
     if (n_rows < 2 || n_rows > INT_MAX || n_cols < 1 || k < 1)
         IH_FAIL(IH_EUSAGE,
                 "PCA needs 2 <= rows <= %d, columns >= 1 and k >= 1 (got %lld x %d, "
@@ -304,7 +366,8 @@ int pca_compute(MPI_Comm comm, int64_t n_rows, int n_cols, int k, PcaRowsFn fill
                 INT_MAX, (long long)n_rows, n_cols, k);
     if (k > n_cols)
         k = n_cols;
-    if (opt && opt->project && n_rows * k > INT_MAX)
+    int project = opt && opt->project;
+    if (project && n_rows * k > INT_MAX)
         IH_FAIL(IH_EUSAGE, "PCA projections of %lld rows x %d components exceed one MPI message",
                 (long long)n_rows, k);
     MPI_Comm_size(comm, &size);
@@ -316,36 +379,37 @@ int pca_compute(MPI_Comm comm, int64_t n_rows, int n_cols, int k, PcaRowsFn fill
     if (nprow * npcol > size)
         IH_FAIL(IH_EUSAGE, "PCA process grid %dx%d needs %d ranks, the communicator has %d", nprow,
                 npcol, nprow * npcol, size);
-
     int M = (int)n_rows, N = n_cols;
-    IH_ALLOC(res, 1);
-    res->n_rows = M;
-    res->n_cols = N;
-    res->k = k;
-    res->grid_rows = nprow;
-    res->grid_cols = npcol;
-    IH_ALLOC(res->mean, N);
-    IH_ALLOC(res->components, (size_t)k * N);
-    IH_ALLOC(res->variance, k);
-    if (opt && opt->project)
-        IH_ALLOC(res->projection, (size_t)M * k);
-    IH_ALLOC(w_all, N);
 
+    /* Preparation: every rank makes the same collective calls (grid setup, the grid's workspace
+     * query, the workspace-size reduction) whatever fails locally; failures of allocation and
+     * fill are agreed on once, before the first ScaLAPACK computation. */
     grid_open(comm, nprow, npcol, &g);
     grid_open_done = 1;
+    double need[2] = {0, 0}; /* lwork, liwork: the largest of any rank */
+    if (g.in_grid)
+        PCA_KEEP(rc, grid_work_plan(&g, M, N, k, nb, project, &w, &need[0], &need[1]));
+    if (rc == 0)
+        PCA_KEEP(rc, result_alloc(M, N, k, nprow, npcol, project, &res, &w_all));
+    if (MPI_Allreduce(MPI_IN_PLACE, need, 2, MPI_DOUBLE, MPI_MAX, comm) != MPI_SUCCESS)
+        PCA_NOTE(rc, IH_EMPI, "agreeing on the PCA workspace size failed");
+    double t0 = MPI_Wtime();
+    if (rc == 0 && g.in_grid)
+        PCA_KEEP(rc, grid_work_alloc(&w, project, need[0], need[1]));
+    if (rc == 0 && g.in_grid)
+        PCA_KEEP(rc, fill_local(&g, M, N, nb, fill, ctx, w.A, w.lldA, w.nloc));
+    IH_TRY(ih_mpi_agree(comm, rc));
+
     if (g.in_grid) {
-        rc = pca_on_grid(comm, &g, M, N, k, nb, fill, ctx, res, w_all);
+        rc = pca_on_grid(comm, &g, &w, M, N, k, nb, res, w_all, t0);
     } else {
-        /* Outside the grid: take part in the reductions the grid ranks make while filling. */
-        rc = agree(comm, 0);
-        if (rc == 0 &&
-            MPI_Allreduce(MPI_IN_PLACE, res->mean, N, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS)
-            rc = IH_EMPI;
-        if (rc == 0)
-            for (int c = 0; c < N; c++)
-                res->mean[c] /= M;
+        /* Outside the grid: take part in the column-mean reduction of the grid ranks. */
+        if (MPI_Allreduce(MPI_IN_PLACE, res->mean, N, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS)
+            PCA_NOTE(rc, IH_EMPI, "summing PCA column means failed");
+        for (int c = 0; c < N; c++)
+            res->mean[c] /= M;
     }
-    IH_TRY(agree(comm, rc));
+    IH_TRY(ih_mpi_agree(comm, rc));
 
     double t_gather = MPI_Wtime();
     if (MPI_Allreduce(MPI_IN_PLACE, res->components, k * N, MPI_DOUBLE, MPI_SUM, comm) !=
@@ -374,6 +438,7 @@ int pca_compute(MPI_Comm comm, int64_t n_rows, int n_cols, int k, PcaRowsFn fill
 cleanup:
     if (grid_open_done)
         grid_close(&g);
+    grid_work_free(&w);
     free(w_all);
     pca_result_destroy(&res);
     return rc;

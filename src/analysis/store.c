@@ -16,17 +16,12 @@
 #include "ihsweep/pca.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/results.h"
 
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define STORE_H5(expr, ...)                                                                        \
-    do {                                                                                           \
-        if ((expr) < 0)                                                                            \
-            IH_FAIL(IH_EHDF5, __VA_ARGS__);                                                        \
-    } while (0)
 
 typedef struct {
     hid_t group;
@@ -41,17 +36,17 @@ static int put(const Writer *w, const char *name, hid_t type, hid_t mem_type, in
 {
     int rc = 0;
     hid_t space = H5I_INVALID_HID, ds = H5I_INVALID_HID;
-    STORE_H5(space = H5Screate_simple(ndims, dims, NULL), "cannot make a dataspace for %s", name);
-    STORE_H5(ds = H5Dcreate2(w->group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "cannot create /analysis dataset %s", name);
+    RESULTS_H5(space = H5Screate_simple(ndims, dims, NULL), "cannot make a dataspace for %s", name);
+    RESULTS_H5(ds = H5Dcreate2(w->group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               "cannot create /analysis dataset %s", name);
     for (int i = 0; scales && i < ndims; i++)
         if (scales[i] >= 0)
-            STORE_H5(H5DSattach_scale(ds, scales[i], (unsigned)i),
-                     "cannot attach a dimension to %s", name);
+            RESULTS_H5(H5DSattach_scale(ds, scales[i], (unsigned)i),
+                       "cannot attach a dimension to %s", name);
     if (w->rank != 0)
-        STORE_H5(H5Sselect_none(space), "cannot select");
-    STORE_H5(H5Dwrite(ds, mem_type, space, space, w->dxpl, data), "cannot write /analysis %s",
-             name);
+        RESULTS_H5(H5Sselect_none(space), "cannot select");
+    RESULTS_H5(H5Dwrite(ds, mem_type, space, space, w->dxpl, data), "cannot write /analysis %s",
+               name);
 cleanup:
     if (ds >= 0)
         H5Dclose(ds);
@@ -80,15 +75,15 @@ static int put_scale(const Writer *w, const char *name, hsize_t n, hid_t *out)
     IH_ALLOC(idx, n);
     for (hsize_t i = 0; i < n; i++)
         idx[i] = (int)i;
-    STORE_H5(space = H5Screate_simple(1, &n, NULL), "cannot make a dataspace");
-    STORE_H5(*out = H5Dcreate2(w->group, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                               H5P_DEFAULT),
-             "cannot create /analysis scale %s", name);
-    STORE_H5(H5DSset_scale(*out, name), "cannot make %s a dimension scale", name);
+    RESULTS_H5(space = H5Screate_simple(1, &n, NULL), "cannot make a dataspace");
+    RESULTS_H5(*out = H5Dcreate2(w->group, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                                 H5P_DEFAULT),
+               "cannot create /analysis scale %s", name);
+    RESULTS_H5(H5DSset_scale(*out, name), "cannot make %s a dimension scale", name);
     if (w->rank != 0)
-        STORE_H5(H5Sselect_none(space), "cannot select");
-    STORE_H5(H5Dwrite(*out, H5T_NATIVE_INT, space, space, w->dxpl, idx), "cannot write scale %s",
-             name);
+        RESULTS_H5(H5Sselect_none(space), "cannot select");
+    RESULTS_H5(H5Dwrite(*out, H5T_NATIVE_INT, space, space, w->dxpl, idx), "cannot write scale %s",
+               name);
 cleanup:
     if (space >= 0)
         H5Sclose(space);
@@ -111,9 +106,9 @@ static int put_strings(const Writer *w, const char *name, int n, hid_t scale,
     IH_ALLOC(buf, (size_t)(n > 0 ? n : 1) * width);
     for (int i = 0; i < n; i++)
         memcpy(buf + (size_t)i * width, get(ctx, i), strlen(get(ctx, i)) + 1);
-    STORE_H5(type = H5Tcopy(H5T_C_S1), "cannot make a string type");
-    STORE_H5(H5Tset_size(type, width), "cannot make a string type");
-    STORE_H5(H5Tset_strpad(type, H5T_STR_NULLTERM), "cannot make a string type");
+    RESULTS_H5(type = H5Tcopy(H5T_C_S1), "cannot make a string type");
+    RESULTS_H5(H5Tset_size(type, width), "cannot make a string type");
+    RESULTS_H5(H5Tset_strpad(type, H5T_STR_NULLTERM), "cannot make a string type");
     hsize_t dim = (hsize_t)n;
     IH_TRY(put(w, name, type, type, 1, &dim, &scale, buf));
 cleanup:
@@ -150,8 +145,8 @@ static const char *fit_param(const void *ctx, int i)
 static int open_group(hid_t parent, const char *name, hid_t *out)
 {
     int rc = 0;
-    STORE_H5(*out = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "cannot create group /analysis/%s", name);
+    RESULTS_H5(*out = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               "cannot create group /analysis/%s", name);
 cleanup:
     return rc;
 }
@@ -268,23 +263,6 @@ cleanup:
     return rc;
 }
 
-/* A scalar attribute, written identically by every rank (attribute writes are collective). */
-static int put_attr(hid_t obj, const char *name, hid_t type, hid_t mem_type, const void *v)
-{
-    int rc = 0;
-    hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
-    STORE_H5(space = H5Screate(H5S_SCALAR), "cannot make a dataspace");
-    STORE_H5(attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT),
-             "cannot create attribute %s", name);
-    STORE_H5(H5Awrite(attr, mem_type, v), "cannot write attribute %s", name);
-cleanup:
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
 static int store_pca(Writer *w, hid_t parent, const EssentialDynamics *ed)
 {
     int rc = 0;
@@ -311,9 +289,9 @@ static int store_pca(Writer *w, hid_t parent, const EssentialDynamics *ed)
     hid_t tr_scales[3] = {sc[0], sc[1], sc[2]};
     IH_TRY(
         put(w, "trajectory", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, tr, tr_scales, ed->trajectory));
-    IH_TRY(put_attr(w->group, "n_rows", H5T_STD_I32LE, H5T_NATIVE_INT, &ed->n_rows));
-    IH_TRY(put_attr(w->group, "total_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                    &p->total_variance));
+    IH_TRY(results_attr_write(w->group, "n_rows", H5T_STD_I32LE, H5T_NATIVE_INT, &ed->n_rows));
+    IH_TRY(results_attr_write(w->group, "total_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                              &p->total_variance));
 cleanup:
     for (int i = 0; i < 4; i++)
         if (sc[i] >= 0)
@@ -332,22 +310,22 @@ int analysis_store(hid_t file, MPI_Comm comm, const AnalysisInput *in, const Ana
     Writer w = {H5I_INVALID_HID, 0, H5I_INVALID_HID};
     StoreCtx ctx = {in, g, fits};
     MPI_Comm_rank(comm, &w.rank);
-    STORE_H5(w.dxpl = H5Pcreate(H5P_DATASET_XFER), "cannot make a transfer property list");
-    STORE_H5(H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE), "cannot set collective transfer");
+    RESULTS_H5(w.dxpl = H5Pcreate(H5P_DATASET_XFER), "cannot make a transfer property list");
+    RESULTS_H5(H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE), "cannot set collective transfer");
     htri_t exists = H5Lexists(file, "analysis", H5P_DEFAULT);
-    STORE_H5(exists, "cannot look up /analysis");
+    RESULTS_H5(exists, "cannot look up /analysis");
     if (exists > 0)
-        STORE_H5(H5Ldelete(file, "analysis", H5P_DEFAULT), "cannot delete the old /analysis");
-    STORE_H5(top = H5Gcreate2(file, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "cannot create group /analysis");
-    IH_TRY(put_attr(top, "n_pending", H5T_STD_I32LE, H5T_NATIVE_INT, &g->n_pending));
+        RESULTS_H5(H5Ldelete(file, "analysis", H5P_DEFAULT), "cannot delete the old /analysis");
+    RESULTS_H5(top = H5Gcreate2(file, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               "cannot create group /analysis");
+    IH_TRY(results_attr_write(top, "n_pending", H5T_STD_I32LE, H5T_NATIVE_INT, &g->n_pending));
     if (g->n_groups > 0)
         IH_TRY(store_timing(&w, top, &ctx));
     if (n_fits > 0)
         IH_TRY(store_fits(&w, top, &ctx, n_fits));
     if (ed)
         IH_TRY(store_pca(&w, top, ed));
-    STORE_H5(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush the results file");
+    RESULTS_H5(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush the results file");
 cleanup:
     if (top >= 0)
         H5Gclose(top);

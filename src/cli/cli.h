@@ -3,6 +3,7 @@
 #ifndef IHSWEEP_CLI_H
 #define IHSWEEP_CLI_H
 
+#include <mpi.h>
 #include <stdio.h>
 
 typedef struct {
@@ -29,6 +30,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Prints the current error record as one line "ihsweep <cmd>: error: <message>" (plus the traceback
  * when IHSWEEP_TRACEBACK=1) and returns the exit status for rc. */
 int cli_report_error(const char *cmd, int rc);
+
+/* Ends a subcommand that ran on comm: agrees on rc (ih_mpi_agree) and reports the error once, as
+ * one cli_report_error line from a single rank: the lowest rank with an error of its own (not
+ * just news of another rank's), else the lowest failing rank, else rank 0. Returns the exit
+ * status of the agreed code on every rank (0 when every rank succeeded). Collective on comm. */
+int cli_mpi_finish(const char *cmd, MPI_Comm comm, int rc);
+
+/* Parses all of s as a base-10 integer in [min, max] into *out (untouched on failure). Returns 0,
+ * or -1 when s is empty, has trailing characters, overflows or is out of range. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+
+/* Parses all of s as a floating-point number (strtod syntax: "inf" and "nan" are numbers; check
+ * isfinite where that matters) into *out (untouched on failure). Returns 0, or -1 when s is
+ * empty, has trailing characters, or overflows or underflows (ERANGE). */
+int cli_parse_double(const char *s, double *out);
 
 /* True when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);

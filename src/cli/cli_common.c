@@ -1,8 +1,10 @@
-/* Error and usage reporting shared by the subcommands. */
+/* Error and usage reporting and the number parsers shared by the subcommands. */
 #include "cli/cli.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/mpi_agree.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,46 @@ int cli_report_error(const char *cmd, int rc)
         fputs(buf, stderr);
     }
     return ih_exit_status(rc);
+}
+
+int cli_mpi_finish(const char *cmd, MPI_Comm comm, int rc)
+{
+    int rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    /* who reports: own errors first, then errors that only echo another rank's, then rank 0 */
+    const char *msg = ih_error_message();
+    int echo = strncmp(msg, IH_MPI_AGREE_OTHER, strlen(IH_MPI_AGREE_OTHER)) == 0;
+    int mine = rc == 0 ? 2 * size : echo ? size + rank : rank, first = mine;
+    int agreed = ih_mpi_agree(comm, rc);
+    if (agreed == 0)
+        return 0;
+    if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        first = mine; /* cannot tell: every rank that failed reports */
+    int reports = first == 2 * size ? rank == 0 : mine == first;
+    return reports ? cli_report_error(cmd, rc < 0 ? rc : agreed) : ih_exit_status(agreed);
+}
+
+int cli_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !end || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || !end || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 int cli_wants_help(int argc, char **argv)

@@ -6,6 +6,7 @@
 
 #include "ihsweep/analysis.h"
 #include "ihsweep/error.h"
+#include "ihsweep/mpi_agree.h"
 #include "ihsweep/pca.h"
 #include "ihsweep/results.h"
 #include "ihsweep/rng.h"
@@ -55,16 +56,6 @@ typedef struct {
     int block;
 } AnalyzeArgs;
 
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, AnalyzeArgs *a)
 {
     memset(a, 0, sizeof *a);
@@ -72,7 +63,7 @@ static int parse_args(int argc, char **argv, AnalyzeArgs *a)
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         int has_value = i + 1 < argc;
-        long long v = 0;
+        long v = 0;
         if (strcmp(s, "--by") == 0 && has_value) {
             if (a->n_by == MAX_BY)
                 return cli_usage_error("analyze", "at most %d --by parameters", MAX_BY);
@@ -80,22 +71,23 @@ static int parse_args(int argc, char **argv, AnalyzeArgs *a)
         } else if (strcmp(s, "--csv") == 0 && has_value) {
             a->csv = argv[++i];
         } else if (strcmp(s, "--pca-k") == 0 && has_value) {
-            if (parse_int(argv[++i], 1, 1000, &v) != 0)
+            if (cli_parse_long(argv[++i], 1, 1000, &v) != 0)
                 return cli_usage_error("analyze", "--pca-k needs an integer in 1..1000");
             a->pca_k = (int)v;
         } else if (strcmp(s, "--block") == 0 && has_value) {
-            if (parse_int(argv[++i], 1, 4096, &v) != 0)
+            if (cli_parse_long(argv[++i], 1, 4096, &v) != 0)
                 return cli_usage_error("analyze", "--block needs an integer in 1..4096");
             a->block = (int)v;
         } else if (strcmp(s, "--bench-pca") == 0 && has_value) {
-            long long r = 0, c = 0;
+            long r = 0, c = 0;
             const char *x = strchr(argv[++i], 'x');
             char rows[32];
             if (!x || x - argv[i] >= (long)sizeof rows)
                 return cli_usage_error("analyze", "--bench-pca needs ROWSxCOLS, e.g. 200000x320");
             memcpy(rows, argv[i], (size_t)(x - argv[i]));
             rows[x - argv[i]] = '\0';
-            if (parse_int(rows, 2, INT_MAX, &r) != 0 || parse_int(x + 1, 1, 100000, &c) != 0)
+            if (cli_parse_long(rows, 2, INT_MAX, &r) != 0 ||
+                cli_parse_long(x + 1, 1, 100000, &c) != 0)
                 return cli_usage_error("analyze", "--bench-pca needs ROWSxCOLS, e.g. 200000x320");
             a->bench_rows = r;
             a->bench_cols = (int)c;
@@ -143,16 +135,6 @@ static int resolve_keys(const AnalysisInput *in, const AnalyzeArgs *a, int *keys
     }
 cleanup:
     return rc;
-}
-
-/* MPI agreement on an error: every rank gets the worst code. */
-static int agree(int rc)
-{
-    int worst = rc;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (worst < 0 && rc == 0)
-        ih_error_set(__FILE__, __LINE__, __func__, worst, "failed on another rank");
-    return worst;
 }
 
 static void csv_fits_path(const char *csv, char *buf, size_t size)
@@ -220,7 +202,7 @@ static int analyze_file(const AnalyzeArgs *a, int rank)
         }
         fflush(stdout);
     }
-    IH_TRY(agree(local));
+    IH_TRY(ih_mpi_agree(MPI_COMM_WORLD, local));
     if (!a->no_store) {
         IH_TRY(analysis_store(results_file_id(f), MPI_COMM_WORLD, in, g, fits, n_fits, ed));
         if (rank == 0)
@@ -314,11 +296,7 @@ int cmd_analyze(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     int rc = a.bench_rows ? bench_pca(&a, rank, size) : analyze_file(&a, rank);
-    rc = agree(rc);
-    if (rc != 0 && rank == 0)
-        status = cli_report_error("analyze", rc);
-    else if (rc != 0)
-        status = ih_exit_status(rc);
+    status = cli_mpi_finish("analyze", MPI_COMM_WORLD, rc);
     MPI_Finalize();
     return status;
 }

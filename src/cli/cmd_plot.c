@@ -175,13 +175,7 @@ int cmd_plot(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int rc = plot_file(&a, rank), root_rc = rc;
-    MPI_Bcast(&root_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    /* One line per failure: rank 0's, or another rank's when rank 0 itself succeeded. */
-    if (rc != 0 && (rank == 0 || root_rc == 0))
-        status = cli_report_error("plot", rc);
-    else if (rc != 0)
-        status = ih_exit_status(rc);
+    status = cli_mpi_finish("plot", MPI_COMM_WORLD, plot_file(&a, rank));
     MPI_Finalize();
     return status;
 }

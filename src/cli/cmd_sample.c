@@ -8,7 +8,6 @@
 #include "ihsweep/data.h"
 #include "ihsweep/error.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -33,52 +32,6 @@ static void print_usage(FILE *out)
         "  --eval-seed S     eval seed (default 1)\n"
         "  --stats           print the exemplar source's geometry over the training classes\n"
         "  --help            this text\n");
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || !end || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int read_text(const char *path, char **out)
-{
-    int rc = 0;
-    char *text = NULL;
-    FILE *f = fopen(path, "rb");
-    *out = NULL;
-    if (!f)
-        IH_FAIL(errno == ENOENT ? IH_ENOENT : IH_EIO, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    IH_ALLOC(text, cap);
-    for (;;) {
-        size_t got = fread(text + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-        if (cap - n - 1 == 0) {
-            char *bigger = realloc(text, cap * 2);
-            if (!bigger)
-                IH_FAIL(IH_ENOMEM, "out of memory reading %s", path);
-            text = bigger;
-            cap *= 2;
-        }
-    }
-    if (ferror(f))
-        IH_FAIL(IH_EIO, "cannot read %s", path);
-    text[n] = '\0';
-    *out = text;
-    text = NULL;
-cleanup:
-    if (f)
-        fclose(f);
-    free(text);
-    return rc;
 }
 
 static void print_ints(const char *key, const int *v, int n)
@@ -194,7 +147,7 @@ int cmd_sample(int argc, char **argv)
         default:
             return cli_usage_error("sample", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
-        if (parse_long(optarg, min, max, target) != 0)
+        if (cli_parse_long(optarg, min, max, target) != 0)
             return cli_usage_error("sample", "invalid value '%s' for %s", optarg, argv[optind - 1]);
     }
     if (optind != argc - 1)
@@ -208,7 +161,7 @@ int cmd_sample(int argc, char **argv)
     DataConfig *cfg = NULL;
     Data *data = NULL;
     DataBatch *batch = NULL;
-    IH_TRY(read_text(path, &text));
+    IH_TRY(config_read_file(path, &text));
     IH_ALLOC(cfg, 1);
     IH_TRY(data_config_parse(text, path, cfg));
     IH_TRY(data_create(cfg, (uint32_t)train_seed, (uint32_t)eval_seed, &data));

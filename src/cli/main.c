@@ -23,6 +23,16 @@ static int cmd_version(int argc, char **argv)
 
 static const CliCommand commands[] = {
     {"version", "print version, git hash and library versions", cmd_version},
+    {"train", "train one run from a run config into an HDF5 file", cmd_train},
+    {"plan", "list the runs of a sweep file with cost estimates (dry run)", cmd_plan},
+    {"run", "run a sweep across MPI ranks into one results file", cmd_run},
+    {"status", "progress and t* table of a results file", cmd_status},
+    {"merge", "merge shard results files into one", cmd_merge},
+    {"sample", "print sequences of a data config as JSON lines", cmd_sample},
+    {"bench", "time training steps of the paper model on one core", cmd_bench},
+    {"toy", "the three-vector toy model of the paper (spec 4.8)", cmd_toy},
+    {"analyze", "phase-change timing tables and essential dynamics", cmd_analyze},
+    {"plot", "draw figures from a results file", cmd_plot},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

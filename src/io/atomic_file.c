@@ -5,6 +5,7 @@
 #include "ihsweep/atomic_file.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,16 +17,6 @@
 #include <unistd.h>
 
 static const char atomic_magic[8] = {'I', 'H', 'S', 'W', 'A', 'T', 'O', 'M'};
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static void put_le(unsigned char *dst, uint64_t v, int bytes)
 {
@@ -44,7 +35,7 @@ static uint64_t get_le(const unsigned char *src, int bytes)
 /* The checksum of a header's first 24 bytes followed by the payload. */
 static uint64_t atomic_checksum(const unsigned char *header, const void *data, size_t size)
 {
-    return fnv1a(fnv1a(14695981039346656037ULL, header, 24), data, size);
+    return ih_fnv1a(ih_fnv1a(IH_FNV1A_OFFSET, header, 24), data, size);
 }
 
 /* Flushes the directory that holds path, so the rename itself survives a crash. */

@@ -5,17 +5,10 @@
 #ifndef IHSWEEP_IO_INTERNAL_H
 #define IHSWEEP_IO_INTERNAL_H
 
+#include "ihsweep/mpi_agree.h"
 #include "ihsweep/results.h"
 
 #include <stddef.h>
-
-/* Runs an HDF5 call whose negative result means failure; on failure records IH_EHDF5 with the
- * printf-style message and jumps to cleanup (needs `int rc` and a `cleanup:` label). */
-#define RESULTS__H5(expr, ...)                                                                     \
-    do {                                                                                           \
-        if ((expr) < 0)                                                                            \
-            IH_FAIL(IH_EHDF5, __VA_ARGS__);                                                        \
-    } while (0)
 
 /* Element types: in the file (little-endian, fixed size) or in memory (the RunResult field). */
 typedef enum {
@@ -83,7 +76,7 @@ struct ResultsFile {
 };
 
 /* Allocates an empty ResultsFile (empty layout, every id -1) holding a duplicate of comm.
- * Collective on comm (MPI_Comm_dup). */
+ * Collective on comm (MPI_Comm_dup; an allocation failure is agreed on). */
 int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out);
 
 /* Allocates the metric and parameter id arrays (all -1) once f->layout is set. Local. */
@@ -93,15 +86,14 @@ int results__file_ids_alloc(ResultsFile *f);
  * Returns IH_EHDF5 if a close failed (the handle is freed anyway). */
 int results__file_free(ResultsFile *f);
 
-/* Makes all ranks agree on a local result: returns the smallest rc of any rank; a rank that
- * succeeded records "another rank failed" when some rank did not. Collective on comm. */
-int results__agree(MPI_Comm comm, int rc);
-
 /* The HDF5 type of t (a predefined type: do not close it). */
 hid_t results__h5_type(ResultsType t, int in_file);
 
 /* Writes *value (a double) converted to type t into buf (at least 8 bytes). Local. */
 void results__value_as(ResultsType t, double value, void *buf);
+
+/* The dims of one row of shape s (dims[0] = 1, at most 4 axes); returns the rank. Local. */
+int results__row_dims(const ResultsLayout *l, ResultsShape s, hsize_t *dims);
 
 /* Reads or writes rows [run, run + n_rows) of dataset ds of the given shape from/to buf with the
  * memory type mem. Independent. Errors: IH_EHDF5. */

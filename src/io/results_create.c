@@ -44,20 +44,18 @@ static int create_dataset(hid_t file, const Scales *scales, const hsize_t *sizes
     hsize_t dims[4];
     for (int i = 0; i < n_axes; i++)
         dims[i] = sizes[axes[i]];
-    RESULTS__H5(dcpl = H5Pcreate(H5P_DATASET_CREATE), "results: cannot make a property list");
-    RESULTS__H5(H5Pset_layout(dcpl, H5D_CONTIGUOUS), "results: cannot set contiguous layout");
-    RESULTS__H5(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "results: cannot set alloc time");
-    RESULTS__H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC), "results: cannot set fill time");
+    RESULTS_H5(dcpl = H5Pcreate(H5P_DATASET_CREATE), "results: cannot make a property list");
+    RESULTS_H5(H5Pset_layout(dcpl, H5D_CONTIGUOUS), "results: cannot set contiguous layout");
+    RESULTS_H5(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "results: cannot set alloc time");
+    RESULTS_H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC), "results: cannot set fill time");
     if (fill)
-        RESULTS__H5(H5Pset_fill_value(dcpl, fill_type, fill), "results: cannot set %s's fill",
-                    path);
-    RESULTS__H5(space = H5Screate_simple(n_axes, dims, NULL), "results: cannot make a dataspace");
-    RESULTS__H5(*out = H5Dcreate2(file, path, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                "results: cannot create dataset /%s", path);
+        RESULTS_H5(H5Pset_fill_value(dcpl, fill_type, fill), "results: cannot set %s's fill", path);
+    RESULTS_H5(space = H5Screate_simple(n_axes, dims, NULL), "results: cannot make a dataspace");
+    RESULTS_H5(*out = H5Dcreate2(file, path, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+               "results: cannot create dataset /%s", path);
     for (int i = 0; scales && i < n_axes; i++)
-        RESULTS__H5(H5DSattach_scale(*out, scales->scale[axes[i]], (unsigned)i),
-                    "results: cannot attach dimension %s to /%s", results__dim_names[axes[i]],
-                    path);
+        RESULTS_H5(H5DSattach_scale(*out, scales->scale[axes[i]], (unsigned)i),
+                   "results: cannot attach dimension %s to /%s", results__dim_names[axes[i]], path);
 cleanup:
     if (space >= 0)
         H5Sclose(space);
@@ -70,8 +68,8 @@ static int make_group(hid_t file, const char *path)
 {
     int rc = 0;
     hid_t g = H5I_INVALID_HID;
-    RESULTS__H5(g = H5Gcreate2(file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                "results: cannot create group /%s", path);
+    RESULTS_H5(g = H5Gcreate2(file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               "results: cannot create group /%s", path);
 cleanup:
     if (g >= 0)
         H5Gclose(g);
@@ -104,8 +102,8 @@ static int create_scales(ResultsFile *f, Scales *s)
             continue;
         IH_TRY(create_dataset(f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE, &d, 1,
                               H5T_NATIVE_INT, NULL, &s->scale[d]));
-        RESULTS__H5(H5DSset_scale(s->scale[d], results__dim_names[d]),
-                    "results: cannot make /%s a dimension scale", results__dim_names[d]);
+        RESULTS_H5(H5DSset_scale(s->scale[d], results__dim_names[d]),
+                   "results: cannot make /%s a dimension scale", results__dim_names[d]);
     }
 cleanup:
     return rc;
@@ -139,10 +137,10 @@ static int create_metadata(ResultsFile *f, const Scales *s, hid_t *cond_type, hi
                           H5T_NATIVE_INT, NULL, &f->stage));
     IH_TRY(create_dataset(f->file, s, s->size, "runs/hash", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->hash));
-    RESULTS__H5(*cond_type = fixed_string_type(l->conditions, l->n_runs),
-                "results: cannot make a string type");
-    RESULTS__H5(*cfg_type = fixed_string_type(l->configs, l->n_runs),
-                "results: cannot make a string type");
+    RESULTS_H5(*cond_type = fixed_string_type(l->conditions, l->n_runs),
+               "results: cannot make a string type");
+    RESULTS_H5(*cfg_type = fixed_string_type(l->configs, l->n_runs),
+               "results: cannot make a string type");
     IH_TRY(create_dataset(f->file, s, s->size, "runs/condition", *cond_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->condition));
     IH_TRY(create_dataset(f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
@@ -196,8 +194,8 @@ cleanup:
 static int write_all(hid_t ds, hid_t mem, const void *buf, const char *what)
 {
     int rc = 0;
-    RESULTS__H5(H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot write %s",
-                what);
+    RESULTS_H5(H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot write %s",
+               what);
 cleanup:
     return rc;
 }
@@ -253,7 +251,6 @@ static int write_root_attributes(ResultsFile *f)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;
-    hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
     const int version = RESULTS_SCHEMA_VERSION;
     IH_TRY(results__attr_write_string(f->file, "ihsweep_version", l->ihsweep_version));
     IH_TRY(results__attr_write_string(f->file, "git_hash", l->git_hash));
@@ -264,17 +261,8 @@ static int write_root_attributes(ResultsFile *f)
                                        l->n_evaluators));
     if (l->n_params > 0)
         IH_TRY(results__attr_write_strings(f->file, "param_names", l->param_names, l->n_params));
-    RESULTS__H5(space = H5Screate(H5S_SCALAR), "results: cannot make a dataspace");
-    RESULTS__H5(attr = H5Acreate2(f->file, "schema_version", H5T_STD_I32LE, space, H5P_DEFAULT,
-                                  H5P_DEFAULT),
-                "results: cannot create attribute schema_version");
-    RESULTS__H5(H5Awrite(attr, H5T_NATIVE_INT, &version),
-                "results: cannot write attribute schema_version");
+    IH_TRY(results_attr_write(f->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version));
 cleanup:
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
     return rc;
 }
 
@@ -284,7 +272,7 @@ static int check_layout_everywhere(MPI_Comm comm, const ResultsLayout *layout)
     int rc = results_layout_check(layout);
     if (rc < 0)
         ih_error_trace(__FILE__, __LINE__, __func__);
-    IH_TRY(results__agree(comm, rc));
+    IH_TRY(ih_mpi_agree(comm, rc));
     uint64_t fp[2], lo[2];
     fp[0] = results__layout_fingerprint(layout);
     fp[1] = ~fp[0];
@@ -324,15 +312,16 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     IH_TRY(check_layout_everywhere(comm, layout));
     IH_TRY(results__file_alloc(comm, 1, &f));
     IH_TRY(refuse_existing(comm, f->rank, path, flags));
-    IH_TRY(results_layout_copy(&f->layout, layout));
-    IH_TRY(results__file_ids_alloc(f));
+    rc = results_layout_copy(&f->layout, layout);
+    if (rc == 0)
+        rc = results__file_ids_alloc(f);
+    IH_TRY(ih_mpi_agree(f->comm, rc)); /* local allocations, before the collective create */
 
-    RESULTS__H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
-    RESULTS__H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
-    RESULTS__H5(f->file =
-                    H5Fcreate(path, (flags & RESULTS_OVERWRITE) ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
-                              H5P_DEFAULT, fapl),
-                "results: cannot create %s", path);
+    RESULTS_H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
+    RESULTS_H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
+    RESULTS_H5(f->file = H5Fcreate(path, (flags & RESULTS_OVERWRITE) ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
+                                   H5P_DEFAULT, fapl),
+               "results: cannot create %s", path);
     IH_TRY(make_group(f->file, "runs"));
     IH_TRY(make_group(f->file, "curves"));
     IH_TRY(make_group(f->file, "summary"));
@@ -340,10 +329,11 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     IH_TRY(create_scales(f, &s));
     IH_TRY(create_metadata(f, &s, &cond_type, &cfg_type));
     IH_TRY(create_payload(f, &s));
-    IH_TRY(results__agree(f->comm, f->rank == 0 ? write_metadata(f, &s, cond_type, cfg_type) : 0));
+    rc = f->rank == 0 ? write_metadata(f, &s, cond_type, cfg_type) : 0;
+    IH_TRY(ih_mpi_agree(f->comm, rc));
     IH_TRY(write_root_attributes(f));
-    RESULTS__H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: cannot flush %s", path);
-    IH_TRY(results__agree(f->comm, 0));
+    RESULTS_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: cannot flush %s", path);
+    IH_TRY(ih_mpi_agree(f->comm, 0));
     *out = f;
     f = NULL;
 cleanup:

@@ -3,6 +3,8 @@
  */
 #include "io/internal.h"
 
+#include "ihsweep/hash.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,28 +206,18 @@ void results_layout_free(ResultsLayout *l)
     memset(l, 0, sizeof *l);
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
     const char *v = s ? s : "";
-    return fnv(h, v, strlen(v) + 1);
+    return ih_fnv1a(h, v, strlen(v) + 1);
 }
 
 uint64_t results__layout_fingerprint(const ResultsLayout *l)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = IH_FNV1A_OFFSET;
     int sizes[7] = {l->n_runs,  l->max_evals, l->n_evaluators, l->n_heads,
                     l->n_probe, l->n_labels,  l->n_params};
-    h = fnv(h, sizes, sizeof sizes);
+    h = ih_fnv1a(h, sizes, sizeof sizes);
     for (int i = 0; i < l->n_evaluators; i++)
         h = fnv_str(h, l->evaluator_names[i]);
     for (int i = 0; i < l->n_params; i++)
@@ -233,11 +225,11 @@ uint64_t results__layout_fingerprint(const ResultsLayout *l)
     for (int r = 0; r < l->n_runs; r++) {
         h = fnv_str(h, l->conditions[r]);
         h = fnv_str(h, l->configs[r]);
-        h = fnv(h, &l->stages[r], sizeof l->stages[r]);
-        h = fnv(h, &l->hashes[r], sizeof l->hashes[r]);
+        h = ih_fnv1a(h, &l->stages[r], sizeof l->stages[r]);
+        h = ih_fnv1a(h, &l->hashes[r], sizeof l->hashes[r]);
     }
     if (l->n_params > 0)
-        h = fnv(h, l->param_values, (size_t)l->n_runs * (size_t)l->n_params * sizeof(double));
+        h = ih_fnv1a(h, l->param_values, (size_t)l->n_runs * (size_t)l->n_params * sizeof(double));
     h = fnv_str(h, l->sweep_text);
     h = fnv_str(h, l->ihsweep_version);
     h = fnv_str(h, l->git_hash);

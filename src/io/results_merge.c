@@ -42,6 +42,31 @@ cleanup:
     return rc;
 }
 
+/* Pass 1, one input: copies the layout of input 0 into merged (and starts the empty job id list
+ * *job_ids), checks the others against it, and collects the job ids. Local. */
+static int merge_layout_one(ResultsLayout *merged, char **job_ids, const ResultsLayout *l,
+                            const char *const *inputs, int k)
+{
+    int rc = 0;
+    if (k == 0) {
+        IH_ALLOC(*job_ids, 1);
+        IH_TRY(results_layout_copy(merged, l));
+    } else {
+        rc = results_layout_compare(merged, l);
+        if (rc < 0) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", ih_error_message());
+            IH_FAIL(rc, "results_merge: %s does not match %s: %s", inputs[k], inputs[0], why);
+        }
+        if (strcmp(merged->git_hash, l->git_hash) != 0)
+            IH_FAIL(IH_EDATA, "results_merge: %s was written by %s, %s by %s", inputs[k],
+                    l->git_hash, inputs[0], merged->git_hash);
+    }
+    IH_TRY(join_job_ids(job_ids, l->slurm_job_ids));
+cleanup:
+    return rc;
+}
+
 /* Pass 1: the merged layout (first input's, with every input's job ids). Collective. */
 static int merged_layout(MPI_Comm comm, const char *const *inputs, int n_inputs,
                          ResultsLayout *merged)
@@ -49,24 +74,10 @@ static int merged_layout(MPI_Comm comm, const char *const *inputs, int n_inputs,
     int rc = 0;
     ResultsFile *in = NULL;
     char *job_ids = NULL;
-    IH_ALLOC(job_ids, 1);
     for (int k = 0; k < n_inputs; k++) {
         IH_TRY(results_open(comm, inputs[k], 0, &in));
-        const ResultsLayout *l = results_layout(in);
-        if (k == 0) {
-            IH_TRY(results_layout_copy(merged, l));
-        } else {
-            rc = results_layout_compare(merged, l);
-            if (rc < 0) {
-                char why[512];
-                snprintf(why, sizeof why, "%s", ih_error_message());
-                IH_FAIL(rc, "results_merge: %s does not match %s: %s", inputs[k], inputs[0], why);
-            }
-            if (strcmp(merged->git_hash, l->git_hash) != 0)
-                IH_FAIL(IH_EDATA, "results_merge: %s was written by %s, %s by %s", inputs[k],
-                        l->git_hash, inputs[0], merged->git_hash);
-        }
-        IH_TRY(join_job_ids(&job_ids, l->slurm_job_ids));
+        rc = merge_layout_one(merged, &job_ids, results_layout(in), inputs, k);
+        IH_TRY(ih_mpi_agree(comm, rc));
         IH_TRY(results_close(&in));
     }
     free(merged->slurm_job_ids);
@@ -86,6 +97,22 @@ typedef struct {
     uint64_t *checksum; /* [n_runs] scratch */
     RunResult *row;
 } MergeState;
+
+/* The buffers of pass 2. Local. */
+static int merge_state_alloc(MergeState *st, const ResultsLayout *merged)
+{
+    int rc = 0;
+    size_t n = (size_t)merged->n_runs;
+    IH_ALLOC(st->copied, n);
+    IH_ALLOC(st->sum, n);
+    IH_ALLOC(st->from, n);
+    IH_ALLOC(st->status, n);
+    IH_ALLOC(st->checksum, n);
+    IH_TRY(run_result_create(merged->max_evals, merged->n_evaluators, merged->n_heads,
+                             merged->n_probe, merged->n_labels, &st->row));
+cleanup:
+    return rc;
+}
 
 /* Pass 2 for one input, this rank's runs only. Independent. */
 static int copy_rows(ResultsFile *in, ResultsFile *out, const char *const *inputs, int k,
@@ -129,20 +156,13 @@ int results_merge(MPI_Comm comm, const char *out_path, const char *const *inputs
         IH_FAIL(IH_EUSAGE, "results_merge: no input files");
     IH_TRY(merged_layout(comm, inputs, n_inputs, &merged));
     IH_TRY(results_create(comm, out_path, &merged, 0, &out));
-    size_t n = (size_t)merged.n_runs;
-    IH_ALLOC(st.copied, n);
-    IH_ALLOC(st.sum, n);
-    IH_ALLOC(st.from, n);
-    IH_ALLOC(st.status, n);
-    IH_ALLOC(st.checksum, n);
-    IH_TRY(run_result_create(merged.max_evals, merged.n_evaluators, merged.n_heads, merged.n_probe,
-                             merged.n_labels, &st.row));
+    IH_TRY(ih_mpi_agree(comm, merge_state_alloc(&st, &merged)));
     for (int k = 0; k < n_inputs; k++) {
         IH_TRY(results_open(comm, inputs[k], 0, &in));
         rc = copy_rows(in, out, inputs, k, &st);
         if (rc < 0)
             ih_error_trace(__FILE__, __LINE__, __func__);
-        IH_TRY(results__agree(comm, rc));
+        IH_TRY(ih_mpi_agree(comm, rc));
         IH_TRY(results_close(&in));
     }
     IH_TRY(results_close(&out));

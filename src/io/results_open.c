@@ -16,17 +16,28 @@ int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out)
 {
     int rc = 0;
     ResultsFile *f = NULL;
+    MPI_Comm dup = MPI_COMM_NULL;
     *out = NULL;
-    IH_ALLOC(f, 1);
-    f->comm = MPI_COMM_NULL;
+    if (MPI_Comm_dup(comm, &dup) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "results: cannot duplicate the communicator");
+    f = calloc(1, sizeof *f);
+    if (!f)
+        ih_error_set(__FILE__, __LINE__, __func__, IH_ENOMEM, "results: out of memory");
+    rc = ih_mpi_agree(dup, f ? 0 : IH_ENOMEM); /* a failure here is every rank's */
+    if (rc < 0) {
+        free(f);
+        MPI_Comm_free(&dup);
+        f = NULL;
+        goto cleanup;
+    }
+    f->comm = dup;
     f->writable = writable;
     f->file = f->checksum = f->status = H5I_INVALID_HID;
     f->id = f->stage = f->hash = f->condition = f->config = H5I_INVALID_HID;
     for (int i = 0; i < RESULTS__N_ROW; i++)
         f->row[i] = H5I_INVALID_HID;
-    if (MPI_Comm_dup(comm, &f->comm) != MPI_SUCCESS ||
-        MPI_Comm_rank(f->comm, &f->rank) != MPI_SUCCESS)
-        IH_FAIL(IH_EMPI, "results: cannot duplicate the communicator");
+    if (MPI_Comm_rank(f->comm, &f->rank) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "results: cannot get the rank");
     *out = f;
     f = NULL;
 cleanup:
@@ -88,8 +99,8 @@ int results__file_free(ResultsFile *f)
 static int open_dataset(hid_t file, const char *path, hid_t *out)
 {
     int rc = 0;
-    RESULTS__H5(*out = H5Dopen2(file, path, H5P_DEFAULT), "results: the file has no dataset /%s",
-                path);
+    RESULTS_H5(*out = H5Dopen2(file, path, H5P_DEFAULT), "results: the file has no dataset /%s",
+               path);
 cleanup:
     return rc;
 }
@@ -104,7 +115,7 @@ static int scale_size(hid_t file, const char *name, int allow_missing, int *out)
     if (allow_missing && H5Lexists(file, name, H5P_DEFAULT) <= 0)
         goto cleanup;
     IH_TRY(open_dataset(file, name, &ds));
-    RESULTS__H5(space = H5Dget_space(ds), "results: cannot get /%s's dataspace", name);
+    RESULTS_H5(space = H5Dget_space(ds), "results: cannot get /%s's dataspace", name);
     if (H5Sget_simple_extent_ndims(space) != 1 ||
         H5Sget_simple_extent_dims(space, &dim, NULL) < 0 || dim > (hsize_t)(1 << 30))
         IH_FAIL(IH_EHDF5, "results: dimension /%s is not a 1-D scale", name);
@@ -124,16 +135,16 @@ static int read_fixed_strings(hid_t ds, int n, const char *what, char ***out)
     hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
     char *buf = NULL, **s = NULL;
     size_t width = 0;
-    RESULTS__H5(ftype = H5Dget_type(ds), "results: cannot get %s's type", what);
+    RESULTS_H5(ftype = H5Dget_type(ds), "results: cannot get %s's type", what);
     if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) != 0)
         IH_FAIL(IH_EHDF5, "results: %s is not a fixed-length string dataset", what);
     width = H5Tget_size(ftype);
-    RESULTS__H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
-    RESULTS__H5(H5Tset_size(mtype, width), "results: cannot make a string type");
-    RESULTS__H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
+    RESULTS_H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_size(mtype, width), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
     IH_ALLOC(buf, (size_t)n * width);
-    RESULTS__H5(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
-                what);
+    RESULTS_H5(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
+               what);
     IH_ALLOC(s, n);
     for (int i = 0; i < n; i++) {
         const char *src = buf + (size_t)i * width;
@@ -159,8 +170,8 @@ cleanup:
 static int read_all(hid_t ds, hid_t mem, void *buf, const char *what)
 {
     int rc = 0;
-    RESULTS__H5(H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
-                what);
+    RESULTS_H5(H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
+               what);
 cleanup:
     return rc;
 }
@@ -178,9 +189,9 @@ static int read_layout(ResultsFile *f)
     if (has <= 0)
         IH_FAIL(RESULTS_EBROKEN, "results: the file's creation never finished "
                                  "(no schema_version attribute)");
-    RESULTS__H5(attr = H5Aopen(f->file, "schema_version", H5P_DEFAULT),
-                "results: cannot open attribute schema_version");
-    RESULTS__H5(H5Aread(attr, H5T_NATIVE_INT, &version), "results: cannot read schema_version");
+    RESULTS_H5(attr = H5Aopen(f->file, "schema_version", H5P_DEFAULT),
+               "results: cannot open attribute schema_version");
+    RESULTS_H5(H5Aread(attr, H5T_NATIVE_INT, &version), "results: cannot read schema_version");
     if (version != RESULTS_SCHEMA_VERSION)
         IH_FAIL(IH_EHDF5, "results: schema_version %d, this program reads %d", version,
                 RESULTS_SCHEMA_VERSION);
@@ -255,8 +266,8 @@ int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **ou
         IH_FAIL(IH_EMPI, "results_open: MPI_Bcast failed");
     if (!exists)
         IH_FAIL(IH_ENOENT, "results file %s does not exist", path);
-    RESULTS__H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
-    RESULTS__H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
+    RESULTS_H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
+    RESULTS_H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
     f->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     if (f->file < 0)
         IH_FAIL(RESULTS_EBROKEN,
@@ -266,7 +277,7 @@ int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **ou
     rc = read_layout(f);
     if (rc < 0)
         ih_error_trace(__FILE__, __LINE__, __func__);
-    IH_TRY(results__agree(f->comm, rc));
+    IH_TRY(ih_mpi_agree(f->comm, rc));
     *out = f;
     f = NULL;
 cleanup:
@@ -294,7 +305,7 @@ MPI_Comm results_comm(const ResultsFile *f)
 int results_flush(ResultsFile *f)
 {
     int rc = 0;
-    RESULTS__H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: flush failed");
+    RESULTS_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: flush failed");
 cleanup:
     return rc;
 }

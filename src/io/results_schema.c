@@ -98,8 +98,7 @@ void results__value_as(ResultsType t, double value, void *buf)
     }
 }
 
-/* The dims of one row of shape s (dims[0] = 1); returns the rank. */
-static int row_dims(const ResultsLayout *l, ResultsShape s, hsize_t *dims)
+int results__row_dims(const ResultsLayout *l, ResultsShape s, hsize_t *dims)
 {
     dims[0] = 1;
     dims[1] = (hsize_t)l->max_evals;
@@ -134,18 +133,18 @@ int results__rows_io(const ResultsFile *f, hid_t ds, ResultsShape s, int run, in
     int rc = 0;
     hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
     hsize_t start[4] = {(hsize_t)run, 0, 0, 0}, count[4];
-    int rank = row_dims(&f->layout, s, count);
+    int rank = results__row_dims(&f->layout, s, count);
     count[0] = (hsize_t)n_rows;
-    RESULTS__H5(fspace = H5Dget_space(ds), "results: cannot get a dataspace");
-    RESULTS__H5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL),
-                "results: cannot select rows %d..%d", run, run + n_rows - 1);
-    RESULTS__H5(mspace = H5Screate_simple(rank, count, NULL), "results: cannot make a dataspace");
+    RESULTS_H5(fspace = H5Dget_space(ds), "results: cannot get a dataspace");
+    RESULTS_H5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL),
+               "results: cannot select rows %d..%d", run, run + n_rows - 1);
+    RESULTS_H5(mspace = H5Screate_simple(rank, count, NULL), "results: cannot make a dataspace");
     if (write)
-        RESULTS__H5(H5Dwrite(ds, mem, mspace, fspace, H5P_DEFAULT, buf),
-                    "results: writing rows %d..%d failed", run, run + n_rows - 1);
+        RESULTS_H5(H5Dwrite(ds, mem, mspace, fspace, H5P_DEFAULT, buf),
+                   "results: writing rows %d..%d failed", run, run + n_rows - 1);
     else
-        RESULTS__H5(H5Dread(ds, mem, mspace, fspace, H5P_DEFAULT, buf),
-                    "results: reading rows %d..%d failed", run, run + n_rows - 1);
+        RESULTS_H5(H5Dread(ds, mem, mspace, fspace, H5P_DEFAULT, buf),
+                   "results: reading rows %d..%d failed", run, run + n_rows - 1);
 cleanup:
     if (mspace >= 0)
         H5Sclose(mspace);
@@ -158,17 +157,4 @@ void *results__field_ptr(const ResultsRowField *field, const RunResult *r)
 {
     char *base = (char *)r + field->offset;
     return field->is_array ? *(void **)base : (void *)base;
-}
-
-int results__agree(MPI_Comm comm, int rc)
-{
-    int worst = rc;
-    if (MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS) {
-        ih_error_set(__FILE__, __LINE__, __func__, IH_EMPI, "results: MPI_Allreduce failed");
-        return IH_EMPI;
-    }
-    if (rc == 0 && worst < 0)
-        ih_error_set(__FILE__, __LINE__, __func__, worst,
-                     "results: another rank failed (%s); see its message", ih_strerror(worst));
-    return rc < 0 ? rc : worst;
 }

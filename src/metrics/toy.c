@@ -171,6 +171,14 @@ cleanup:
     return rc;
 }
 
+int64_t toy_solved_iteration(const ToyResult *r)
+{
+    for (int k = 0; k <= r->config.iters; k++)
+        if (r->loss[k] < TOY_SOLVED_FRACTION * r->loss[0])
+            return k;
+    return -1;
+}
+
 void toy_result_destroy(ToyResult **r)
 {
     if (!r || !*r)

@@ -30,6 +30,7 @@ const char *ih_strerror(int code)
     case IH_EMPI: return "MPI error";
     case IH_EHDF5: return "HDF5 error";
     case IH_ESTOP: return "stopped by signal (resume later)";
+    case IH_EBROKEN: return "unusable file (moved aside?)";
     default: return "internal error";
     }
 }
@@ -39,7 +40,8 @@ int ih_exit_status(int code)
     switch (code) {
     case IH_OK: return 0;
     case IH_EUSAGE: return 64;
-    case IH_EDATA: return 65;
+    case IH_EDATA:
+    case IH_EBROKEN: return 65;
     case IH_ENOENT: return 66;
     case IH_EIO:
     case IH_EHDF5: return 74;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ihsweep analyze` and `ihsweep plot` on a small synthetic results file (one run pending):
 # tables and CSV, the same output under mpirun -n 2, --by, /analysis readable by h5py and xarray,
-# every figure in PNG/SVG/PDF with real content, the PCA benchmark, and usage errors (exit 64).
+# every figure in PNG/SVG/PDF with real content, the PCA benchmark, usage errors (exit 64), and
+# errors under mpirun reported once.
 # Usage: test_analysis_cli.sh MAKER   (MAKER: the test_analysis_file executable)
 set -u
 maker=$1
@@ -41,6 +42,15 @@ expect "analyze under mpirun -n 2" 0 "$MPIEXEC" --oversubscribe -n 2 "$IHSWEEP" 
 [ "$(grep -c '^condition ' out.txt)" = 2 ] && ok || bad "mpirun output not printed once (table + fits headers)"
 diff <(grep -v 'time:\|grid\|^wrote\|^$' serial.txt) <(grep -v 'time:\|grid\|^$' out.txt) >/dev/null \
   && ok || bad "mpirun -n 2 output differs from the serial one"
+
+# an error under mpirun: one report, from one rank, with the message of the rank that failed
+expect "analyze --csv into a missing directory, mpirun -n 2" 74 \
+  "$MPIEXEC" --oversubscribe -n 2 "$IHSWEEP" analyze sweep.h5 --csv no/such/t.csv --no-store
+[ "$(grep -c '^ihsweep analyze: error:' err.txt)" = 1 ] && ok || bad "mpirun -n 2: not one error line"
+grep -q '^ihsweep analyze: error: .*no/such/t.csv' err.txt && ok || bad "mpirun -n 2: path not named"
+expect "plot unknown --x, mpirun -n 2" 64 \
+  "$MPIEXEC" --oversubscribe -n 2 "$IHSWEEP" plot sweep.h5 -o figs/x --x nope
+[ "$(grep -c '^ihsweep plot: error:' err.txt)" = 1 ] && ok || bad "plot, mpirun -n 2: not one error line"
 
 expect "analyze --by" 0 "$IHSWEEP" analyze sweep.h5 --by n_train_classes --no-store --no-pca
 grep -q "^condition  *data.n_train_classes  *runs" out.txt && ok || bad "--by header"

@@ -5,8 +5,10 @@
  * to sign and projections to 1e-10 of their scale, on every process grid that fits the rank
  * count (1x1, 2x1, 1x2, 2x2, 4x1, and grids smaller than the communicator), with block sizes that
  * split the matrix over every grid rank. Also: essential dynamics on an in-memory AnalysisInput
- * (rows of done runs only, NaN trajectories elsewhere) and an error in one rank's fill callback
- * reaching every rank without a hang.
+ * (rows of done runs only, NaN trajectories elsewhere), and errors on one rank reaching every
+ * rank without a hang: a failing fill callback (on grids that leave some ranks outside), and an
+ * allocation failing on one rank only (its address space capped with setrlimit) where the other
+ * ranks' allocations succeed and they would otherwise go on into ScaLAPACK.
  */
 #include "harness.h"
 
@@ -17,6 +19,17 @@
 
 #include <mpi.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* ASan reserves terabytes of address space and aborts on a failed allocation: no RLIMIT_AS test. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_PCA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_PCA_ASAN 1
+#endif
+#endif
 
 TEST_COUNTS_DECLARE;
 
@@ -222,21 +235,93 @@ static void test_grids(MPI_Comm comm, int size)
     run_case(comm, 40000, 40, 3, 5, 0, 0, 4);  /* rows fetched in several 4 MB batches */
 }
 
-static void test_fill_error(MPI_Comm comm)
+static void test_fill_error(MPI_Comm comm, int size)
 {
     Synth s;
     synth_init(&s, 10, 3);
-    s.fail_row = 37; /* block 3 of size 8: grid row 1 on a 2x1 or 2x2 grid */
+    /* row 37: block 4 of size 8, so grid row 0 of 1xN grids and grid row 1 of 2xN grids; grids
+     * smaller than the communicator leave ranks outside that only take part in the reductions */
+    s.fail_row = 37;
+    int grids[][2] = {{0, 0}, {1, 1}, {2, 1}, {1, 2}};
+    for (unsigned g = 0; g < sizeof grids / sizeof grids[0]; g++) {
+        if (grids[g][0] * grids[g][1] > size)
+            continue;
+        PcaOptions opt = {grids[g][0], grids[g][1], 8, 1};
+        PcaResult *r = NULL;
+        CHECK_ERR(pca_compute(comm, 100, 10, 3, synth_fill, &s, &opt, &r), IH_EDATA);
+        CHECK(r == NULL);
+    }
     PcaOptions opt = {0, 0, 8, 1};
     PcaResult *r = NULL;
-    int rc = pca_compute(comm, 100, 10, 3, synth_fill, &s, &opt, &r);
-    CHECK(rc < 0);
-    CHECK(r == NULL);
     CHECK_ERR(pca_compute(comm, 1, 10, 3, synth_fill, &s, &opt, &r), IH_EUSAGE);
     PcaOptions big = {8, 8, 8, 1};
     CHECK_ERR(pca_compute(comm, 100, 10, 3, synth_fill, &s, &big, &r), IH_EUSAGE);
     free(s.basis);
     free(s.offset);
+}
+
+#ifndef TEST_PCA_ASAN
+/* This process's mapped address space in bytes (0 if unknown). */
+static size_t mapped_bytes(void)
+{
+    unsigned long pages = 0;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    if (!fp)
+        return 0;
+    if (fscanf(fp, "%lu", &pages) != 1)
+        pages = 0;
+    fclose(fp);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+/* One rank (inside the grid) cannot allocate its share of the covariance (N = 4000: at least
+ * 32 MB per rank on up to 4 ranks) while the others can: every rank must return IH_ENOMEM. */
+static void test_alloc_error(MPI_Comm comm, int size)
+{
+#ifdef TEST_PCA_ASAN
+    (void)comm;
+    (void)size;
+    printf("pca allocation failure: skipped under AddressSanitizer\n");
+#else
+    enum { N = 4000, SLACK = 16 << 20 };
+    int rank = 0, victim = size > 1 ? 1 : 0;
+    MPI_Comm_rank(comm, &rank);
+    Synth s;
+    synth_init(&s, N, 3);
+    /* connect every pair of ranks first, so that no shared-memory segment is mapped under the cap
+     */
+    int *a2a = calloc((size_t)size * 2, sizeof(int));
+    MPI_Alltoall(a2a, 1, MPI_INT, a2a + size, 1, MPI_INT, comm);
+    free(a2a);
+    struct rlimit old, capped;
+    CHECK(getrlimit(RLIMIT_AS, &old) == 0);
+    size_t now = mapped_bytes();
+    CHECK(now > 0);
+    capped = old;
+    capped.rlim_cur = (rlim_t)(now + SLACK);
+    int capped_ok = 1;
+    if (rank == victim && now > 0 && (old.rlim_cur == RLIM_INFINITY || old.rlim_cur > now + SLACK))
+        capped_ok = setrlimit(RLIMIT_AS, &capped) == 0;
+    CHECK(capped_ok);
+    /* without the cap the PCA of N = 4000 would take minutes: then every rank skips it */
+    MPI_Allreduce(MPI_IN_PLACE, &capped_ok, 1, MPI_INT, MPI_MIN, comm);
+    if (capped_ok) {
+        PcaOptions opt = {0, 0, 64, 1};
+        PcaResult *r = NULL;
+        int rc = pca_compute(comm, 16, N, 2, synth_fill, &s, &opt, &r);
+        if (rank == victim)
+            CHECK(setrlimit(RLIMIT_AS, &old) == 0);
+        CHECK_ERR(rc, IH_ENOMEM);
+        CHECK(r == NULL);
+        pca_result_destroy(&r);
+        if (rank == 0)
+            printf("pca allocation failure on rank %d of %d: every rank returned %d\n", victim,
+                   size, rc);
+    }
+    free(s.basis);
+    free(s.offset);
+#endif
 }
 
 /* Essential dynamics on runs with pending/diverged rows and unused evals. */
@@ -307,7 +392,8 @@ int main(int argc, char **argv)
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     test_grids(MPI_COMM_WORLD, size);
-    test_fill_error(MPI_COMM_WORLD);
+    test_fill_error(MPI_COMM_WORLD, size);
+    test_alloc_error(MPI_COMM_WORLD, size);
     test_essential_dynamics(MPI_COMM_WORLD);
     MPI_Finalize();
     TEST_MAIN_END("test_pca");

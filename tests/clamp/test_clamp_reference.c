@@ -25,8 +25,8 @@
 
 TEST_COUNTS_DECLARE;
 
-enum { MAX_PRINT = 5 };
-static const double RTOL = 1e-4, ATOL = 1e-6;
+/* |ref| at and above which a reference value is the clamp constant, compared exactly */
+static const double RTOL = 1e-4, ATOL = 1e-6, SENTINEL = 1e8;
 
 static const char *const CASES[] = {"ablate_heads",
                                     "prev_token_pattern",
@@ -67,103 +67,8 @@ typedef struct {
 /* Elementwise comparison of c[n] with fixture entry `entry` (see the file comment). */
 static void compare(const Case *k, const char *entry, const float *c, size_t n)
 {
-    const FixtureEntry *e = fixture_find(k->fx, entry);
-    if (!e || e->dtype != FIXTURE_F32 || e->count != n) {
-        test_counts.failed++;
-        fprintf(stderr, "%s: %s: reference missing or has %zu elements, C has %zu\n", k->name,
-                entry, e ? e->count : 0, n);
-        return;
-    }
-    const float *ref = e->data;
-    double maxref = 0, worst = 0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(ref[i]) < 1e8)
-            maxref = fmax(maxref, fabs(ref[i]));
-    double tol = RTOL * maxref + ATOL;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs((double)c[i] - ref[i]);
-        int ok = fabs(ref[i]) >= 1e8 ? c[i] == ref[i] : err <= tol;
-        if (!ok) {
-            if (bad < MAX_PRINT)
-                fprintf(stderr, "%s: %s[%zu]: C %.9g ref %.9g err %.3g > tol %.3g\n", k->name,
-                        entry, i, c[i], ref[i], err, tol);
-            bad++;
-        } else if (fabs(ref[i]) < 1e8) {
-            worst = fmax(worst, err / tol);
-        }
-    }
-    if (bad) {
-        test_counts.failed++;
-        fprintf(stderr, "%s: %s: %zu of %zu elements out of tolerance (max|ref| %.3g)\n", k->name,
-                entry, bad, n, maxref);
-    } else {
-        test_counts.passed++;
-        if (worst > 0.1)
-            printf("  %s: %s within tolerance but at %.0f%% of it\n", k->name, entry, 100 * worst);
-    }
-}
-
-static int read_config(Case *k)
-{
-    int rc = 0, pos;
-    ModelConfig *c = &k->cfg;
-    const Fixture *f = k->fx;
-    IH_TRY(fixture_scalar_i32(f, "cfg.input_dim", &c->input_dim));
-    IH_TRY(fixture_scalar_i32(f, "cfg.d_model", &c->d_model));
-    IH_TRY(fixture_scalar_i32(f, "cfg.n_heads", &c->n_heads));
-    IH_TRY(fixture_scalar_i32(f, "cfg.depth", &c->depth));
-    IH_TRY(fixture_scalar_i32(f, "cfg.n_labels", &c->n_labels));
-    IH_TRY(fixture_scalar_i32(f, "cfg.context_pairs", &c->context_pairs));
-    IH_TRY(fixture_scalar_i32(f, "cfg.pos", &pos));
-    c->pos = (ModelPos)pos;
-    IH_TRY(fixture_scalar_f32(f, "cfg.pos_base", &c->pos_base));
-    IH_TRY(fixture_scalar_i32(f, "cfg.max_positions", &c->max_positions));
-    IH_TRY(fixture_scalar_i32(f, "cfg.layer_norm", &c->layer_norm));
-    IH_TRY(fixture_scalar_i32(f, "cfg.qkv_bias", &c->qkv_bias));
-    IH_TRY(fixture_scalar_i32(f, "cfg.proj_bias", &c->proj_bias));
-    IH_TRY(fixture_scalar_i32(f, "cfg.mlp_ratio", &c->mlp_ratio));
-    IH_TRY(fixture_scalar_f32(f, "cfg.init_rescale", &c->init_rescale));
-cleanup:
-    return rc;
-}
-
-static int read_batch(Case *k)
-{
-    int rc = 0;
-    const FixtureEntry *rows = fixture_find(k->fx, "batch.rows");
-    const FixtureEntry *ex = fixture_find(k->fx, "batch.example_row");
-    if (!rows || !ex || rows->ndim != 2 || ex->ndim != 2)
-        IH_FAIL(IH_EDATA, "%s: batch.rows / batch.example_row missing", k->name);
-    k->batch.B = ex->dims[0];
-    k->batch.R = rows->dims[0];
-    IH_TRY(fixture_f32(k->fx, "batch.rows", &k->batch.exemplar_rows, NULL));
-    IH_TRY(fixture_i32(k->fx, "batch.example_row", &k->batch.example_row, NULL));
-    IH_TRY(fixture_i32(k->fx, "batch.labels", &k->batch.labels, NULL));
-    IH_TRY(fixture_i32(k->fx, "batch.targets", &k->batch.targets, NULL));
-cleanup:
-    return rc;
-}
-
-/* Copies every "<prefix><name>" entry into m's tensor of that name; returns the tensors missing. */
-static int load_params(const Case *k, Model *m, const char *prefix)
-{
-    int n_tensors, missing = 0;
-    const ModelTensor *t = model_tensors(m, &n_tensors);
-    char name[96];
-    for (int i = 0; i < n_tensors; i++) {
-        if (t[i].size == 0)
-            continue;
-        snprintf(name, sizeof name, "%s%s", prefix, t[i].name);
-        const FixtureEntry *e = fixture_find(k->fx, name);
-        if (!e || e->dtype != FIXTURE_F32 || e->count != t[i].size) {
-            fprintf(stderr, "%s: %s missing or of another size\n", k->name, name);
-            missing++;
-            continue;
-        }
-        memcpy(model_params(m) + t[i].offset, e->data, t[i].size * sizeof(float));
-    }
-    return missing;
+    const FixtureTolerance tol = {RTOL, ATOL, NULL, SENTINEL};
+    fixture_compare(&test_counts, k->fx, k->name, entry, c, n, &tol);
 }
 
 /* The fixture's clamp list, with a placeholder checkpoint path added to graft clamps. */
@@ -199,14 +104,14 @@ static void run_case(const char *dir, const char *name)
     Case k = {.name = name};
     snprintf(path, sizeof path, "%s/clamp_%s.bin", dir, name);
     IH_TRY(fixture_load(path, &k.fx));
-    IH_TRY(read_config(&k));
-    IH_TRY(read_batch(&k));
+    IH_TRY(fixture_model_config(k.fx, &k.cfg));
+    IH_TRY(fixture_model_batch(k.fx, name, &k.cfg, &k.batch));
     IH_TRY(read_clamps(&k));
     IH_TRY(model_create(&k.cfg, &k.m));
-    CHECK_INT_EQ(load_params(&k, k.m, "param."), 0);
+    CHECK_INT_EQ(fixture_load_params(k.fx, name, k.m, "param."), 0);
     if (fixture_find(k.fx, "frozen.wx")) {
         IH_TRY(model_create(&k.cfg, &k.frozen));
-        CHECK_INT_EQ(load_params(&k, k.frozen, "frozen."), 0);
+        CHECK_INT_EQ(fixture_load_params(k.fx, name, k.frozen, "frozen."), 0);
     }
     IH_TRY(clamp_plan_create_frozen(&k.clamps, &k.cfg, k.batch.B, k.batch.R, k.frozen, &k.plan));
 
@@ -231,15 +136,8 @@ static void run_case(const char *dir, const char *name)
 
     model_zero_grad(k.m);
     clamp_backward(k.plan, k.m, &k.batch);
-    int n_tensors;
-    const ModelTensor *t = model_tensors(k.m, &n_tensors);
-    for (int i = 0; i < n_tensors; i++) {
-        if (t[i].size == 0)
-            continue;
-        char entry[64];
-        snprintf(entry, sizeof entry, "grad.%s", t[i].name);
-        compare(&k, entry, model_grads(k.m) + t[i].offset, t[i].size);
-    }
+    const FixtureTolerance tol = {RTOL, ATOL, NULL, SENTINEL};
+    fixture_compare_tensors(&test_counts, k.fx, name, k.m, "grad.", model_grads(k.m), &tol);
     printf("%-32s passes %d, loss %.6f: %s\n", name, clamp_plan_passes(k.plan), (double)loss,
            test_counts.failed == failed_before ? "ok" : "FAILED");
 cleanup:
@@ -256,15 +154,9 @@ cleanup:
 int main(int argc, char **argv)
 {
     char dir[2048];
-    if (argc > 1) {
-        snprintf(dir, sizeof dir, "%s", argv[1]);
-    } else {
-        const char *data = getenv("IHSWEEP_TEST_DATA");
-        if (!data) {
-            fprintf(stderr, "usage: test_clamp_reference FIXTURE_DIR (or set IHSWEEP_TEST_DATA)\n");
-            return 2;
-        }
-        snprintf(dir, sizeof dir, "%s/../reference/fixtures", data);
+    if (fixture_dir(argc, argv, "../reference/fixtures", dir, (int)sizeof dir) != 0) {
+        fprintf(stderr, "usage: test_clamp_reference FIXTURE_DIR (or set IHSWEEP_TEST_DATA)\n");
+        return 2;
     }
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++)
         run_case(dir, CASES[i]);

@@ -1,5 +1,7 @@
-/* atomic_file: round trip, replacement, empty payload, detection of corrupted, truncated and
- * foreign files, a missing file, and no temp files left behind. MPI-free.
+/* atomic_file: round trip, replacement, empty payload, the exact header bytes of a known payload
+ * (the checksum is FNV-1a and must never change: existing checkpoints must stay readable),
+ * detection of corrupted, truncated and foreign files, a missing file, and no temp files left
+ * behind. MPI-free.
  */
 #include "harness.h"
 
@@ -112,6 +114,26 @@ static void test_damage(const char *path)
     CHECK_ERR(atomic_file_write("no_such_dir/x/ckpt.bin", text, sizeof text), IH_EIO);
 }
 
+/* The header of a known payload, byte for byte (checksum from an independent FNV-1a 64). */
+static void test_golden_header(const char *path)
+{
+    static const char payload[] = "induction heads\n";
+    static const unsigned char want[ATOMIC_FILE_HEADER_BYTES] = {
+        'I', 'H', 'S', 'W', 'A', 'T', 'O', 'M', 1,    0,    0,    0,    0,    0,    0,    0,
+        16,  0,   0,   0,   0,   0,   0,   0,   0x40, 0x85, 0xf7, 0x05, 0x79, 0x67, 0xaf, 0x80};
+    unsigned char got[ATOMIC_FILE_HEADER_BYTES] = {0};
+    CHECK_OK(atomic_file_write(path, payload, sizeof payload - 1));
+    FILE *fp = fopen(path, "rb");
+    CHECK(fp != NULL);
+    if (fp) {
+        CHECK_INT_EQ(fread(got, 1, sizeof got, fp), sizeof got);
+        fclose(fp);
+    }
+    for (int i = 0; i < ATOMIC_FILE_HEADER_BYTES; i++)
+        CHECK_INT_EQ(got[i], want[i]);
+    unlink(path);
+}
+
 int main(void)
 {
     char path[256];
@@ -119,6 +141,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/ckpt.bin", dir);
     unlink(path);
     test_round_trip(path);
+    test_golden_header(path);
     test_damage(path);
     rmdir(dir);
     TEST_MAIN_END("test_atomic_file");

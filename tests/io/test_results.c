@@ -1,6 +1,7 @@
 /* The results file on one rank (MPI_COMM_SELF): create/open round trip, fill values of unwritten
- * rows, checksum verification and corruption detection, invalid rows and layouts, unusable files
- * moved aside, and merging shard files.
+ * rows, whole-column and eval-range reads against the rows, the scalar attribute writer, checksum
+ * verification and corruption detection, invalid rows and layouts, unusable files moved aside,
+ * and merging shard files.
  */
 #include "harness.h"
 #include "results_fixture.h"
@@ -106,6 +107,81 @@ static void test_round_trip(const ResultsLayout *l)
     CHECK_OK(results_create(MPI_COMM_SELF, path, l, RESULTS_OVERWRITE, &f));
     CHECK_OK(results_read_status(f, status, NULL));
     CHECK_INT_EQ(status[0], RUN_PENDING);
+    CHECK_OK(results_close(&f));
+    unlink(path);
+}
+
+/* results_read_column / results_read_evals give the values results_read_run gives, find the
+ * metric and marker datasets, and refuse what is not a row dataset; results_attr_write. */
+static void test_columns(const ResultsLayout *l)
+{
+    const char *path = "io_columns.h5";
+    const int written[] = {1, 4};
+    unlink(path);
+    write_file(path, l, written, 2, 0);
+    ResultsFile *f = NULL;
+    CHECK_OK(results_open(MPI_COMM_SELF, path, 1, &f));
+    if (!f)
+        return;
+    RunResult *want = new_row(l);
+    double t_star[RUNS];
+    int8_t status[RUNS];
+    static float is[RUNS][EVALS][FIXTURE_HEADS], acc[RUNS][EVALS];
+    static float probe[2][PROBE][FIXTURE_LABELS];
+    CHECK_OK(results_read_column(f, "summary/t_star", H5T_NATIVE_DOUBLE, t_star));
+    CHECK_OK(results_read_column(f, "curves/induction_strength", H5T_NATIVE_FLOAT, is));
+    CHECK_OK(results_read_column(f, "curves/fsl_val_rl/acc", H5T_NATIVE_FLOAT, acc));
+    CHECK_OK(results_read_column(f, "runs/status", H5T_NATIVE_INT8, status));
+    CHECK_OK(results_read_evals(f, "curves/probe_logits", 4, 2, 2, H5T_NATIVE_FLOAT, probe));
+    fixture_fill_run(want, 4, 0);
+    CHECK(t_star[4] == want->timing.t_star);
+    CHECK(isnan(t_star[0]));
+    CHECK_INT_EQ(status[4], want->status);
+    CHECK_INT_EQ(status[2], RUN_PENDING);
+    CHECK(memcmp(is[4], want->induction_strength, sizeof is[4]) == 0);
+    CHECK(memcmp(acc[4], run_result_metric(want, 1, METRIC_ACC), sizeof acc[4]) == 0);
+    CHECK(memcmp(probe, want->probe_logits + 2 * PROBE * FIXTURE_LABELS, sizeof probe) == 0);
+
+    CHECK_ERR(results_read_column(f, "runs/id", H5T_NATIVE_INT, status), IH_EUSAGE);
+    CHECK_ERR(results_read_column(f, "curves/nope/loss", H5T_NATIVE_FLOAT, acc), IH_EUSAGE);
+    CHECK(strstr(ih_error_message(), "curves/nope/loss") != NULL);
+    CHECK_ERR(results_read_evals(f, "summary/t_star", 0, 0, 1, H5T_NATIVE_DOUBLE, t_star),
+              IH_EUSAGE);
+    CHECK_ERR(results_read_evals(f, "curves/probe_logits", 4, 4, 2, H5T_NATIVE_FLOAT, probe),
+              IH_EUSAGE);
+    CHECK_ERR(results_read_evals(f, "curves/probe_logits", RUNS, 0, 1, H5T_NATIVE_FLOAT, probe),
+              IH_EUSAGE);
+
+    const int answer = 42;
+    int back = 0;
+    CHECK_OK(
+        results_attr_write(results_file_id(f), "answer", H5T_STD_I32LE, H5T_NATIVE_INT, &answer));
+    hid_t attr = H5Aopen(results_file_id(f), "answer", H5P_DEFAULT);
+    CHECK(attr >= 0 && H5Aread(attr, H5T_NATIVE_INT, &back) >= 0);
+    CHECK_INT_EQ(back, 42);
+    if (attr >= 0)
+        H5Aclose(attr);
+    CHECK_ERR(
+        results_attr_write(results_file_id(f), "answer", H5T_STD_I32LE, H5T_NATIVE_INT, &answer),
+        IH_EHDF5); /* exists */
+    CHECK(strstr(ih_error_message(), "answer") && strstr(ih_error_message(), path));
+    run_result_destroy(&want);
+    CHECK_OK(results_close(&f));
+
+    /* A dataset whose shape disagrees with the layout is a data error. */
+    hid_t h = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hsize_t longer = RUNS + 1;
+    hid_t space = H5Screate_simple(1, &longer, NULL);
+    CHECK(h >= 0 && H5Ldelete(h, "summary/t_05", H5P_DEFAULT) >= 0);
+    hid_t ds =
+        H5Dcreate2(h, "summary/t_05", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(ds >= 0);
+    H5Dclose(ds);
+    H5Sclose(space);
+    H5Fclose(h);
+    CHECK_OK(results_open(MPI_COMM_SELF, path, 0, &f));
+    if (f)
+        CHECK_ERR(results_read_column(f, "summary/t_05", H5T_NATIVE_DOUBLE, t_star), IH_EDATA);
     CHECK_OK(results_close(&f));
     unlink(path);
 }
@@ -242,6 +318,12 @@ static void test_broken_files(const ResultsLayout *l)
     unlink("io_broken.h5.broken-1");
     unlink("io_broken.h5.broken-2");
     unlink("io_broken.h5.broken-3");
+    /* a code of its own: no other data error reads as "move it aside" */
+    const int broken = RESULTS_EBROKEN;
+    CHECK_INT_EQ(broken, IH_EBROKEN);
+    CHECK(broken != IH_EDATA && broken != IH_EHDF5 && broken != IH_EINTERNAL);
+    CHECK_INT_EQ(ih_exit_status(RESULTS_EBROKEN), 65);
+    CHECK_STR_EQ(ih_strerror(RESULTS_EBROKEN), "unusable file (moved aside?)");
     CHECK_ERR(results_open(MPI_COMM_SELF, path, 1, &f), IH_ENOENT);
     CHECK_ERR(results_move_aside(path, moved, (int)sizeof moved), IH_ENOENT);
 
@@ -377,6 +459,7 @@ int main(int argc, char **argv)
     ResultsLayout l = {0};
     CHECK_OK(fixture_layout(&l, RUNS, EVALS, PROBE, ""));
     test_round_trip(&l);
+    test_columns(&l);
     test_corruption(&l);
     test_no_probe();
     test_broken_files(&l);

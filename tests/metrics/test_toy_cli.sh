@@ -29,6 +29,10 @@ h5dump -a /none/n "$tmp/all.h5" | grep -q "(0): 20" && ok || bad "attribute n"
 h5dump -a /clamp_bc/condition "$tmp/all.h5" | grep -q '"clamp_bc"' \
   && ok || bad "attribute condition"
 h5dump -a /none/seed "$tmp/all.h5" | grep -q "(0): 1$" && ok || bad "attribute seed"
+solved=$(sed -n 's/^  none .*after \([0-9]*\) iterations$/\1/p' "$tmp/out")
+h5dump -a /none/solved_iteration "$tmp/all.h5" | grep -q "(0): $solved$" \
+  && ok || bad "attribute solved_iteration is not the printed $solved"
+h5dump -a /ihsweep_version "$tmp/all.h5" | grep -q '"ihsweep ' && ok || bad "root attribute"
 h5dump -d /none/iteration -s 1000 -c 1 "$tmp/all.h5" | grep -q "(1000): 1000" \
   && ok || bad "last iteration"
 # The loss falls by many orders of magnitude in every condition.

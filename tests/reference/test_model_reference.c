@@ -35,7 +35,7 @@
 
 TEST_COUNTS_DECLARE;
 
-enum { ADAM_STEPS = 3, MAX_PRINT = 5 };
+enum { ADAM_STEPS = 3 };
 static const double RTOL = 1e-4, ATOL = 1e-6;
 static const double ADAM_RTOL = 2e-5;
 
@@ -53,85 +53,18 @@ typedef struct {
     const char *case_name;
 } Case;
 
-/* Formats the multi-index of flat element i of a tensor with the given dims. */
-static void format_index(char *buf, int size, const int *dims, int ndim, size_t i)
+/* Compares c[n] with reference entry `name` (see fixture_compare) to RTOL, ATOL. */
+static void compare(const Case *k, const char *name, const float *c, size_t n)
 {
-    int idx[FIXTURE_MAX_DIMS];
-    for (int d = ndim - 1; d >= 0; d--) {
-        idx[d] = (int)(i % (size_t)dims[d]);
-        i /= (size_t)dims[d];
-    }
-    int off = snprintf(buf, (size_t)size, "[");
-    for (int d = 0; d < ndim && off < size; d++)
-        off += snprintf(buf + off, (size_t)(size - off), d ? ",%d" : "%d", idx[d]);
-    if (off < size)
-        snprintf(buf + off, (size_t)(size - off), "]");
-}
-
-/* Compares c against reference entry `name` elementwise, with tolerance rtol*max|ref| + atol
- * (plus slack[i] per element when slack is given). Counts one CHECK per tensor; prints the first
- * mismatches with index, both values and the error. */
-static void compare(const Case *k, const char *name, const float *c, size_t n, double rtol,
-                    double atol, const double *slack) {
-    const FixtureEntry *e = fixture_find(k->fx, name);
-    if (!e || e->dtype != FIXTURE_F32 || e->count != n) {
-        test_counts.failed++;
-        fprintf(stderr, "%s: %s: reference missing or has %zu elements, C has %zu\n", k->case_name,
-                name, e ? e->count : 0, n);
-        return;
-    }
-    const float *ref = e->data;
-    double maxref = 0;
-    for (size_t i = 0; i < n; i++)
-        maxref = fmax(maxref, fabs(ref[i]));
-    double tol = rtol * maxref + atol, worst = 0;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs((double)c[i] - ref[i]);
-        double allowed = tol + (slack ? slack[i] : 0);
-        if (!(err <= allowed)) { /* also catches NaN */
-            if (bad < MAX_PRINT) {
-                char idx[96];
-                format_index(idx, sizeof idx, e->dims, e->ndim, i);
-                fprintf(stderr, "%s: %s%s: C %.9g ref %.9g err %.3g > tol %.3g\n", k->case_name,
-                        name, idx, c[i], ref[i], err, allowed);
-            }
-            bad++;
-        }
-        worst = fmax(worst, err / allowed);
-    }
-    if (bad) {
-        test_counts.failed++;
-        fprintf(stderr, "%s: %s: %zu of %zu elements out of tolerance (max|ref| %.3g)\n",
-                k->case_name, name, bad, n, maxref);
-    } else {
-        test_counts.passed++;
-        if (worst > 0.1)
-            printf("  %s: %s within tolerance but at %.0f%% of it\n", k->case_name, name,
-                   100 * worst);
-    }
+    const FixtureTolerance tol = {RTOL, ATOL, NULL, 0};
+    fixture_compare(&test_counts, k->fx, k->case_name, name, c, n, &tol);
 }
 
 static int case_read_config(Case *k)
 {
-    int rc = 0, pos;
-    ModelConfig *c = &k->cfg;
+    int rc = 0;
     const Fixture *f = k->fx;
-    IH_TRY(fixture_scalar_i32(f, "cfg.input_dim", &c->input_dim));
-    IH_TRY(fixture_scalar_i32(f, "cfg.d_model", &c->d_model));
-    IH_TRY(fixture_scalar_i32(f, "cfg.n_heads", &c->n_heads));
-    IH_TRY(fixture_scalar_i32(f, "cfg.depth", &c->depth));
-    IH_TRY(fixture_scalar_i32(f, "cfg.n_labels", &c->n_labels));
-    IH_TRY(fixture_scalar_i32(f, "cfg.context_pairs", &c->context_pairs));
-    IH_TRY(fixture_scalar_i32(f, "cfg.pos", &pos));
-    c->pos = (ModelPos)pos;
-    IH_TRY(fixture_scalar_f32(f, "cfg.pos_base", &c->pos_base));
-    IH_TRY(fixture_scalar_i32(f, "cfg.max_positions", &c->max_positions));
-    IH_TRY(fixture_scalar_i32(f, "cfg.layer_norm", &c->layer_norm));
-    IH_TRY(fixture_scalar_i32(f, "cfg.qkv_bias", &c->qkv_bias));
-    IH_TRY(fixture_scalar_i32(f, "cfg.proj_bias", &c->proj_bias));
-    IH_TRY(fixture_scalar_i32(f, "cfg.mlp_ratio", &c->mlp_ratio));
-    IH_TRY(fixture_scalar_f32(f, "cfg.init_rescale", &c->init_rescale));
+    IH_TRY(fixture_model_config(f, &k->cfg));
     IH_TRY(fixture_scalar_f32(f, "adam.lr", &k->adam.lr));
     IH_TRY(fixture_scalar_f32(f, "adam.beta1", &k->adam.beta1));
     IH_TRY(fixture_scalar_f32(f, "adam.beta2", &k->adam.beta2));
@@ -139,65 +72,6 @@ static int case_read_config(Case *k)
     IH_TRY(fixture_scalar_f32(f, "adam.weight_decay", &k->adam.weight_decay));
 cleanup:
     return rc;
-}
-
-static int case_read_batch(Case *k)
-{
-    int rc = 0;
-    const FixtureEntry *rows = fixture_find(k->fx, "batch.rows");
-    const FixtureEntry *ex = fixture_find(k->fx, "batch.example_row");
-    const FixtureEntry *lab = fixture_find(k->fx, "batch.labels");
-    const FixtureEntry *tgt = fixture_find(k->fx, "batch.targets");
-    if (!rows || !ex || !lab || !tgt || rows->ndim != 2 || ex->ndim != 2 || lab->ndim != 2 ||
-        tgt->ndim != 1)
-        IH_FAIL(IH_EDATA, "%s: batch.* entries missing or of wrong rank", k->case_name);
-    int B = ex->dims[0];
-    if (rows->dims[1] != k->cfg.input_dim || ex->dims[1] != k->cfg.context_pairs + 1 ||
-        lab->dims[0] != B || lab->dims[1] != k->cfg.context_pairs || tgt->dims[0] != B)
-        IH_FAIL(IH_EDATA, "%s: batch.* shapes disagree with cfg.*", k->case_name);
-    k->batch.B = B;
-    k->batch.R = rows->dims[0];
-    IH_TRY(fixture_f32(k->fx, "batch.rows", &k->batch.exemplar_rows, NULL));
-    IH_TRY(fixture_i32(k->fx, "batch.example_row", &k->batch.example_row, NULL));
-    IH_TRY(fixture_i32(k->fx, "batch.labels", &k->batch.labels, NULL));
-    IH_TRY(fixture_i32(k->fx, "batch.targets", &k->batch.targets, NULL));
-cleanup:
-    return rc;
-}
-
-/* Copies every "param.<name>" into the model, checking that the two tensor lists and shapes
- * agree. Returns the number of problems found (each printed). */
-static int case_load_params(Case *k)
-{
-    int problems = 0, n_tensors;
-    const ModelTensor *tensors = model_tensors(k->m, &n_tensors);
-    float *params = model_params(k->m);
-    for (int i = 0; i < fixture_count(k->fx); i++) {
-        const FixtureEntry *e = fixture_entry(k->fx, i);
-        if (strncmp(e->name, "param.", 6) != 0)
-            continue;
-        const ModelTensor *t = model_tensor_find(k->m, e->name + 6);
-        int same_shape = t && t->ndim == e->ndim && t->size == e->count;
-        for (int d = 0; same_shape && d < t->ndim; d++)
-            same_shape = t->shape[d] == e->dims[d];
-        if (!same_shape || e->dtype != FIXTURE_F32) {
-            fprintf(stderr, "%s: fixture tensor %s: %s\n", k->case_name, e->name,
-                    t ? "shape differs from the C model's" : "not in the C model");
-            problems++;
-            continue;
-        }
-        memcpy(params + t->offset, e->data, t->size * sizeof(float));
-    }
-    for (int i = 0; i < n_tensors; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "param.%s", tensors[i].name);
-        if (tensors[i].size > 0 && !fixture_find(k->fx, name)) {
-            fprintf(stderr, "%s: C tensor %s (%zu elements) is not in the fixture\n", k->case_name,
-                    tensors[i].name, tensors[i].size);
-            problems++;
-        }
-    }
-    return problems;
 }
 
 static void compare_forward(Case *k, float loss)
@@ -210,14 +84,13 @@ static void compare_forward(Case *k, float loss)
         model_site_shape(c, MODEL_SITE_ATTN, B, dims);
         snprintf(name, sizeof name, "act.l%d.attn", l);
         compare(k, name, model_acts_site(k->acts, MODEL_SITE_ATTN, l),
-                (size_t)dims[0] * dims[1] * dims[2] * dims[3], RTOL, ATOL, NULL);
+                (size_t)dims[0] * dims[1] * dims[2] * dims[3]);
         snprintf(name, sizeof name, "act.l%d.block_out", l);
         compare(k, name, model_acts_site(k->acts, MODEL_SITE_BLOCK_OUT, l),
-                (size_t)B * T * c->d_model, RTOL, ATOL, NULL);
+                (size_t)B * T * c->d_model);
     }
-    compare(k, "out.logits", model_acts_site(k->acts, MODEL_SITE_LOGITS, 0), (size_t)B * T * L,
-            RTOL, ATOL, NULL);
-    compare(k, "out.loss", &loss, 1, RTOL, ATOL, NULL);
+    compare(k, "out.logits", model_acts_site(k->acts, MODEL_SITE_LOGITS, 0), (size_t)B * T * L);
+    compare(k, "out.loss", &loss, 1);
 
     /* the query-position views must agree with the full logits and the mean loss */
     const float *all = model_acts_site(k->acts, MODEL_SITE_LOGITS, 0);
@@ -231,20 +104,6 @@ static void compare_forward(Case *k, float loss)
     }
     CHECK(same);
     CHECK_NEAR(mean, loss, 1e-6 * fmax(1, fabs(loss)));
-}
-
-static void compare_tensors(Case *k, const char *prefix, const float *buf, double rtol, double atol,
-                            const double *slack) {
-    int n_tensors;
-    const ModelTensor *t = model_tensors(k->m, &n_tensors);
-    char name[64];
-    for (int i = 0; i < n_tensors; i++) {
-        if (t[i].size == 0)
-            continue;
-        snprintf(name, sizeof name, "%s%s", prefix, t[i].name);
-        compare(k, name, buf + t[i].offset, t[i].size, rtol, atol,
-                slack ? slack + t[i].offset : NULL);
-    }
 }
 
 /* Adds this step's per-element slack for the Adam comparison (see the file comment) to slack. */
@@ -277,11 +136,11 @@ static int run_case(const char *dir, const char *case_name)
         IH_FAIL(IH_EUSAGE, "fixture directory path too long");
     IH_TRY(fixture_load(path, &k.fx));
     IH_TRY(case_read_config(&k));
-    IH_TRY(case_read_batch(&k));
+    IH_TRY(fixture_model_batch(k.fx, case_name, &k.cfg, &k.batch));
     IH_TRY(model_create(&k.cfg, &k.m));
     IH_TRY(model_acts_create(&k.cfg, k.batch.B, k.batch.R, &k.acts));
     IH_TRY(model_acts_create(&k.cfg, k.batch.B, k.batch.R, &k.dacts));
-    CHECK_INT_EQ(case_load_params(&k), 0);
+    CHECK_INT_EQ(fixture_load_params(k.fx, case_name, k.m, "param."), 0);
 
     float loss = model_forward(k.m, &k.batch, k.acts, NULL);
     compare_forward(&k, loss);
@@ -289,7 +148,8 @@ static int run_case(const char *dir, const char *case_name)
     model_zero_grad(k.m);
     model_acts_zero(k.dacts);
     model_backward(k.m, &k.batch, k.acts, k.dacts, 1.0f, NULL);
-    compare_tensors(&k, "grad.", model_grads(k.m), RTOL, ATOL, NULL);
+    const FixtureTolerance tol = {RTOL, ATOL, NULL, 0};
+    fixture_compare_tensors(&test_counts, k.fx, case_name, k.m, "grad.", model_grads(k.m), &tol);
 
     size_t np = model_param_count(k.m), n_loose = 0;
     IH_ALLOC(slack, np);
@@ -304,7 +164,9 @@ static int run_case(const char *dir, const char *case_name)
     CHECK_INT_EQ(model_adam_t(k.m), ADAM_STEPS);
     for (size_t i = 0; i < np; i++)
         n_loose += slack[i] >= k.adam.lr;
-    compare_tensors(&k, "adam3.", model_params(k.m), ADAM_RTOL, ADAM_RTOL, slack);
+    FixtureTolerance adam_tol = {ADAM_RTOL, ADAM_RTOL, slack, 0};
+    fixture_compare_tensors(&test_counts, k.fx, case_name, k.m, "adam3.", model_params(k.m),
+                            &adam_tol);
     printf("%s: %zu parameters, %zu with Adam slack >= lr (update direction set by rounding "
            "noise), %s\n",
            case_name, np, n_loose, test_counts.failed == failed_before ? "ok" : "FAILED");
@@ -370,15 +232,9 @@ static void test_fixture_reader(const char *dir)
 int main(int argc, char **argv)
 {
     char dir[2048];
-    if (argc > 1) {
-        snprintf(dir, sizeof dir, "%s", argv[1]);
-    } else {
-        const char *data = getenv("IHSWEEP_TEST_DATA");
-        if (!data) {
-            fprintf(stderr, "usage: test_model_reference FIXTURE_DIR (or set IHSWEEP_TEST_DATA)\n");
-            return 2;
-        }
-        snprintf(dir, sizeof dir, "%s/fixtures", data);
+    if (fixture_dir(argc, argv, "fixtures", dir, (int)sizeof dir) != 0) {
+        fprintf(stderr, "usage: test_model_reference FIXTURE_DIR (or set IHSWEEP_TEST_DATA)\n");
+        return 2;
     }
     test_fixture_reader(dir);
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++)

@@ -1,0 +1,223 @@
+/* ihsweep run SWEEP.json -o FILE [--resume]: runs a sweep under mpirun/srun (or as one process).
+ * Rank 0 reads the sweep file and broadcasts its text; every rank plans the same runs and
+ * sweep_run does the rest. SIGUSR1 or SIGTERM: in-flight runs checkpoint, the file is closed and
+ * the exit status is 75 (EX_TEMPFAIL); the same command with --resume finishes the sweep.
+ */
+#include "cli/cli.h"
+
+#include "ihsweep/config.h"
+#include "ihsweep/error.h"
+#include "ihsweep/sweep.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+void openblas_set_num_threads(int n);
+
+enum { MAX_SETS = 256, EXIT_STOPPED = 75 };
+
+/* The one piece of global state: a signal handler can only reach a file-scope flag. */
+static volatile sig_atomic_t run_stop_flag;
+
+static void run_on_signal(int sig)
+{
+    (void)sig;
+    run_stop_flag = 1;
+}
+
+static void run_usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: [mpirun -n N | srun --mpi=pmix] ihsweep run SWEEP.json -o FILE [options]\n\n"
+        "Runs every run of a sweep (schema: README, 'Sweep files') across the MPI ranks into\n"
+        "one results file. Progress on stderr from rank 0: one line per finished run and a\n"
+        "summary every --progress-every seconds; at the end a table of t* per condition and\n"
+        "data setting. SIGUSR1 or SIGTERM: checkpoint in-flight runs, close the file, exit 75;\n"
+        "--resume then finishes the sweep with identical results.\n\n"
+        "  -o, --output FILE    results file (refuses an existing one without --resume)\n"
+        "  --resume             continue FILE: skip verified done/diverged runs, redo the rest\n"
+        "                       (from their checkpoints in FILE.ckpt/); creates FILE if missing\n"
+        "  --force              with --resume: continue FILE even if its runs' config hashes\n"
+        "                       differ from this sweep's (complete rows are kept)\n"
+        "  --set FIELD=VALUE    override a run-config field in every run; repeatable\n"
+        "  --runs LIST          only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
+        "  --shard I/N          only ids with id %% N == I (plus the runs they bind from), for\n"
+        "                       job arrays; merge the shard files with `ihsweep merge`\n"
+        "  --progress-every S   seconds between progress summaries (default 30; 0: none)\n"
+        "  --scheduler MODE     auto (default): rank 0 trains too unless one-sided access to\n"
+        "                       it stalls while it computes (measured at start; e.g. TCP-only\n"
+        "                       clusters), then it only schedules; shared; dedicated\n");
+}
+
+/* Rank 0 reads the file; every rank gets the text. Errors are the same on every rank. */
+static int read_broadcast(const char *path, int rank, char **text)
+{
+    int rc = 0;
+    long n = -1;
+    *text = NULL;
+    if (rank == 0) {
+        rc = config_read_file(path, text);
+        n = rc < 0 ? (long)rc : (long)strlen(*text);
+    }
+    MPI_Bcast(&n, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    if (n < 0) {
+        if (rank != 0)
+            ih_error_set(__FILE__, __LINE__, __func__, (int)n, "cannot read %s", path);
+        return (int)n;
+    }
+    if (rank != 0)
+        IH_ALLOC(*text, n + 1);
+    MPI_Bcast(*text, (int)n + 1, MPI_CHAR, 0, MPI_COMM_WORLD);
+cleanup:
+    return rc;
+}
+
+typedef struct {
+    const char *sweep, *output, *runs, *shard;
+    const char *sets[MAX_SETS];
+    int n_sets, resume, force;
+    double progress_every;
+    SweepScheduler scheduler;
+} RunArgs;
+
+static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
+{
+    int rc = 0, shard_i = 0, shard_n = 0;
+    char *text = NULL;
+    SweepPlan *plan = NULL;
+    unsigned char *sel = NULL;
+    SweepRunReport report;
+    *stopped = *local_error = 0;
+    IH_TRY(sweep_check_launch(MPI_COMM_WORLD));
+    if (a->shard)
+        IH_TRY(sweep_shard_parse(a->shard, &shard_i, &shard_n));
+    IH_TRY(read_broadcast(a->sweep, rank, &text));
+    IH_TRY(sweep_plan_parse(text, a->sweep, a->sets, a->n_sets, &plan));
+    IH_ALLOC(sel, plan->n_runs);
+    int added = 0;
+    IH_TRY(sweep_select(plan, a->runs, shard_i, shard_n, sel, &added));
+    if (added && rank == 0)
+        fprintf(stderr, "ihsweep run: %d run%s added because selected runs bind heads from them\n",
+                added, added == 1 ? "" : "s");
+    SweepRunOptions o = {.output = a->output,
+                         .resume = a->resume,
+                         .force = a->force,
+                         .selected = a->runs || a->shard ? sel : NULL,
+                         .stop = &run_stop_flag,
+                         .progress_every = a->progress_every,
+                         .log = rank == 0 ? stderr : NULL,
+                         .scheduler = a->scheduler};
+    rc = sweep_run(MPI_COMM_WORLD, plan, &o, &report);
+    *local_error = report.local_error;
+    *stopped = report.stopped;
+    IH_TRY(rc);
+cleanup:
+    free(text);
+    free(sel);
+    sweep_plan_destroy(&plan);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option options[] = {{"output", required_argument, NULL, 'o'},
+                                            {"resume", no_argument, NULL, 'R'},
+                                            {"force", no_argument, NULL, 'f'},
+                                            {"set", required_argument, NULL, 's'},
+                                            {"runs", required_argument, NULL, 'r'},
+                                            {"shard", required_argument, NULL, 'S'},
+                                            {"progress-every", required_argument, NULL, 'p'},
+                                            {"scheduler", required_argument, NULL, 'x'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    RunArgs a = {.progress_every = 30};
+    int opt;
+    char *end = NULL;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            run_usage(stdout);
+            return 0;
+        case 'o':
+            a.output = optarg;
+            break;
+        case 'R':
+            a.resume = 1;
+            break;
+        case 'f':
+            a.force = 1;
+            break;
+        case 's':
+            if (a.n_sets == MAX_SETS)
+                return cli_usage_error("run", "at most %d --set options", MAX_SETS);
+            a.sets[a.n_sets++] = optarg;
+            break;
+        case 'r':
+            a.runs = optarg;
+            break;
+        case 'S':
+            a.shard = optarg;
+            break;
+        case 'p':
+            a.progress_every = strtod(optarg, &end);
+            if (end == optarg || *end || !(a.progress_every >= 0))
+                return cli_usage_error("run", "--progress-every needs seconds >= 0");
+            break;
+        case 'x':
+            if (strcmp(optarg, "auto") == 0)
+                a.scheduler = SWEEP_SCHED_AUTO;
+            else if (strcmp(optarg, "shared") == 0)
+                a.scheduler = SWEEP_SCHED_SHARED;
+            else if (strcmp(optarg, "dedicated") == 0)
+                a.scheduler = SWEEP_SCHED_DEDICATED;
+            else
+                return cli_usage_error("run", "--scheduler takes auto, shared or dedicated");
+            break;
+        default:
+            return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("run", "expected one sweep file");
+    if (!a.output)
+        return cli_usage_error("run", "missing -o FILE");
+    if (a.force && !a.resume)
+        return cli_usage_error("run", "--force only makes sense with --resume");
+    a.sweep = argv[optind];
+    openblas_set_num_threads(1);
+    if (sweep_check_launch_env() < 0)
+        return cli_report_error("run", IH_EUSAGE);
+    /* Hold SIGUSR1/SIGTERM from before MPI_Init (their default action would kill the rank) until
+     * our handler is installed after it (so that no handler MPI installs replaces ours). */
+    sigset_t stop_signals, previous;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGUSR1);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, &previous);
+    MPI_Init(&argc, &argv);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = run_on_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    int stopped = 0, local_error = 0;
+    int rc = run_main(&a, rank, &stopped, &local_error);
+    int status = 0;
+    if (rc < 0) {
+        /* a rank's own failure was printed by that rank; shared errors are printed once */
+        status = ih_exit_status(rc);
+        if (!local_error && rank == 0)
+            cli_report_error("run", rc);
+    } else if (stopped) {
+        status = EXIT_STOPPED;
+    }
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,53 @@
+/* ihsweep status FILE: progress and the t* table of a results file, read on one process (the
+ * same summary and table that `ihsweep run` prints at its end). Writes nothing.
+ */
+#include "cli/cli.h"
+
+#include "ihsweep/error.h"
+#include "ihsweep/sweep.h"
+
+#include <getopt.h>
+#include <mpi.h>
+
+static void status_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ihsweep status FILE [--runs LIST]\n\n"
+            "Prints the progress of a results file (done, diverged, failed, pending; rows that\n"
+            "fail their checksum count as pending) and the table of t* per stage, condition and\n"
+            "data setting (mean and sd over seeds of done runs).\n\n"
+            "  --runs LIST  only these run ids, e.g. 0-3,7, each listed on its own line\n");
+}
+
+int cmd_status(int argc, char **argv)
+{
+    static const struct option options[] = {{"runs", required_argument, NULL, 'r'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    const char *runs = NULL;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            status_usage(stdout);
+            return 0;
+        case 'r':
+            runs = optarg;
+            break;
+        default:
+            return cli_usage_error("status", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("status", "expected one results file");
+    MPI_Init(&argc, &argv);
+    int size = 1, status;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > 1)
+        status = cli_usage_error("status", "reads a file in one process; run it without mpirun");
+    else
+        status = cli_report_error("status", sweep_status_print(argv[optind], runs, stdout));
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,97 @@
+/* Whole-column and eval-range reads of the row datasets, for readers such as analysis that want
+ * every run at once: the dataset is found through the row table (and the metric and marker
+ * datasets) that results_open opened, never by a path of the caller's own. Independent reads;
+ * nothing here writes.
+ */
+#include "io/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The open dataset called path and its shape. */
+static int find_dataset(const ResultsFile *f, const char *path, hid_t *ds, ResultsShape *shape)
+{
+    int rc = 0;
+    const ResultsLayout *l = &f->layout;
+    char name[1024];
+    *ds = H5I_INVALID_HID;
+    for (int i = 0; i < RESULTS__N_ROW; i++)
+        if (f->row[i] >= 0 && strcmp(path, results__row_fields[i].path) == 0) {
+            *ds = f->row[i];
+            *shape = results__row_fields[i].shape;
+            goto cleanup;
+        }
+    *shape = RESULTS__SHAPE_RUN;
+    if (strcmp(path, "runs/status") == 0)
+        *ds = f->status;
+    else if (strcmp(path, "runs/checksum") == 0)
+        *ds = f->checksum;
+    for (int e = 0; *ds < 0 && e < l->n_evaluators; e++)
+        for (int m = 0; *ds < 0 && m < METRIC_COUNT; m++) {
+            snprintf(name, sizeof name, "curves/%s/%s", l->evaluator_names[e],
+                     metric_name((Metric)m));
+            if (strcmp(path, name) == 0) {
+                *ds = f->metric[e * METRIC_COUNT + m];
+                *shape = RESULTS__SHAPE_EVAL;
+            }
+        }
+    if (*ds < 0)
+        IH_FAIL(IH_EUSAGE, "results: /%s is not a row dataset of this file", path);
+cleanup:
+    return rc;
+}
+
+int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *buf)
+{
+    int rc = 0;
+    hid_t ds = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    ResultsShape shape;
+    hsize_t want[4], have[4];
+    IH_TRY(find_dataset(f, path, &ds, &shape));
+    int rank = results__row_dims(&f->layout, shape, want);
+    want[0] = (hsize_t)f->layout.n_runs;
+    RESULTS_H5(space = H5Dget_space(ds), "results: cannot read the shape of /%s", path);
+    int same = H5Sget_simple_extent_ndims(space) == rank &&
+               H5Sget_simple_extent_dims(space, have, NULL) == rank;
+    for (int d = 0; same && d < rank; d++)
+        same = have[d] == want[d];
+    if (!same)
+        IH_FAIL(IH_EDATA, "results: /%s does not have the shape the layout implies", path);
+    RESULTS_H5(H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf),
+               "results: cannot read /%s", path);
+cleanup:
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+int results_read_evals(ResultsFile *f, const char *path, int run, int e0, int ne, hid_t mem_type,
+                       void *buf)
+{
+    int rc = 0;
+    hid_t ds = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    ResultsShape shape;
+    hsize_t count[4];
+    IH_TRY(find_dataset(f, path, &ds, &shape));
+    if (shape != RESULTS__SHAPE_EVAL && shape != RESULTS__SHAPE_EVAL_HEAD &&
+        shape != RESULTS__SHAPE_EVAL_PROBE_LABEL)
+        IH_FAIL(IH_EUSAGE, "results: /%s has no eval axis", path);
+    if (run < 0 || run >= f->layout.n_runs || e0 < 0 || ne < 1 || ne > f->layout.max_evals - e0)
+        IH_FAIL(IH_EUSAGE, "results: run %d, evals %d..%d are outside the file", run, e0,
+                e0 + ne - 1);
+    int rank = results__row_dims(&f->layout, shape, count);
+    hsize_t start[4] = {(hsize_t)run, (hsize_t)e0, 0, 0};
+    count[1] = (hsize_t)ne;
+    RESULTS_H5(fspace = H5Dget_space(ds), "results: cannot read the shape of /%s", path);
+    RESULTS_H5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL),
+               "results: cannot select run %d of /%s", run, path);
+    RESULTS_H5(mspace = H5Screate_simple(rank, count, NULL), "results: cannot make a dataspace");
+    RESULTS_H5(H5Dread(ds, mem_type, mspace, fspace, H5P_DEFAULT, buf),
+               "results: cannot read run %d, evals %d..%d of /%s", run, e0, e0 + ne - 1, path);
+cleanup:
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    return rc;
+}

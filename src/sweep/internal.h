@@ -1,0 +1,106 @@
+/* Internals of src/sweep/: the shared run table (an MPI window on rank 0 through which ranks claim
+ * runs, publish finished runs' heads and summaries, and ask each other to stop), the per-run
+ * record the progress printer and the t* table read, and small helpers.
+ */
+#ifndef IHSWEEP_SWEEP_INTERNAL_H
+#define IHSWEEP_SWEEP_INTERNAL_H
+
+#include "ihsweep/sweep.h"
+
+#include <stdint.h>
+
+/* State of a run in the table. */
+enum { SWEEP_TODO = 0, SWEEP_CLAIMED = 1, SWEEP_FINISHED = 2, SWEEP_SKIPPED = 3 };
+
+/* What the table and the printers know of one run. */
+typedef struct {
+    int64_t state;  /* SWEEP_* */
+    int64_t rank;   /* rank that ran it this session; -1: finished before (in the file) */
+    int64_t status; /* RunStatus of a finished run */
+    int64_t strongest_ih, pt_head;
+    int64_t crossed;
+    double t_star;
+    double wall; /* seconds of training (this session, or as stored) */
+} SweepRunInfo;
+
+typedef struct {
+    MPI_Comm comm;
+    int rank, size;
+    int n_runs;
+    MPI_Win win;
+    int64_t *mem; /* window memory (rank 0 only) */
+    int *order;   /* [n_runs] dispatch order: longest critical path first, then id */
+    const SweepPlan *plan;
+    double seconds; /* time spent in table operations by this rank */
+} SweepTable;
+
+/* Creates the table: init[n_runs] (significant on rank 0) gives every run's initial state and,
+ * for finished ones, their info. Collective on comm. Errors: IH_EMPI, IH_ENOMEM. */
+int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo *init,
+                        SweepTable *t);
+/* Frees the window. Collective. */
+void sweep__table_destroy(SweepTable *t);
+
+enum { SWEEP_CLAIM_RUN = 0, SWEEP_CLAIM_WAIT = 1, SWEEP_CLAIM_NONE = 2, SWEEP_CLAIM_STOP = 3 };
+/* Claims the first ready run in dispatch order (its source finished): *run and *source_info (the
+ * source's info, when it has one). Returns SWEEP_CLAIM_RUN, _WAIT (runs remain but none is
+ * ready), _NONE (nothing left to claim) or _STOP (a rank asked to stop), or a negative error.
+ * Local (passive one-sided access). */
+int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info);
+/* Publishes a finished run. Local. Errors: IH_EMPI. */
+int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info);
+/* Asks every rank to stop; reads whether some rank did. Local. Errors: IH_EMPI. */
+int sweep__table_request_stop(SweepTable *t);
+int sweep__table_stop_requested(SweepTable *t, int *stop);
+/* Copies the whole table into info[n_runs]. Local. Errors: IH_EMPI. */
+int sweep__table_read(SweepTable *t, SweepRunInfo *info);
+/* Measures how long one access to rank 0's window takes while rank 0 computes without calling
+ * MPI (rank 0 spins for 50 ms; the last rank times a lock/get/unlock): about a microsecond where
+ * one-sided access is truly passive (osc/sm on one node, RDMA networks), up to the whole spin
+ * where the target must progress it (osc/pt2pt, UCX without RDMA hardware). *seconds is the same
+ * on every rank. Collective. Errors: IH_EMPI. */
+int sweep__table_probe(SweepTable *t, double *seconds);
+
+/* ---- printing (progress.c) ---- */
+
+/* "YYYY-mm-dd HH:MM:SS" local time into buf[32]. */
+void sweep__timestamp(char *buf);
+/* Formats seconds as "1h02m", "3m05s" or "12.3s" into buf[32]. */
+void sweep__duration(double seconds, char *buf);
+/* One line describing run r's grid point: "stage S, condition C, setting, seed=N". */
+void sweep__describe(const SweepPlan *plan, int r, char *buf, int size);
+/* Prints the t* table: per stage, condition and data setting, mean +- sd of t* over the seeds of
+ * done runs (status 1), with done/diverged/failed counts. info[n_runs] gives status and t*;
+ * sel (NULL: all) restricts the runs counted. */
+void sweep__print_table(const SweepPlan *plan, const SweepRunInfo *info, const unsigned char *sel,
+                        FILE *out);
+/* Counts done/diverged/failed/pending among the selected runs. */
+void sweep__count(const SweepPlan *plan, const SweepRunInfo *info, const unsigned char *sel,
+                  int counts[4]);
+
+/* ---- the results file (resume.c) ---- */
+
+/* Creates opts->output, or with opts->resume opens it (moving an unopenable file aside) and checks
+ * it against the plan (sweep.h, sweep_run). *fresh = 1 when the file was created. Collective.
+ * Errors: IH_EIO, IH_EDATA, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
+int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
+                ResultsFile **out, int *fresh);
+/* Verifies every finished row (ranks share the rows), resets torn ones (reported on log by rank
+ * 0), removes the checkpoints of complete rows, and fills init[n_runs] on every rank: complete
+ * done/diverged rows FINISHED, other selected runs TODO, the rest SKIPPED. *own_error = 1 on a
+ * rank whose own part failed (it then holds the message). Collective.
+ * Errors: IH_EHDF5, IH_EIO, IH_EMPI, IH_ENOMEM. */
+int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *output,
+                  const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error);
+/* "<output>.ckpt/run-<id>.ckpt" into buf. */
+void sweep__ckpt_path(const char *output, int run, char *buf, int size);
+
+/* ---- results rows (rows.c) ---- */
+
+/* Copies r (a run's own dims) into padded (the layout's dims, from run_result_create), leaving
+ * fill values where r is smaller. Cannot fail when padded is at least as large. */
+void sweep__result_pad(const RunResult *r, RunResult *padded);
+/* The row a run that could not start gets: status failed, no evals. Fills the given result. */
+void sweep__result_failed(RunResult *padded);
+
+#endif

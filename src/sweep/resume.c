@@ -1,0 +1,194 @@
+/* Opening a sweep's results file: create a new one, or (resume) open the existing one, move an
+ * unopenable one aside, refuse one made from another sweep, and verify its rows: every row whose
+ * status says finished is re-read and checked against its checksum; torn or corrupted rows are
+ * reset to pending, complete done/diverged rows are kept with their heads and t* (the table's
+ * initial state). Rows are verified by all ranks in turn (run % size == rank).
+ */
+#include "sweep/internal.h"
+
+#include "ihsweep/error.h"
+#include "ihsweep/mpi_agree.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* With --force: the file must still have the plan's shape (only hashes or texts may differ). */
+static int same_shape(const ResultsLayout *a, const ResultsLayout *b)
+{
+    if (a->n_runs != b->n_runs || a->max_evals != b->max_evals ||
+        a->n_evaluators != b->n_evaluators || a->n_heads != b->n_heads ||
+        a->n_probe != b->n_probe || a->n_labels != b->n_labels || a->n_params != b->n_params)
+        return 0;
+    for (int e = 0; e < a->n_evaluators; e++)
+        if (strcmp(a->evaluator_names[e], b->evaluator_names[e]) != 0)
+            return 0;
+    for (int p = 0; p < a->n_params; p++)
+        if (strcmp(a->param_names[p], b->param_names[p]) != 0)
+            return 0;
+    return 1;
+}
+
+int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
+                ResultsFile **out, int *fresh)
+{
+    int rc = 0, rank = 0, exists = 0;
+    ResultsLayout layout = {0};
+    ResultsFile *f = NULL;
+    struct stat st;
+    MPI_Comm_rank(comm, &rank);
+    *out = NULL;
+    *fresh = 0;
+    if (rank == 0)
+        exists = stat(opts->output, &st) == 0;
+    MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
+    if (exists && !opts->resume)
+        IH_FAIL(IH_EIO, "%s exists: pass --resume to continue it, or choose another -o",
+                opts->output);
+    IH_TRY(sweep_layout_build(plan, &layout));
+    if (exists) {
+        rc = ih_mpi_agree(comm, results_open(comm, opts->output, 1, &f));
+        if (rc == RESULTS_EBROKEN) {
+            char aside[4200] = "";
+            int moved = 0;
+            if (rank == 0) {
+                char why[1024];
+                snprintf(why, sizeof why, "%s", ih_error_message());
+                moved = results_move_aside(opts->output, aside, (int)sizeof aside) == 0;
+                if (moved && opts->log)
+                    fprintf(opts->log,
+                            "ihsweep run: %s cannot be opened (%s); moved it to %s "
+                            "and starting a new file\n",
+                            opts->output, why, aside);
+            }
+            MPI_Bcast(&moved, 1, MPI_INT, 0, comm);
+            if (!moved)
+                IH_FAIL(IH_EIO, "%s cannot be opened and cannot be moved aside", opts->output);
+            ih_error_clear();
+            rc = 0;
+            exists = 0;
+        }
+        IH_TRY(rc);
+    }
+    if (exists) {
+        const ResultsLayout *have = results_layout(f);
+        if (results_layout_compare(have, &layout) != 0) {
+            char diff[1024];
+            snprintf(diff, sizeof diff, "%s", ih_error_message());
+            ih_error_clear();
+            if (!opts->force)
+                IH_FAIL(IH_EDATA,
+                        "%s was made from a different sweep (%s): resume with the same "
+                        "sweep file and --set options, add --force to continue it "
+                        "anyway, or choose another -o",
+                        opts->output, diff);
+            if (!same_shape(have, &layout))
+                IH_FAIL(IH_EDATA,
+                        "%s has another shape than this sweep (%s); --force cannot "
+                        "continue it: choose another -o",
+                        opts->output, diff);
+            if (rank == 0 && opts->log)
+                fprintf(opts->log,
+                        "ihsweep run: --force: continuing %s although it differs from "
+                        "the sweep (%s); complete rows are kept\n",
+                        opts->output, diff);
+        }
+    } else {
+        IH_TRY(results_create(comm, opts->output, &layout, 0, &f));
+        *fresh = 1;
+    }
+    *out = f;
+    f = NULL;
+cleanup:
+    if (f)
+        results_close(&f);
+    sweep_layout_release(&layout);
+    return rc;
+}
+
+void sweep__ckpt_path(const char *output, int run, char *buf, int size)
+{
+    snprintf(buf, (size_t)size, "%s.ckpt/run-%d.ckpt", output, run);
+}
+
+int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *output,
+                  const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error)
+{
+    int rc = 0, rank = 0, size = 1;
+    const ResultsLayout *l = results_layout(f);
+    const int n = plan->n_runs;
+    int8_t *status = NULL;
+    uint64_t *checksum = NULL;
+    int64_t *cols = NULL; /* [8][n]: complete, reset, status, ih, pt, crossed, t*, wall */
+    RunResult *r = NULL;
+    char ckpt[4300];
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    IH_ALLOC(status, n);
+    IH_ALLOC(checksum, n);
+    IH_ALLOC(cols, 8 * (size_t)n);
+    IH_TRY(
+        run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels, &r));
+    IH_TRY(results_read_status(f, status, checksum));
+    for (int i = rank; i < n; i += size) {
+        if (status[i] == RUN_PENDING)
+            continue;
+        IH_TRY(results_read_run(f, i, r));
+        const int ok = run_result_checksum(r) == checksum[i];
+        if (!ok) {
+            IH_TRY(results_mark_pending(f, i));
+            cols[1 * n + i] = 1;
+            continue;
+        }
+        if (r->status != RUN_DONE && r->status != RUN_DIVERGED)
+            continue;
+        cols[0 * n + i] = 1;
+        cols[2 * n + i] = r->status;
+        cols[3 * n + i] = r->strongest_ih;
+        cols[4 * n + i] = r->pt_head;
+        cols[5 * n + i] = r->timing.crossed;
+        memcpy(&cols[6 * n + i], &r->timing.t_star, sizeof(double));
+        memcpy(&cols[7 * n + i], &r->wall_seconds, sizeof(double));
+        sweep__ckpt_path(output, i, ckpt, (int)sizeof ckpt);
+        if (remove(ckpt) != 0 && errno != ENOENT)
+            IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
+    }
+cleanup:
+    *own_error = rc < 0;
+    rc = ih_mpi_agree(comm, rc);
+    if (rc == 0 &&
+        MPI_Allreduce(MPI_IN_PLACE, cols, 8 * n, MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS) {
+        ih_error_set(__FILE__, __LINE__, __func__, IH_EMPI, "sweep: MPI_Allreduce failed");
+        rc = IH_EMPI;
+    }
+    if (rc == 0) {
+        for (int i = 0; i < n; i++) {
+            SweepRunInfo *in = &init[i];
+            memset(in, 0, sizeof *in);
+            in->rank = -1;
+            in->strongest_ih = in->pt_head = -1;
+            if (cols[1 * n + i] && rank == 0 && log)
+                fprintf(log,
+                        "ihsweep run: run %d's row fails its checksum (torn or corrupted): "
+                        "reset to pending, it will be redone\n",
+                        i);
+            if (cols[0 * n + i]) {
+                in->state = SWEEP_FINISHED;
+                in->status = cols[2 * n + i];
+                in->strongest_ih = cols[3 * n + i];
+                in->pt_head = cols[4 * n + i];
+                in->crossed = cols[5 * n + i];
+                memcpy(&in->t_star, &cols[6 * n + i], sizeof(double));
+                memcpy(&in->wall, &cols[7 * n + i], sizeof(double));
+            } else {
+                in->state = sel && !sel[i] ? SWEEP_SKIPPED : SWEEP_TODO;
+            }
+        }
+    }
+    run_result_destroy(&r);
+    free(status);
+    free(checksum);
+    free(cols);
+    return rc;
+}

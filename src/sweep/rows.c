@@ -1,0 +1,42 @@
+/* A run's RunResult in the results file's dims: runs of one sweep may differ in their number of
+ * evals, labels and probe sequences, while the file has one size per axis; the row is the run's
+ * values padded with the fill values run_result_create leaves (NaN, -1). Also the row of a run
+ * that could not start. Plain copies; no MPI, no HDF5.
+ */
+#include "sweep/internal.h"
+
+#include <string.h>
+
+void sweep__result_pad(const RunResult *r, RunResult *p)
+{
+    const int E = r->max_evals, H = r->n_heads;
+    p->n_evals = r->n_evals;
+    memcpy(p->eval_seq, r->eval_seq, (size_t)E * sizeof *p->eval_seq);
+    for (int e = 0; e < r->n_evaluators; e++)
+        for (int m = 0; m < METRIC_COUNT; m++)
+            memcpy(run_result_metric(p, e, (Metric)m), run_result_metric_const(r, e, (Metric)m),
+                   (size_t)E * sizeof(float));
+    memcpy(p->train_loss, r->train_loss, (size_t)E * sizeof(float));
+    memcpy(p->grad_norm, r->grad_norm, (size_t)E * sizeof(float));
+    memcpy(p->induction_strength, r->induction_strength, (size_t)E * H * sizeof(float));
+    memcpy(p->prev_token_score, r->prev_token_score, (size_t)E * H * sizeof(float));
+    if (r->n_probe > 0 && p->n_probe > 0)
+        for (int e = 0; e < E; e++)
+            for (int k = 0; k < r->n_probe; k++)
+                memcpy(p->probe_logits + ((size_t)e * p->n_probe + k) * p->n_labels,
+                       r->probe_logits + ((size_t)e * r->n_probe + k) * r->n_labels,
+                       (size_t)r->n_labels * sizeof(float));
+    p->timing = r->timing;
+    p->status = r->status;
+    p->diverged_seq = r->diverged_seq;
+    p->strongest_ih = r->strongest_ih;
+    p->pt_head = r->pt_head;
+    p->wall_seconds = r->wall_seconds;
+}
+
+void sweep__result_failed(RunResult *p)
+{
+    p->status = RUN_FAILED;
+    p->n_evals = 0;
+    p->wall_seconds = 0;
+}

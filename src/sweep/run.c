@@ -1,0 +1,536 @@
+/* sweep_run: the sweep across ranks. Every rank (rank 0 included, unless the start-up probe finds
+ * that one-sided access to rank 0 needs its help: then it only schedules) claims the next ready
+ * run from the shared table (table.c), binds its symbolic heads from its source's published heads,
+ * trains it with a per-run checkpoint, writes its row (independent write) and publishes its heads
+ * and t*. A signal (the caller's stop flag) or any rank's request stops dispatch; in-flight runs
+ * checkpoint at their next step. Rank 0 prints one line per finished run and a periodic summary
+ * from the table, in its eval callback, between runs and while waiting. Collective phases (open,
+ * verify, table, close) end with an agreement on errors so no rank is left in a collective.
+ */
+#include "sweep/internal.h"
+
+#include "ihsweep/error.h"
+#include "ihsweep/mpi_agree.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    MPI_Comm comm;
+    int rank, size;
+    const SweepPlan *plan;
+    const SweepRunOptions *opts;
+    const ResultsLayout *layout;
+    ResultsFile *file;
+    SweepTable table;
+    int table_ready;
+    int dedicated;  /* rank 0 schedules and reports only */
+    RunConfig *cfg; /* scratch for the run in hand */
+    int stop_published;
+    double last_check;
+    /* rank 0: progress */
+    SweepRunInfo *info;
+    unsigned char *reported;
+    double t_start, last_summary, cost_done;
+    /* accounting (seconds) */
+    double t_train, t_io, t_idle;
+    int n_ran;
+} SweepCtx;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void nap(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* ---- progress (rank 0) ---- */
+
+static void print_finished(SweepCtx *c, int r)
+{
+    const SweepRunInfo *in = &c->info[r];
+    char stamp[32], dur[32], what[1024], state[96];
+    sweep__timestamp(stamp);
+    sweep__duration(in->wall, dur);
+    sweep__describe(c->plan, r, what, (int)sizeof what);
+    if (in->status == RUN_DONE)
+        snprintf(state, sizeof state, "done, t*=%.0f%s", in->t_star,
+                 in->crossed == 1 ? "" : " (never crossed)");
+    else
+        snprintf(state, sizeof state, "%s", in->status == RUN_DIVERGED ? "DIVERGED" : "FAILED");
+    fprintf(c->opts->log, "%s run %d %s in %s on rank %d: %s\n", stamp, r, state, dur,
+            (int)in->rank, what);
+}
+
+static void print_summary(SweepCtx *c, double t)
+{
+    int counts[4], running = 0;
+    double todo_cost = 0;
+    char stamp[32], elapsed[32], eta[32] = "?";
+    sweep__count(c->plan, c->info, c->opts->selected, counts);
+    for (int r = 0; r < c->plan->n_runs; r++) {
+        running += c->info[r].state == SWEEP_CLAIMED;
+        if (c->info[r].state == SWEEP_CLAIMED || c->info[r].state == SWEEP_TODO)
+            todo_cost += c->plan->runs[r].cost;
+    }
+    int total = counts[0] + counts[1] + counts[2] + counts[3];
+    sweep__timestamp(stamp);
+    sweep__duration(t - c->t_start, elapsed);
+    if (c->cost_done > 0)
+        sweep__duration(todo_cost / (c->cost_done / (t - c->t_start)), eta);
+    else if (todo_cost == 0)
+        snprintf(eta, sizeof eta, "0s");
+    fprintf(c->opts->log,
+            "%s progress: %d/%d done, %d diverged, %d failed, %d running, %d to do; "
+            "elapsed %s, ETA %s\n",
+            stamp, counts[RUN_DONE] + counts[RUN_DIVERGED] + counts[RUN_FAILED], total,
+            counts[RUN_DIVERGED], counts[RUN_FAILED], running, counts[RUN_PENDING] - running,
+            elapsed, eta);
+    c->last_summary = t;
+}
+
+/* Reads the table and prints what finished since the last look (rank 0 only). */
+static int poll_progress(SweepCtx *c, int force_summary)
+{
+    int rc = 0;
+    if (c->rank != 0 || !c->opts->log)
+        return 0;
+    IH_TRY(sweep__table_read(&c->table, c->info));
+    for (int r = 0; r < c->plan->n_runs; r++) {
+        if (c->info[r].state != SWEEP_FINISHED || c->info[r].rank < 0 || c->reported[r])
+            continue;
+        c->reported[r] = 1;
+        c->cost_done += c->plan->runs[r].cost;
+        print_finished(c, r);
+    }
+    double t = now();
+    if (force_summary ||
+        (c->opts->progress_every > 0 && t - c->last_summary >= c->opts->progress_every))
+        print_summary(c, t);
+    fflush(c->opts->log);
+cleanup:
+    return rc;
+}
+
+/* Publishes this rank's stop request, or picks up another rank's. */
+static int sync_stop(SweepCtx *c)
+{
+    int rc = 0, other = 0;
+    if (*c->opts->stop) {
+        if (!c->stop_published)
+            IH_TRY(sweep__table_request_stop(&c->table));
+        c->stop_published = 1;
+        return 0;
+    }
+    IH_TRY(sweep__table_stop_requested(&c->table, &other));
+    if (other) {
+        *c->opts->stop = 1;
+        c->stop_published = 1;
+    }
+cleanup:
+    return rc;
+}
+
+/* train_run's eval callback: a chance to see stop requests and (rank 0) to report progress. MPI
+ * calls here also give rank 0's window progress on networks that need it (table.c). */
+static void on_eval(void *ctx, const RunResult *result, int eval_index)
+{
+    SweepCtx *c = ctx;
+    (void)result;
+    (void)eval_index;
+    double t = now();
+    if (t - c->last_check < 0.25)
+        return;
+    c->last_check = t;
+    /* errors here resurface at the next table operation of the main loop */
+    if (sync_stop(c) < 0 || poll_progress(c, 0) < 0)
+        ih_error_clear();
+}
+
+/* ---- one run ---- */
+
+static int heads_needed(const ClampConfig *cc, int *need_ih, int *need_pt)
+{
+    *need_ih = *need_pt = 0;
+    for (int i = 0; i < cc->n; i++)
+        for (int j = 0; j < cc->items[i].n_heads; j++) {
+            ClampHeadSymbol s = cc->items[i].heads[j].symbol;
+            *need_ih |= s == CLAMP_HEAD_STRONGEST_IH || s == CLAMP_HEAD_REST_IH;
+            *need_pt |= s == CLAMP_HEAD_PT_HEAD;
+        }
+    return *need_ih || *need_pt;
+}
+
+/* Binds run's symbolic heads from its source; 0 when bound, 1 when the run cannot run (said on
+ * stderr), negative on error. */
+static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src)
+{
+    int need_ih, need_pt;
+    const SweepRun *r = &c->plan->runs[run];
+    if (r->source < 0 || !heads_needed(&c->cfg->clamps, &need_ih, &need_pt))
+        return 0;
+    const char *why = NULL;
+    if (src->status == RUN_DIVERGED)
+        why = "diverged";
+    else if (src->status != RUN_DONE)
+        why = "did not finish";
+    else if (need_ih && src->strongest_ih < 0)
+        why = "measured no strongest_ih";
+    else if (need_pt && src->pt_head < 0)
+        why = "measured no pt_head";
+    if (!why) {
+        ClampHeadBindings b = {(int)src->strongest_ih, (int)src->pt_head};
+        if (clamp_config_resolve(&c->cfg->clamps, &b, c->plan->n_heads, c->plan->depth) == 0)
+            return 0;
+        why = ih_error_message();
+    }
+    fprintf(stderr,
+            "ihsweep run: run %d cannot bind its heads: source run %d %s; marked failed "
+            "(--resume retries it)\n",
+            run, r->source, why);
+    ih_error_clear();
+    return 1;
+}
+
+/* Trains run `run` and writes its row; *info receives what the table publishes. IH_ESTOP when a
+ * stop request interrupted it (checkpointed, row not written). */
+static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *info)
+{
+    int rc = 0;
+    char ckpt[4300];
+    RunResult *result = NULL, *row = NULL;
+    const ResultsLayout *l = c->layout;
+    struct stat st;
+    sweep__ckpt_path(c->opts->output, run, ckpt, (int)sizeof ckpt);
+    IH_TRY(sweep_run_config(c->plan, run, c->cfg));
+    IH_TRY(run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels,
+                             &row));
+    int cannot = bind_heads(c, run, src);
+    IH_TRY(cannot);
+    if (cannot) {
+        sweep__result_failed(row);
+    } else {
+        TrainOptions to = {ckpt, c->opts->stop, {c, on_eval}};
+        double t0 = now();
+        IH_TRY(train_result_create(c->cfg, &result));
+        rc = train_run(c->cfg, &to, result);
+        if (rc == IH_EDATA && stat(ckpt, &st) == 0) {
+            /* a checkpoint of another configuration (e.g. after --force) or a damaged one */
+            fprintf(stderr, "ihsweep run: run %d: discarding checkpoint %s (%s); starting afresh\n",
+                    run, ckpt, ih_error_message());
+            ih_error_clear();
+            if (remove(ckpt) != 0)
+                IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
+            run_result_destroy(&result);
+            IH_TRY(train_result_create(c->cfg, &result));
+            rc = train_run(c->cfg, &to, result);
+        }
+        c->t_train += now() - t0;
+        if (rc == IH_ESTOP) {
+            ih_error_clear();
+            goto cleanup;
+        }
+        IH_TRY(rc);
+        sweep__result_pad(result, row);
+    }
+    double t0 = now();
+    IH_TRY(results_write_run(c->file, run, row));
+    if (remove(ckpt) != 0 && errno != ENOENT)
+        IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
+    c->t_io += now() - t0;
+    c->n_ran++;
+    *info = (SweepRunInfo){.state = SWEEP_FINISHED,
+                           .rank = c->rank,
+                           .status = row->status,
+                           .strongest_ih = row->strongest_ih,
+                           .pt_head = row->pt_head,
+                           .crossed = row->timing.crossed,
+                           .t_star = row->timing.t_star,
+                           .wall = row->wall_seconds};
+cleanup:
+    run_result_destroy(&result);
+    run_result_destroy(&row);
+    return rc;
+}
+
+/* ---- dispatch ---- */
+
+/* Claims and runs until nothing is left or a stop; local errors stop every rank. */
+static int dispatch(SweepCtx *c)
+{
+    int rc = 0;
+    double wait = 0.01;
+    for (;;) {
+        IH_TRY(sync_stop(c));
+        int run = -1;
+        SweepRunInfo src = {0}, info = {0};
+        int claim = sweep__table_claim(&c->table, &run, &src);
+        IH_TRY(claim);
+        if (claim == SWEEP_CLAIM_STOP || claim == SWEEP_CLAIM_NONE)
+            break;
+        if (claim == SWEEP_CLAIM_WAIT) {
+            double t0 = now();
+            IH_TRY(poll_progress(c, 0));
+            nap(wait);
+            wait = fmin(wait * 2, 0.25);
+            c->t_idle += now() - t0;
+            continue;
+        }
+        wait = 0.01;
+        rc = run_one(c, run, &src, &info);
+        if (rc == IH_ESTOP) {
+            rc = 0;
+            *c->opts->stop = 1;
+            continue; /* publishes the stop, then the claim answers STOP */
+        }
+        IH_TRY(rc);
+        IH_TRY(sweep__table_finish(&c->table, run, &info));
+        IH_TRY(poll_progress(c, 0));
+    }
+cleanup:
+    if (rc < 0 && c->table_ready) {
+        *c->opts->stop = 1;
+        sweep__table_request_stop(&c->table);
+    }
+    return rc;
+}
+
+/* Rank 0 of a dedicated scheduler: reports progress and keeps calling MPI (which is what makes
+ * the other ranks' one-sided operations progress where the transport needs the target's help)
+ * until no run is left to claim or a stop. */
+static int serve(SweepCtx *c)
+{
+    int rc = 0, flag = 0;
+    double t0 = now();
+    for (;;) {
+        IH_TRY(sync_stop(c));
+        if (*c->opts->stop)
+            break;
+        IH_TRY(sweep__table_read(&c->table, c->info));
+        int left = 0;
+        for (int r = 0; r < c->plan->n_runs; r++)
+            left |= c->info[r].state == SWEEP_TODO;
+        if (!left)
+            break;
+        IH_TRY(poll_progress(c, 0));
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, MPI_STATUS_IGNORE);
+        nap(0.002);
+    }
+cleanup:
+    c->t_idle += now() - t0;
+    return rc;
+}
+
+/* After its own dispatch: rank 0 keeps reporting until no run is in flight; then every rank waits
+ * for the others without spinning a core. The barrier is always reached, even after an error. */
+static int drain(SweepCtx *c)
+{
+    int rc = 0, done = 0;
+    double t0 = now();
+    MPI_Request req;
+    double last_poll = 0;
+    while (c->rank == 0 && c->opts->log) {
+        int busy = 0, stop = 0, flag = 0;
+        if (now() - last_poll >= 0.1) {
+            last_poll = now();
+            if (poll_progress(c, 0) < 0 || sweep__table_stop_requested(&c->table, &stop) < 0) {
+                ih_error_clear();
+                break;
+            }
+            for (int r = 0; r < c->plan->n_runs; r++)
+                busy |= c->info[r].state == SWEEP_CLAIMED;
+            if (!busy || stop)
+                break;
+        }
+        /* MPI calls, not just sleep: some transports progress others' one-sided operations on
+         * rank 0's window only inside rank 0's MPI calls */
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, MPI_STATUS_IGNORE);
+        nap(0.002);
+    }
+    if (MPI_Ibarrier(c->comm, &req) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "sweep: MPI_Ibarrier failed");
+    while (!done) {
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (!done)
+            nap(c->rank == 0 ? 0.002 : 0.02);
+    }
+cleanup:
+    c->t_idle += now() - t0;
+    return rc;
+}
+
+static void report_times(SweepCtx *c, double wall, SweepRunReport *rep)
+{
+    double mine[5] = {c->t_train, c->t_io, c->table.seconds, c->t_idle, (double)c->n_ran};
+    double sum[5] = {0};
+    MPI_Allreduce(mine, sum, 5, MPI_DOUBLE, MPI_SUM, c->comm);
+    MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, c->comm);
+    const double denom = wall * c->size > 0 ? wall * c->size : 1;
+    rep->wall = wall;
+    rep->train_frac = sum[0] / denom;
+    rep->io_frac = sum[1] / denom;
+    rep->sched_frac = sum[2] / denom;
+    rep->idle_frac = sum[3] / denom;
+    rep->n_ran = (int)sum[4];
+}
+
+static void print_end(SweepCtx *c, const SweepRunReport *rep)
+{
+    FILE *log = c->opts->log;
+    char wall[32], setup[32];
+    sweep__duration(rep->wall, wall);
+    sweep__duration(rep->setup_seconds, setup);
+    print_summary(c, now());
+    fprintf(log,
+            "time: %s of dispatch on %d rank%s (%d runs trained): training %.1f%%, row writes "
+            "%.2f%%, scheduling %.3f%%, waiting %.1f%% of rank-time; setup and close %s\n",
+            wall, c->size, c->size == 1 ? "" : "s", rep->n_ran, 100 * rep->train_frac,
+            100 * rep->io_frac, 100 * rep->sched_frac, 100 * rep->idle_frac, setup);
+    sweep__print_table(c->plan, c->info, c->opts->selected, log);
+    if (rep->stopped)
+        fprintf(log, "stopped on request: in-flight runs were checkpointed; run the same command "
+                     "with --resume to finish\n");
+    fprintf(log, "results: %s\n", c->opts->output);
+    fflush(log);
+}
+
+int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
+              SweepRunReport *report)
+{
+    int rc = 0, fresh = 0, loop_rc = 0;
+    SweepCtx ctx = {.comm = comm, .plan = plan, .opts = opts}, *c = &ctx;
+    SweepRunInfo *init = NULL;
+    char dir[4200] = "";
+    memset(report, 0, sizeof *report);
+    MPI_Comm_rank(comm, &c->rank);
+    MPI_Comm_size(comm, &c->size);
+    const double t_setup = now();
+    IH_ALLOC(c->cfg, 1);
+    IH_ALLOC(init, plan->n_runs);
+    IH_ALLOC(c->info, plan->n_runs);
+    IH_ALLOC(c->reported, plan->n_runs);
+    IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
+    c->layout = results_layout(c->file);
+    if (fresh) {
+        for (int r = 0; r < plan->n_runs; r++)
+            init[r] =
+                (SweepRunInfo){opts->selected && !opts->selected[r] ? SWEEP_SKIPPED : SWEEP_TODO,
+                               -1,
+                               0,
+                               -1,
+                               -1,
+                               0,
+                               NAN,
+                               NAN};
+    } else {
+        int own = 0;
+        rc =
+            sweep__verify(comm, c->file, plan, opts->output, opts->selected, init, opts->log, &own);
+        report->local_error = own;
+        if (own)
+            fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
+        IH_TRY(rc);
+    }
+    snprintf(dir, sizeof dir, "%s.ckpt", opts->output);
+    int mk = 0;
+    if (c->rank == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        ih_error_set(__FILE__, __LINE__, __func__, IH_EIO, "cannot create %s: %s", dir,
+                     strerror(errno));
+        mk = IH_EIO;
+    }
+    IH_TRY(ih_mpi_agree(comm, mk));
+    IH_TRY(sweep__table_create(comm, plan, init, &c->table));
+    c->table_ready = 1;
+    IH_TRY(sweep__table_probe(&c->table, &report->probe_seconds));
+    c->dedicated =
+        c->size > 1 && (opts->scheduler == SWEEP_SCHED_DEDICATED ||
+                        (opts->scheduler == SWEEP_SCHED_AUTO && report->probe_seconds > 0.02));
+    report->dedicated = c->dedicated;
+    memcpy(c->info, init, (size_t)plan->n_runs * sizeof *init);
+    if (c->rank == 0 && opts->log) {
+        int counts[4], todo = 0;
+        char stamp[32];
+        sweep__count(plan, init, opts->selected, counts);
+        for (int r = 0; r < plan->n_runs; r++)
+            todo += init[r].state == SWEEP_TODO;
+        sweep__timestamp(stamp);
+        fprintf(opts->log,
+                "%s sweep %s: %d runs, %d selected, %d complete in %s, %d to do on %d "
+                "rank%s\n",
+                stamp, plan->name, plan->n_runs, counts[0] + counts[1] + counts[2] + counts[3],
+                counts[1] + counts[2], opts->output, todo, c->size, c->size == 1 ? "" : "s");
+        if (c->size > 1)
+            fprintf(opts->log,
+                    "%s scheduler: %s (one-sided access to rank 0 took %.3g ms while "
+                    "it computed)\n",
+                    stamp, c->dedicated ? "rank 0 schedules only" : "every rank trains",
+                    1e3 * report->probe_seconds);
+        fflush(opts->log);
+    }
+    report->setup_seconds = now() - t_setup;
+    c->t_start = c->last_summary = now();
+    loop_rc = c->dedicated && c->rank == 0 ? serve(c) : dispatch(c);
+    report->local_error = loop_rc < 0;
+    if (loop_rc < 0)
+        fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
+    int drain_rc = drain(c);
+    const double wall = now() - c->t_start;
+    int flags[2] = {*opts->stop ? 1 : 0, loop_rc < 0 || drain_rc < 0};
+    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, comm);
+    report_times(c, wall, report);
+    /* rank 0 alone from here to the agreement: nothing may jump to cleanup */
+    int counts[4] = {0, 0, 0, 0};
+    if (c->rank == 0) {
+        if (sweep__table_read(&c->table, c->info) == 0) {
+            for (int r = 0; opts->log && r < plan->n_runs; r++)
+                if (c->info[r].state == SWEEP_FINISHED && c->info[r].rank >= 0 && !c->reported[r]) {
+                    c->reported[r] = 1;
+                    print_finished(c, r);
+                }
+            sweep__count(plan, c->info, opts->selected, counts);
+        } else if (loop_rc == 0) {
+            ih_error_clear(); /* the counts stay zero; the table is gone anyway */
+        }
+    }
+    MPI_Bcast(counts, 4, MPI_INT, 0, comm);
+    report->n_pending = counts[RUN_PENDING];
+    report->n_done = counts[RUN_DONE];
+    report->n_diverged = counts[RUN_DIVERGED];
+    report->n_failed = counts[RUN_FAILED];
+    /* a signal that came when every selected run was already finished stopped nothing */
+    report->stopped = flags[0] && counts[RUN_PENDING] > 0;
+    rc = ih_mpi_agree(comm, loop_rc < 0 ? loop_rc : drain_rc);
+cleanup:
+    if (c->table_ready)
+        sweep__table_destroy(&c->table);
+    if (c->file) {
+        double t0 = now();
+        int close_rc = results_close(&c->file);
+        if (rc == 0)
+            rc = close_rc;
+        report->setup_seconds += now() - t0;
+    }
+    if (rc == 0 && c->rank == 0) {
+        if (dir[0])
+            rmdir(dir); /* the checkpoint directory, once empty */
+        if (opts->log)
+            print_end(c, report);
+    }
+    free(c->cfg);
+    free(c->info);
+    free(c->reported);
+    free(init);
+    return rc;
+}

@@ -1,0 +1,288 @@
+/* The shared run table: one MPI window on rank 0, accessed by every rank (rank 0 included) with
+ * passive-target one-sided operations under MPI_Win_lock, so no rank has to serve requests and
+ * rank 0 trains like the others. Layout, in int64 words: [0] stop flag, [1] unused, then the
+ * state of every run (a column, so a claim reads one small block), then SWEEP_INFO_WORDS words
+ * of info per run. A claim takes an exclusive lock, reads the states, marks the first ready run
+ * of the dispatch order claimed and reads its source's info, all in one epoch.
+ * On one node Open MPI uses osc/sm (plain loads and stores in shared memory); across nodes
+ * osc/ucx or osc/rdma, which need no progress from rank 0 on RDMA networks (on TCP-only
+ * networks rank 0 makes progress when it calls MPI, at least once per eval: see run.c).
+ * The dispatch order: longest critical path first (a run's estimated cost plus the longest chain
+ * of runs that bind heads from it), ties by id; it is computed identically on every rank.
+ */
+#include "sweep/internal.h"
+
+#include "ihsweep/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { HEADER_WORDS = 2, INFO_WORDS = 7 };
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static MPI_Aint state_at(int run)
+{
+    return HEADER_WORDS + run;
+}
+
+static MPI_Aint info_at(const SweepTable *t, int run)
+{
+    return HEADER_WORDS + t->n_runs + (MPI_Aint)run * INFO_WORDS;
+}
+
+static void info_pack(const SweepRunInfo *in, int64_t *w)
+{
+    w[0] = in->rank;
+    w[1] = in->status;
+    w[2] = in->strongest_ih;
+    w[3] = in->pt_head;
+    w[4] = in->crossed;
+    memcpy(&w[5], &in->t_star, sizeof(double));
+    memcpy(&w[6], &in->wall, sizeof(double));
+}
+
+static void info_unpack(const int64_t *w, int64_t state, SweepRunInfo *out)
+{
+    out->state = state;
+    out->rank = w[0];
+    out->status = w[1];
+    out->strongest_ih = w[2];
+    out->pt_head = w[3];
+    out->crossed = w[4];
+    memcpy(&out->t_star, &w[5], sizeof(double));
+    memcpy(&out->wall, &w[6], sizeof(double));
+}
+
+typedef struct {
+    double path;
+    int id;
+} OrderKey;
+
+static int order_cmp(const void *a, const void *b)
+{
+    const OrderKey *x = a, *y = b;
+    if (x->path != y->path)
+        return x->path > y->path ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Dispatch order (see the file comment). */
+static int make_order(const SweepPlan *plan, int *order)
+{
+    int rc = 0;
+    const int n = plan->n_runs;
+    double *child = NULL;
+    OrderKey *keys = NULL;
+    IH_ALLOC(child, n);
+    IH_ALLOC(keys, n);
+    for (int i = n - 1; i >= 0; i--) {
+        keys[i] = (OrderKey){plan->runs[i].cost + child[i], i};
+        int src = plan->runs[i].source;
+        if (src >= 0 && keys[i].path > child[src])
+            child[src] = keys[i].path;
+    }
+    qsort(keys, (size_t)n, sizeof *keys, order_cmp);
+    for (int i = 0; i < n; i++)
+        order[i] = keys[i].id;
+cleanup:
+    free(child);
+    free(keys);
+    return rc;
+}
+
+#define MPI_CHECK(call, what)                                                                      \
+    do {                                                                                           \
+        if ((call) != MPI_SUCCESS)                                                                 \
+            IH_FAIL(IH_EMPI, "sweep: %s failed", what);                                            \
+    } while (0)
+
+int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo *init,
+                        SweepTable *t)
+{
+    int rc = 0;
+    memset(t, 0, sizeof *t);
+    t->win = MPI_WIN_NULL;
+    t->comm = comm;
+    t->plan = plan;
+    t->n_runs = plan->n_runs;
+    MPI_Comm_rank(comm, &t->rank);
+    MPI_Comm_size(comm, &t->size);
+    IH_ALLOC(t->order, t->n_runs);
+    IH_TRY(make_order(plan, t->order));
+    const MPI_Aint words = t->rank == 0 ? info_at(t, t->n_runs) : 0;
+    MPI_CHECK(MPI_Win_allocate(words * (MPI_Aint)sizeof(int64_t), sizeof(int64_t), MPI_INFO_NULL,
+                               comm, &t->mem, &t->win),
+              "MPI_Win_allocate of the run table");
+    if (t->rank == 0) {
+        MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
+        memset(t->mem, 0, (size_t)words * sizeof(int64_t));
+        for (int r = 0; r < t->n_runs; r++) {
+            t->mem[state_at(r)] = init[r].state;
+            info_pack(&init[r], t->mem + info_at(t, r));
+        }
+        MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    }
+    MPI_CHECK(MPI_Barrier(comm), "MPI_Barrier");
+cleanup:
+    return rc;
+}
+
+void sweep__table_destroy(SweepTable *t)
+{
+    if (t->win != MPI_WIN_NULL)
+        MPI_Win_free(&t->win);
+    free(t->order);
+    t->order = NULL;
+}
+
+int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
+{
+    int rc = 0, locked = 0, result = SWEEP_CLAIM_NONE;
+    const double t0 = now();
+    const int n = t->n_runs;
+    int64_t *states = NULL;
+    IH_ALLOC(states, HEADER_WORDS + n);
+    *run = -1;
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
+    locked = 1;
+    MPI_CHECK(
+        MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n, MPI_INT64_T, t->win),
+        "MPI_Get of the run states");
+    MPI_CHECK(MPI_Win_flush(0, t->win), "MPI_Win_flush");
+    if (states[0]) {
+        result = SWEEP_CLAIM_STOP;
+    } else {
+        for (int k = 0; k < n; k++) {
+            const int r = t->order[k];
+            if (states[HEADER_WORDS + r] != SWEEP_TODO)
+                continue;
+            const int src = t->plan->runs[r].source;
+            if (src >= 0 && states[HEADER_WORDS + src] != SWEEP_FINISHED) {
+                result = SWEEP_CLAIM_WAIT;
+                continue;
+            }
+            *run = r;
+            result = SWEEP_CLAIM_RUN;
+            break;
+        }
+    }
+    if (result == SWEEP_CLAIM_RUN) {
+        const int64_t claimed = SWEEP_CLAIMED;
+        MPI_CHECK(MPI_Put(&claimed, 1, MPI_INT64_T, 0, state_at(*run), 1, MPI_INT64_T, t->win),
+                  "MPI_Put of a claim");
+        const int src = t->plan->runs[*run].source;
+        if (src >= 0) {
+            int64_t w[INFO_WORDS];
+            MPI_CHECK(MPI_Get(w, INFO_WORDS, MPI_INT64_T, 0, info_at(t, src), INFO_WORDS,
+                              MPI_INT64_T, t->win),
+                      "MPI_Get of a source's heads");
+            MPI_CHECK(MPI_Win_flush(0, t->win), "MPI_Win_flush");
+            info_unpack(w, SWEEP_FINISHED, source_info);
+        }
+    }
+    locked = 0;
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    rc = result;
+cleanup:
+    if (locked)
+        MPI_Win_unlock(0, t->win);
+    free(states);
+    t->seconds += now() - t0;
+    return rc;
+}
+
+int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info)
+{
+    int rc = 0;
+    const double t0 = now();
+    int64_t w[INFO_WORDS];
+    const int64_t state = SWEEP_FINISHED;
+    info_pack(info, w);
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
+    MPI_Put(w, INFO_WORDS, MPI_INT64_T, 0, info_at(t, run), INFO_WORDS, MPI_INT64_T, t->win);
+    /* the info must land before the state says finished */
+    MPI_Win_flush(0, t->win);
+    MPI_Put(&state, 1, MPI_INT64_T, 0, state_at(run), 1, MPI_INT64_T, t->win);
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+cleanup:
+    t->seconds += now() - t0;
+    return rc;
+}
+
+int sweep__table_request_stop(SweepTable *t)
+{
+    int rc = 0;
+    const int64_t one = 1;
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
+    MPI_Put(&one, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+cleanup:
+    return rc;
+}
+
+int sweep__table_stop_requested(SweepTable *t, int *stop)
+{
+    int rc = 0;
+    const double t0 = now();
+    int64_t v = 0;
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+    MPI_Get(&v, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    *stop = v != 0;
+cleanup:
+    t->seconds += now() - t0;
+    return rc;
+}
+
+int sweep__table_read(SweepTable *t, SweepRunInfo *info)
+{
+    int rc = 0;
+    const MPI_Aint words = info_at(t, t->n_runs);
+    int64_t *buf = NULL;
+    const double t0 = now();
+    IH_ALLOC(buf, words);
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+    MPI_Get(buf, (int)words, MPI_INT64_T, 0, 0, (int)words, MPI_INT64_T, t->win);
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    for (int r = 0; r < t->n_runs; r++)
+        info_unpack(buf + info_at(t, r), buf[state_at(r)], &info[r]);
+cleanup:
+    free(buf);
+    t->seconds += now() - t0;
+    return rc;
+}
+
+int sweep__table_probe(SweepTable *t, double *seconds)
+{
+    int rc = 0;
+    double latency = 0;
+    int64_t v = 0;
+    *seconds = 0;
+    if (t->size < 2)
+        return 0;
+    MPI_CHECK(MPI_Barrier(t->comm), "MPI_Barrier");
+    if (t->rank == 0) {
+        const double end = now() + 0.05;
+        while (now() < end) /* computing: no MPI calls */
+            ;
+    } else if (t->rank == t->size - 1) {
+        struct timespec pause = {0, 5000000};
+        nanosleep(&pause, NULL);
+        const double t0 = now();
+        MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+        MPI_Get(&v, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
+        MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+        latency = now() - t0;
+    }
+    MPI_CHECK(MPI_Bcast(&latency, 1, MPI_DOUBLE, t->size - 1, t->comm), "MPI_Bcast");
+    *seconds = latency;
+cleanup:
+    return rc;
+}
