@@ -154,13 +154,20 @@ const char *data_item_type_name(DataItemType t);
 
 /* ---- exemplar sources ---- */
 
-/* A [C, E, D] float32 array of exemplar vectors. */
+/* A [C, E, D] float32 array of exemplar vectors, possibly holding only some classes: a run loads
+ * the classes its samplers and evaluators can draw (the paper's 150 of 1623), which keeps a
+ * training process small. Read vectors through data_source_vector. */
 typedef struct {
     int n_classes;   /* C */
     int n_exemplars; /* E */
     int dim;         /* D */
-    float *x;        /* [C, E, D], owned */
+    int n_loaded;    /* classes held in x */
+    int *class_row;  /* [C] block of class c in x, -1 if not loaded; NULL: all, in order */
+    float *x;        /* [n_loaded, E, D], owned */
 } DataSource;
+
+/* Exemplar vector [D] of (class, exemplar); the class must be loaded. Borrowed. */
+const float *data_source_vector(const DataSource *s, int class_id, int exemplar_id);
 
 /* Loads or generates the source described by cfg with n_classes x n_exemplars vectors. For hdf5,
  * the file's dataset must be rank 3 float32 with that shape (n_classes or n_exemplars <= 0 accept
@@ -170,6 +177,12 @@ typedef struct {
  */
 int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars, const char *path,
                      DataSource **out);
+
+/* As data_source_load, holding only the classes c with needed[c] != 0 (needed [n_classes];
+ * NULL: all). Generated classes have the same values either way (each class has its own random
+ * stream); an HDF5 source reads only those classes. */
+int data_source_load_classes(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
+                             const unsigned char *needed, const char *path, DataSource **out);
 
 /* Frees *s and sets it to NULL. NULL-safe. */
 void data_source_destroy(DataSource **s);

@@ -99,8 +99,7 @@ void data__batch_rows(const Data *d, DataBatch *batch, int dedupe)
     size_t row_bytes = (size_t)D * sizeof(float);
     if (!dedupe) {
         for (int t = 0; t < n; t++) {
-            const float *v =
-                src->x + ((size_t)batch->class_ids[t] * E + batch->exemplar_ids[t]) * D;
+            const float *v = data_source_vector(src, batch->class_ids[t], batch->exemplar_ids[t]);
             memcpy(batch->rows + (size_t)t * D, v, row_bytes);
             batch->example_row[t] = t;
         }
@@ -117,7 +116,9 @@ void data__batch_rows(const Data *d, DataBatch *batch, int dedupe)
                 batch->hash_key[slot] = key;
                 batch->hash_row[slot] = R;
                 batch->row_slot[R] = (int)slot;
-                memcpy(batch->rows + (size_t)R * D, src->x + (size_t)key * D, row_bytes);
+                memcpy(batch->rows + (size_t)R * D,
+                       data_source_vector(src, batch->class_ids[t], batch->exemplar_ids[t]),
+                       row_bytes);
                 R++;
             }
             batch->example_row[t] = batch->hash_row[slot];

@@ -91,18 +91,51 @@ cleanup:
     return rc;
 }
 
+/* Marks the classes of block `set` (spec 1.2: train [0, a), val [a, a+b), test [a+b, C)). */
+static void mark_class_block(const DataConfig *cfg, DataSet set, unsigned char *needed)
+{
+    const int a = cfg->class_split[0], b = cfg->class_split[1];
+    int lo = 0, hi = cfg->n_classes_total;
+    if (set == DATA_SET_TRAIN)
+        hi = a;
+    else if (set == DATA_SET_VAL)
+        lo = a, hi = a + b;
+    else if (set == DATA_SET_TEST)
+        lo = a + b;
+    for (int c = lo; c < hi; c++)
+        needed[c] = 1;
+}
+
+/* The classes a run can draw: training's and every evaluator's class blocks. Owned *out. */
+static int data_needed_classes(const DataConfig *cfg, unsigned char **out)
+{
+    int rc = 0;
+    unsigned char *needed = NULL;
+    IH_ALLOC(needed, cfg->n_classes_total);
+    mark_class_block(cfg, DATA_SET_TRAIN, needed);
+    for (int i = 0; i < cfg->n_evaluators; i++)
+        mark_class_block(cfg, cfg->evaluators[i].classes, needed);
+    *out = needed;
+    needed = NULL;
+cleanup:
+    free(needed);
+    return rc;
+}
+
 int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed, Data **out)
 {
     int rc = 0;
     Data *d = NULL;
+    unsigned char *needed = NULL;
     *out = NULL;
     IH_TRY(data_config_validate(cfg, "data"));
     IH_ALLOC(d, 1);
     d->cfg = *cfg;
     d->train_seed = train_seed;
     d->eval_seed = eval_seed;
-    IH_TRY(data_source_load(&cfg->source, cfg->n_classes_total, cfg->n_exemplars, "data.source",
-                            &d->source));
+    IH_TRY(data_needed_classes(cfg, &needed));
+    IH_TRY(data_source_load_classes(&cfg->source, cfg->n_classes_total, cfg->n_exemplars, needed,
+                                    "data.source", &d->source));
     d->K = cfg->class_split[0];
     d->P = cfg->context_pairs;
     d->X = d->P + 1;
@@ -124,6 +157,7 @@ int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed, 
     *out = d;
     d = NULL;
 cleanup:
+    free(needed);
     data_destroy(&d);
     return rc;
 }
@@ -178,7 +212,7 @@ const DataSource *data_source(const Data *d)
 const float *data_exemplar(const Data *d, int class_id, int exemplar_id)
 {
     const DataSource *s = d->source;
-    return s->x + ((size_t)class_id * s->n_exemplars + exemplar_id) * s->dim;
+    return data_source_vector(s, class_id, exemplar_id);
 }
 
 const int *data_label_pairs(const Data *d, DataRelabel scheme, int *n)

@@ -39,11 +39,13 @@ static int generate_synthetic(const DataSourceConfig *cfg, DataSource *s)
     for (int d = 0; d < D; d++)
         mean[d] = cfg->mean_scale * fabsf(mean[d]);
     for (int c = 0; c < s->n_classes; c++) {
+        if (s->class_row && s->class_row[c] < 0)
+            continue;
         rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)c);
         memcpy(z, mean, (size_t)D * sizeof *z);
         data__add_noise(&r, z, (size_t)D, cfg->class_scale);
         for (int e = 0; e < s->n_exemplars; e++) {
-            float *x = s->x + ((size_t)c * s->n_exemplars + e) * D;
+            float *x = (float *)data_source_vector(s, c, e);
             memcpy(x, z, (size_t)D * sizeof *x);
             if (cfg->exemplar_noise > 0.0f)
                 data__add_noise(&r, x, (size_t)D, cfg->exemplar_noise);
@@ -68,11 +70,13 @@ static int generate_gaussian(const DataSourceConfig *cfg, DataSource *s)
     float norm = 1.0f / sqrtf(1.0f + eps * eps);
     Rng r;
     for (int c = 0; c < s->n_classes; c++) {
+        if (s->class_row && s->class_row[c] < 0)
+            continue;
         rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)c);
         memset(mu, 0, (size_t)D * sizeof *mu);
         data__add_noise(&r, mu, (size_t)D, inv_sqrt_d);
         for (int e = 0; e < s->n_exemplars; e++) {
-            float *x = s->x + ((size_t)c * s->n_exemplars + e) * D;
+            float *x = (float *)data_source_vector(s, c, e);
             memcpy(x, mu, (size_t)D * sizeof *x);
             if (eps > 0.0f)
                 data__add_noise(&r, x, (size_t)D, eps * inv_sqrt_d);
@@ -85,15 +89,41 @@ cleanup:
     return rc;
 }
 
+const float *data_source_vector(const DataSource *s, int class_id, int exemplar_id)
+{
+    size_t row = (size_t)(s->class_row ? s->class_row[class_id] : class_id);
+    return s->x + (row * (size_t)s->n_exemplars + (size_t)exemplar_id) * (size_t)s->dim;
+}
+
+int data__source_set_rows(DataSource *s, const unsigned char *needed)
+{
+    int rc = 0;
+    s->n_loaded = s->n_classes;
+    if (!needed)
+        return 0;
+    IH_ALLOC(s->class_row, s->n_classes);
+    s->n_loaded = 0;
+    for (int c = 0; c < s->n_classes; c++)
+        s->class_row[c] = needed[c] ? s->n_loaded++ : -1;
+cleanup:
+    return rc;
+}
+
 int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars, const char *path,
                      DataSource **out)
+{
+    return data_source_load_classes(cfg, n_classes, n_exemplars, NULL, path, out);
+}
+
+int data_source_load_classes(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
+                             const unsigned char *needed, const char *path, DataSource **out)
 {
     int rc = 0;
     DataSource *s = NULL;
     *out = NULL;
     IH_ALLOC(s, 1);
     if (cfg->type == DATA_SOURCE_HDF5) {
-        IH_TRY(data__source_load_hdf5(cfg, n_classes, n_exemplars, path, s));
+        IH_TRY(data__source_load_hdf5(cfg, n_classes, n_exemplars, needed, path, s));
     } else {
         if (n_classes < 1 || n_exemplars < 1 || cfg->dim < 1)
             IH_FAIL(IH_ECONFIG,
@@ -103,7 +133,8 @@ int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars
         s->n_classes = n_classes;
         s->n_exemplars = n_exemplars;
         s->dim = cfg->dim;
-        IH_ALLOC(s->x, (size_t)n_classes * n_exemplars * cfg->dim);
+        IH_TRY(data__source_set_rows(s, needed));
+        IH_ALLOC(s->x, (size_t)s->n_loaded * n_exemplars * cfg->dim);
         if (cfg->type == DATA_SOURCE_SYNTHETIC)
             IH_TRY(generate_synthetic(cfg, s));
         else
@@ -121,6 +152,7 @@ void data_source_destroy(DataSource **s)
     if (!s || !*s)
         return;
     free((*s)->x);
+    free((*s)->class_row);
     free(*s);
     *s = NULL;
 }
@@ -142,7 +174,9 @@ void data_source_stats(const DataSource *s, int n_classes, DataSourceStats *out)
     double *unit_sum = calloc((size_t)D, sizeof *unit_sum);
     int n_unit = 0;
     for (int c = 0; c < C; c++) {
-        const float *x0 = s->x + (size_t)c * E * D;
+        if (s->class_row && s->class_row[c] < 0)
+            continue;
+        const float *x0 = data_source_vector(s, c, 0);
         double n0 = sqrt(dot(x0, x0, D));
         norm_sum += n0;
         if (n0 > 0 && unit_sum) {

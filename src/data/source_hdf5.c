@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 int data__source_load_hdf5(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
-                           const char *path, DataSource *out)
+                           const unsigned char *needed, const char *path, DataSource *out)
 {
     int rc = 0;
-    hid_t file = -1, dset = -1, type = -1, space = -1;
+    hid_t file = -1, dset = -1, type = -1, space = -1, mem = -1;
     H5E_auto2_t old_func = NULL;
     void *old_data = NULL;
     int restore = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
@@ -69,15 +69,37 @@ int data__source_load_hdf5(const DataSourceConfig *cfg, int n_classes, int n_exe
     out->n_classes = (int)dims[0];
     out->n_exemplars = (int)dims[1];
     out->dim = (int)dims[2];
-    size_t n = (size_t)(dims[0] * dims[1] * dims[2]);
+    IH_TRY(data__source_set_rows(out, needed));
+    const size_t block = (size_t)(dims[1] * dims[2]), n = (size_t)out->n_loaded * block;
     IH_ALLOC(out->x, n);
-    if (H5Dread(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->x) < 0)
-        IH_FAIL(IH_EHDF5, "%s.dataset: %s:%s: read failed", path, fname, dname);
+    if (!needed) {
+        if (H5Dread(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->x) < 0)
+            IH_FAIL(IH_EHDF5, "%s.dataset: %s:%s: read failed", path, fname, dname);
+    } else {
+        /* only the needed classes, one [1, E, D] hyperslab each */
+        hsize_t count[3] = {1, dims[1], dims[2]};
+        mem = H5Screate_simple(3, count, NULL);
+        if (mem < 0)
+            IH_FAIL(IH_EHDF5, "%s.dataset: cannot make a dataspace", path);
+        for (int c = 0; c < out->n_classes; c++) {
+            if (out->class_row[c] < 0)
+                continue;
+            hsize_t start[3] = {(hsize_t)c, 0, 0};
+            if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                H5Dread(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT,
+                        out->x + (size_t)out->class_row[c] * block) < 0)
+                IH_FAIL(IH_EHDF5, "%s.dataset: %s:%s: reading class %d failed", path, fname,
+                        dname, c);
+        }
+    }
     for (size_t i = 0; i < n; i++)
         if (!isfinite(out->x[i]))
-            IH_FAIL(IH_EDATA, "%s.dataset: %s:%s holds a non-finite value at flat index %zu", path,
-                    fname, dname, i);
+            IH_FAIL(IH_EDATA, "%s.dataset: %s:%s holds a non-finite value at flat index %zu of the "
+                              "loaded classes",
+                    path, fname, dname, i);
 cleanup:
+    if (mem >= 0)
+        H5Sclose(mem);
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
