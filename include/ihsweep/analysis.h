@@ -4,7 +4,7 @@
  *
  * The core works on an AnalysisInput: plain in-memory arrays, one row per run, so everything but
  * analysis_input_load and analysis_store is a pure function testable without files or MPI.
- * Essential dynamics (PCA of probe logits) is in pca.h; figures are in plot.h.
+ * Essential dynamics (PCA of the probe-set predictions) is in pca.h; figures are in plot.h.
  */
 #ifndef IHSWEEP_ANALYSIS_H
 #define IHSWEEP_ANALYSIS_H

@@ -58,7 +58,8 @@ int pca_compute(MPI_Comm comm, int64_t n_rows, int n_cols, int k, PcaRowsFn fill
 /* Frees r and sets *r = NULL. NULL-safe. */
 void pca_result_destroy(PcaResult **r);
 
-/* Essential dynamics of a set of runs: the PCA of probe logits with each run's trajectory. */
+/* Essential dynamics of a set of runs: the PCA of the probe-set predictions (softmax of the stored
+ * query logits, see essential_dynamics.c) with each run's trajectory. */
 typedef struct EssentialDynamics {
     int n_runs;
     int max_evals;

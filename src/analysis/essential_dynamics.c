@@ -1,6 +1,9 @@
-/* Essential dynamics: PCA of every done run's probe-set query logits over training. One row of
+/* Essential dynamics: PCA of every done run's probe-set predictions over training. One row of
  * the data matrix per (run, eval) with eval_seq >= 0; columns are the flattened probe x label
- * logits. Rows are handed to pca_compute on demand, from memory or through in->read_probe. */
+ * softmax probabilities of the stored query logits. Probabilities, not logits: they are what the
+ * model predicts, are invariant to a shift of a probe's logits, and stay bounded under clamps that
+ * write -1e9 logits (perfect copy), which would otherwise own every component. Rows are handed to
+ * pca_compute on demand, from memory or through in->read_probe. */
 #include "ihsweep/analysis.h"
 #include "ihsweep/pca.h"
 
@@ -38,11 +41,20 @@ static int fill_rows(void *ctx, int64_t row0, int n, double *rows)
             IH_TRY(in->read_probe(in->probe_ctx, r, e0, ne, s->buf));
             src = s->buf;
         }
-        for (size_t x = 0; x < (size_t)ne * F; x++) {
+        for (size_t x = 0; x < (size_t)ne * F; x++)
             if (!isfinite(src[x]))
                 IH_FAIL(IH_EDATA, "run %d eval %d: non-finite probe logit in a finished run", r,
                         e0 + (int)(x / F));
-            rows[(size_t)i * F + x] = src[x];
+        const int L = in->n_labels;
+        for (size_t p = 0; p < (size_t)ne * in->n_probe; p++) {
+            const float *z = src + p * L;
+            double *prob = rows + (size_t)i * F + p * L, mx = z[0], sum = 0;
+            for (int c = 1; c < L; c++)
+                mx = z[c] > mx ? z[c] : mx;
+            for (int c = 0; c < L; c++)
+                sum += prob[c] = expf((float)(z[c] - mx)); /* float libm: same bits on any CPU */
+            for (int c = 0; c < L; c++)
+                prob[c] /= sum;
         }
         i += ne;
     }

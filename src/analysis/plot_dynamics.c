@@ -1,4 +1,4 @@
-/* Essential-dynamics figure: each done run's trajectory of probe logits projected on the first
+/* Essential-dynamics figure: each done run's trajectory of probe predictions projected on the first
  * two principal components, coloured by condition, with its start (open circle) and end (filled
  * circle) marked. The PCA itself comes from essential_dynamics_compute. */
 #include "analysis/plot_internal.h"
@@ -32,7 +32,7 @@ static void draw_dynamics(const void *ctx)
     snprintf(xl, sizeof xl, "PC1 (%.1f%% of variance)", 100 * p->variance[0] / total);
     snprintf(yl, sizeof yl, "PC2 (%.1f%% of variance)", 100 * p->variance[1] / total);
     snprintf(title, sizeof title,
-             "essential dynamics of probe logits (%d rows): \u25cb start, "
+             "essential dynamics of probe predictions (%d rows): \u25cb start, "
              "\u25cf end",
              ed->n_rows);
     double px = 0.05 * (d->xhi - d->xlo), py = 0.05 * (d->yhi - d->ylo);

@@ -329,7 +329,9 @@ static void test_essential_dynamics(MPI_Comm comm)
 {
     const char *names[] = {"K"};
     AnalysisInput *in = NULL;
-    const int R = 5, E = 7, P = 3, L = 2, F = P * L;
+    /* L = 3: with two labels the probabilities p, 1-p make component entries tie in magnitude,
+     * and the sign convention (largest entry positive) would depend on rounding */
+    const int R = 5, E = 7, P = 3, L = 3, F = P * L;
     CHECK_OK(analysis_input_create(R, 1, names, E, 2, P, L, 1, &in));
     if (!in)
         return;
@@ -350,10 +352,17 @@ static void test_essential_dynamics(MPI_Comm comm)
     }
     double *X = malloc(sizeof(double) * M * F);
     int m = 0;
+    /* features: each probe's softmax over its L logits (the model's predictions) */
     for (int r = 0; r < R; r++)
         for (int e = 0; e < n_used[r] && status[r] == 1; e++, m++)
-            for (int x = 0; x < F; x++)
-                X[m * F + x] = in->probe_logits[(r * E + e) * F + x];
+            for (int p = 0; p < P; p++) {
+                const float *z = in->probe_logits + (r * E + e) * F + p * L;
+                double mx = fmax(fmax(z[0], z[1]), z[2]), ex[3], sum = 0;
+                for (int c = 0; c < L; c++)
+                    sum += ex[c] = expf((float)(z[c] - mx));
+                for (int c = 0; c < L; c++)
+                    X[m * F + p * L + c] = ex[c] / sum;
+            }
     EssentialDynamics *ed = NULL;
     PcaOptions opt = {0, 0, 2, 0};
     CHECK_OK(essential_dynamics_compute(comm, in, 3, &opt, &ed));
