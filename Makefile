@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc)
 NP ?= $(shell nproc)
 SWEEP ?= sweeps/quickstart.json
 OUT ?= results/quickstart.h5
-MPI_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+MPI_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+  PMIX_MCA_gds=hash
 
 .PHONY: all deps test-deps build run test test-asan bench fixtures clean
 

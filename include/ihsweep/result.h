@@ -55,6 +55,11 @@ typedef struct {
                                   to the output (its heads ablated, patterns and values of the
                                   later layers preserved; spec 4.6) */
     float *loss_no_last_layer; /* [max_evals] dense-set loss with every last-layer head ablated */
+    float *loss_pt_attn_clamp; /* [max_evals] dense-set loss with the previous-token pattern on
+                                  pt_head and every last-layer head but strongest_ih ablated
+                                  (spec 4.7 "pt_attn_clamp"; NaN unless clamp_progress) */
+    float *loss_match_clamp;   /* [max_evals] the induction pattern on strongest_ih, the other
+                                  last-layer heads ablated (spec 4.7 "match_clamp") */
 
     /* Post-hoc measures of the final model on the dense set (spec 4.5) */
     float *only_head_acc, *only_head_loss;     /* [n_heads] only last-layer head h active */

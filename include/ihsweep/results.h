@@ -39,6 +39,8 @@
  *   /summary/crossed int8 [run] (-1)
  *   /curves/loss_no_l0_direct, /curves/loss_no_last_layer float32 [run, eval] (NaN): dense-set
  *       loss without the first layer's direct path / without the last layer (spec 4.6)
+ *   /curves/loss_pt_attn_clamp, /curves/loss_match_clamp float32 [run, eval] (NaN): dense-set
+ *       loss under the clamp-based progress measures of spec 4.7 (runs with clamp_progress)
  *   /posthoc/only_head_acc, only_head_loss, remove_head_acc, remove_head_loss float32
  *       [run, head] (NaN): the final model with only / without last-layer head h (spec 4.5)
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):

@@ -29,6 +29,9 @@ typedef struct RunConfig {
     long ckpt_every;     /* sequences; 0 = only when stopped by a signal */
     int measure_every;   /* progress measures (IS, PT) at every k-th eval; 0 = never */
     int keep_probe_logits; /* store query logits on the probe set at every eval */
+    int clamp_progress;    /* also the clamp-based progress measures of spec 4.7 (needs heads) */
+    ClampHeadBindings progress_heads; /* heads for them (-1: unknown); a sweep binds them from the
+                                         run's source run, like symbolic clamp heads */
 } RunConfig;
 
 /* The paper's baseline (spec 5.1): K=50, L=5, all heads, 1e6 sequences, eval every 5000. */

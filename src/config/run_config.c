@@ -1,7 +1,9 @@
 /* JSON -> RunConfig: one training run. Schema (every field optional; defaults are the paper's
  * baseline, run_config_default):
  *   name, init_seed, train_seed, eval_seed, train_iters, batch_size, eval_every, ckpt_every,
- *   measure_every, keep_probe_logits,
+ *   measure_every, keep_probe_logits, clamp_progress,
+ *   progress_heads: {strongest_ih, pt_head}   (heads of the clamp progress measures; a sweep
+ *                   binds them from the run's source run when its condition has symbolic heads)
  *   model: {d_model, n_heads, depth, pos: "rope"|"ape"|"sinusoidal"|"none", pos_base,
  *           max_positions, layer_norm, qkv_bias, proj_bias, mlp_ratio, init_rescale,
  *           input_dim, n_labels, context_pairs}   (the last three default to the data's)
@@ -82,7 +84,8 @@ int config__run_from_json(const cJSON *obj, const char *path, RunConfig *out)
     static const char *const keys[] = {
         "name",       "init_seed",     "train_seed",      "eval_seed", "train_iters",
         "batch_size", "eval_every",    "ckpt_every",      "measure_every", "keep_probe_logits",
-        "model",      "optimizer",     "data",            "clamps",    NULL};
+        "model",      "optimizer",     "data",            "clamps",    "clamp_progress",
+        "progress_heads", NULL};
     int rc = 0;
     char p[512];
     run_config_default(out);
@@ -97,6 +100,15 @@ int config__run_from_json(const cJSON *obj, const char *path, RunConfig *out)
     IH_TRY(json_get_int(obj, path, "ckpt_every", 0, 1000000000000L, &out->ckpt_every));
     IH_TRY(json_get_int32(obj, path, "measure_every", 0, 1000000, &out->measure_every));
     IH_TRY(json_get_bool(obj, path, "keep_probe_logits", &out->keep_probe_logits));
+    IH_TRY(json_get_bool(obj, path, "clamp_progress", &out->clamp_progress));
+    const cJSON *heads = cJSON_GetObjectItemCaseSensitive(obj, "progress_heads");
+    if (heads) {
+        static const char *const head_keys[] = {"strongest_ih", "pt_head", NULL};
+        json_path_join(p, sizeof p, path, "progress_heads");
+        IH_TRY(json_check_keys(heads, p, head_keys));
+        IH_TRY(json_get_int32(heads, p, "strongest_ih", -1, 4095, &out->progress_heads.strongest_ih));
+        IH_TRY(json_get_int32(heads, p, "pt_head", -1, 4095, &out->progress_heads.pt_head));
+    }
 
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(obj, "data");
     if (data) {

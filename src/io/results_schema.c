@@ -36,6 +36,8 @@ const ResultsRowField results__row_fields[RESULTS__N_ROW] = {
     VALUE_FIELD("summary/crossed", I8, INT, -1, timing.crossed),
     ARRAY_FIELD("curves/loss_no_l0_direct", F32, F32, EVAL, NAN, loss_no_l0_direct),
     ARRAY_FIELD("curves/loss_no_last_layer", F32, F32, EVAL, NAN, loss_no_last_layer),
+    ARRAY_FIELD("curves/loss_pt_attn_clamp", F32, F32, EVAL, NAN, loss_pt_attn_clamp),
+    ARRAY_FIELD("curves/loss_match_clamp", F32, F32, EVAL, NAN, loss_match_clamp),
     ARRAY_FIELD("posthoc/only_head_acc", F32, F32, HEAD, NAN, only_head_acc),
     ARRAY_FIELD("posthoc/only_head_loss", F32, F32, HEAD, NAN, only_head_loss),
     ARRAY_FIELD("posthoc/remove_head_acc", F32, F32, HEAD, NAN, remove_head_acc),

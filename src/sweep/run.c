@@ -192,8 +192,10 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src)
         why = "measured no pt_head";
     if (!why) {
         ClampHeadBindings b = {(int)src->strongest_ih, (int)src->pt_head};
-        if (clamp_config_resolve(&c->cfg->clamps, &b, c->plan->n_heads, c->plan->depth) == 0)
+        if (clamp_config_resolve(&c->cfg->clamps, &b, c->plan->n_heads, c->plan->depth) == 0) {
+            c->cfg->progress_heads = b; /* the clamp progress measures' heads (spec 4.7) */
             return 0;
+        }
         why = ih_error_message();
     }
     fprintf(stderr,

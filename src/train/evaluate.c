@@ -79,6 +79,7 @@ int train__evaluate(TrainState *s, long seq)
     if (every > 0 && (e % every == 0 || is_final) && r->n_heads <= 64) {
         evaluate_measures(s, e);
         IH_TRY(train__measure_layer_ablations(s, e));
+        IH_TRY(train__measure_clamp_progress(s, e));
     }
     r->train_loss[e] = s->n_since_eval ? (float)(s->loss_sum / (double)s->n_since_eval) : NAN;
     r->grad_norm[e] = s->n_since_eval ? (float)(s->gnorm_sum / (double)s->n_since_eval) : NAN;

@@ -74,6 +74,35 @@ cleanup:
     return rc;
 }
 
+int train__measure_clamp_progress(TrainState *s, int e)
+{
+    int rc = 0;
+    const RunConfig *cfg = s->cfg;
+    const ModelConfig *mc = &cfg->model;
+    const int ih = cfg->progress_heads.strongest_ih, pt = cfg->progress_heads.pt_head;
+    ClampConfig *cc = NULL;
+    float acc;
+    if (!cfg->clamp_progress || ih < 0 || pt < 0 || mc->depth < 2 || data_dense_size(s->data) == 0)
+        return 0;
+    IH_ALLOC(cc, 1);
+    cc->n = 2;
+    clamps_ablate_layer(&cc->items[1], mc->depth - 1, mc->n_heads, ih);
+    cc->items[0].type = CLAMP_PREV_TOKEN_PATTERN;
+    cc->items[0].strength = 1.0f;
+    cc->items[0].n_heads = 1;
+    cc->items[0].heads[0] = (ClampHeadRef){CLAMP_HEAD_LITERAL, 0, pt};
+    IH_TRY(dense_loss_acc(s, cc, &s->result->loss_pt_attn_clamp[e], &acc));
+    memset(&cc->items[0], 0, sizeof cc->items[0]);
+    cc->items[0].type = CLAMP_INDUCTION_PATTERN;
+    cc->items[0].strength = 1.0f;
+    cc->items[0].n_heads = 1;
+    cc->items[0].heads[0] = (ClampHeadRef){CLAMP_HEAD_LITERAL, mc->depth - 1, ih};
+    IH_TRY(dense_loss_acc(s, cc, &s->result->loss_match_clamp[e], &acc));
+cleanup:
+    free(cc);
+    return rc;
+}
+
 int train__measure_posthoc(TrainState *s)
 {
     int rc = 0;

@@ -49,6 +49,8 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
     IH_ALLOC(r->probe_logits, E * (size_t)(n_probe ? n_probe : 1) * (size_t)n_labels);
     IH_ALLOC(r->loss_no_l0_direct, E);
     IH_ALLOC(r->loss_no_last_layer, E);
+    IH_ALLOC(r->loss_pt_attn_clamp, E);
+    IH_ALLOC(r->loss_match_clamp, E);
     const size_t H = (size_t)n_heads;
     IH_ALLOC(r->only_head_acc, H);
     IH_ALLOC(r->only_head_loss, H);
@@ -59,6 +61,8 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
     IH_ALLOC(r->composition_v, H * H);
     fill_nan(r->loss_no_l0_direct, E);
     fill_nan(r->loss_no_last_layer, E);
+    fill_nan(r->loss_pt_attn_clamp, E);
+    fill_nan(r->loss_match_clamp, E);
     float *per_head[] = {r->only_head_acc, r->only_head_loss, r->remove_head_acc,
                          r->remove_head_loss};
     for (int i = 0; i < 4; i++)
@@ -100,6 +104,8 @@ void run_result_destroy(RunResult **r)
     free(x->probe_logits);
     free(x->loss_no_l0_direct);
     free(x->loss_no_last_layer);
+    free(x->loss_pt_attn_clamp);
+    free(x->loss_match_clamp);
     free(x->only_head_acc);
     free(x->only_head_loss);
     free(x->remove_head_acc);
@@ -138,6 +144,8 @@ uint64_t run_result_checksum(const RunResult *r)
               E * (size_t)(r->n_probe ? r->n_probe : 1) * (size_t)r->n_labels * sizeof(float));
     h = ih_fnv1a(h, r->loss_no_l0_direct, E * sizeof(float));
     h = ih_fnv1a(h, r->loss_no_last_layer, E * sizeof(float));
+    h = ih_fnv1a(h, r->loss_pt_attn_clamp, E * sizeof(float));
+    h = ih_fnv1a(h, r->loss_match_clamp, E * sizeof(float));
     const float *per_head[] = {r->only_head_acc, r->only_head_loss, r->remove_head_acc,
                                r->remove_head_loss};
     for (int i = 0; i < 4; i++)

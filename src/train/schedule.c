@@ -23,6 +23,9 @@ void run_config_default(RunConfig *cfg)
     cfg->ckpt_every = 0;
     cfg->measure_every = 1;
     cfg->keep_probe_logits = 1;
+    cfg->clamp_progress = 0;
+    cfg->progress_heads.strongest_ih = -1;
+    cfg->progress_heads.pt_head = -1;
 }
 
 int train_eval_count(long train_iters, long eval_every, int batch_size)

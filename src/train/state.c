@@ -50,6 +50,8 @@ static void state_walk(StateCursor *c, TrainState *s, int restore)
     state_io(c, r->probe_logits, probe * sizeof(float), restore);
     state_io(c, r->loss_no_l0_direct, E * sizeof(float), restore);
     state_io(c, r->loss_no_last_layer, E * sizeof(float), restore);
+    state_io(c, r->loss_pt_attn_clamp, E * sizeof(float), restore);
+    state_io(c, r->loss_match_clamp, E * sizeof(float), restore);
 }
 
 int train__state_save(const TrainState *s, void **out, size_t *size)

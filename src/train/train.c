@@ -55,6 +55,8 @@ int run_config_validate(const RunConfig *cfg)
         IH_FAIL(IH_ECONFIG, "ckpt_every: %ld gives more than 1e6 checkpoints", cfg->ckpt_every);
     if (cfg->ckpt_every < 0)
         IH_FAIL(IH_ECONFIG, "ckpt_every: must be >= 0");
+    if (cfg->progress_heads.strongest_ih >= m->n_heads || cfg->progress_heads.pt_head >= m->n_heads)
+        IH_FAIL(IH_ECONFIG, "progress_heads: head out of range [0, %d)", m->n_heads);
     if (m->n_heads > 64)
         IH_FAIL(IH_ECONFIG, "model.n_heads: progress measures support at most 64 heads");
     if (clamp_config_has_symbols(&cfg->clamps))

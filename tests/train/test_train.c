@@ -236,8 +236,36 @@ static void test_config_hash(void)
     free(lit);
 }
 
+static void test_clamp_progress(void)
+{
+    /* spec 4.7 measures: finite at every eval with clamp_progress and known heads, two different
+     * clamps giving different losses; NaN (not measured) when the heads are unknown. */
+    RunConfig *cfg = calloc(1, sizeof *cfg);
+    parse_small(cfg, 3000, ", \"clamp_progress\": true, \"progress_heads\": {\"strongest_ih\": 1, "
+                           "\"pt_head\": 2}");
+    RunResult *r = NULL;
+    CHECK_OK(train_result_create(cfg, &r));
+    CHECK_OK(train_run(cfg, NULL, r));
+    for (int e = 0; e < r->n_evals; e++) {
+        CHECK(isfinite(r->loss_pt_attn_clamp[e]));
+        CHECK(isfinite(r->loss_match_clamp[e]));
+    }
+    CHECK(r->loss_match_clamp[0] != r->loss_pt_attn_clamp[0]);
+    run_result_destroy(&r);
+    parse_small(cfg, 3000, ", \"clamp_progress\": true");
+    CHECK_OK(train_result_create(cfg, &r));
+    CHECK_OK(train_run(cfg, NULL, r));
+    CHECK(isnan(r->loss_match_clamp[0])); /* no heads known: not measured */
+    run_result_destroy(&r);
+    CHECK_ERR(run_config_parse("{\"progress_heads\": {\"strongest\": 1}}", "t.json", cfg),
+              IH_ECONFIG);
+    CHECK_STR_EQ(ih_error_message(), "progress_heads.strongest: unknown field");
+    free(cfg);
+}
+
 int main(void)
 {
+    test_clamp_progress();
     test_config_hash();
     test_schedule();
     test_config_errors();
