@@ -20,6 +20,17 @@ void sweep__result_pad(const RunResult *r, RunResult *p)
     memcpy(p->grad_norm, r->grad_norm, (size_t)E * sizeof(float));
     memcpy(p->induction_strength, r->induction_strength, (size_t)E * H * sizeof(float));
     memcpy(p->prev_token_score, r->prev_token_score, (size_t)E * H * sizeof(float));
+    memcpy(p->loss_no_l0_direct, r->loss_no_l0_direct, (size_t)E * sizeof(float));
+    memcpy(p->loss_no_last_layer, r->loss_no_last_layer, (size_t)E * sizeof(float));
+    memcpy(p->loss_pt_attn_clamp, r->loss_pt_attn_clamp, (size_t)E * sizeof(float));
+    memcpy(p->loss_match_clamp, r->loss_match_clamp, (size_t)E * sizeof(float));
+    memcpy(p->only_head_acc, r->only_head_acc, (size_t)H * sizeof(float));
+    memcpy(p->only_head_loss, r->only_head_loss, (size_t)H * sizeof(float));
+    memcpy(p->remove_head_acc, r->remove_head_acc, (size_t)H * sizeof(float));
+    memcpy(p->remove_head_loss, r->remove_head_loss, (size_t)H * sizeof(float));
+    memcpy(p->composition_q, r->composition_q, (size_t)H * H * sizeof(float));
+    memcpy(p->composition_k, r->composition_k, (size_t)H * H * sizeof(float));
+    memcpy(p->composition_v, r->composition_v, (size_t)H * H * sizeof(float));
     if (r->n_probe > 0 && p->n_probe > 0)
         for (int e = 0; e < E; e++)
             for (int k = 0; k < r->n_probe; k++)

@@ -41,6 +41,12 @@ def main(path):
         expect(list(f["runs/stage"][...]) == [0] * 4 + [1] * 8, "stages")
         expect((f["runs/strongest_ih"][...] >= 0).all(), "strongest_ih measured")
         expect(np.isfinite(f["summary/t_star"][...]).all(), "t* finite")
+        # the rows carry every per-run measure, not only the curves: layer ablations (spec 4.6)
+        # at eval 0 and the post-hoc head measures (4.5) of the final model
+        for ds in ["curves/loss_no_l0_direct", "curves/loss_no_last_layer"]:
+            expect(np.isfinite(f[ds][:, 0]).all(), f"{ds} written for every run")
+        for ds in ["posthoc/only_head_acc", "posthoc/remove_head_loss", "posthoc/composition_k"]:
+            expect(np.isfinite(f[ds][...]).all(), f"{ds} written for every run")
         names = [list(d.keys()) for d in f["curves/induction_strength"].dims]
         expect(names == [["run"], ["eval"], ["head"]], "dimension names", "run eval head", names)
     runs = xr.open_dataset(path, group="runs", engine="h5netcdf")
