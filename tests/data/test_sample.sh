@@ -68,6 +68,9 @@ expect "unknown field named" 'grep -q "data.foo" "$out"'
 printf '{"data": {"source": {"type": "hdf5", "path": "%s/missing.h5"}}}' "$tmp" >"$tmp/h5.json"
 check "missing hdf5 file" 66 "$IHSWEEP" sample "$tmp/h5.json"
 expect "missing hdf5 file named" 'grep -q "missing.h5" "$out"'
+printf '{"data": {}}\0{"data": {"burstiness": 9}}' >"$tmp/nul.json"
+check "NUL byte in the file" 65 "$IHSWEEP" sample "$tmp/nul.json"
+expect "NUL byte: one line" '[ "$(lines)" = 1 ] && grep -q "NUL" "$out"'
 
 rm -rf "$out" "$tmp"
 echo "test_sample: $passed passed, $fail failed"
