@@ -64,6 +64,10 @@ typedef struct {
     /* Post-hoc measures of the final model on the dense set (spec 4.5) */
     float *only_head_acc, *only_head_loss;     /* [n_heads] only last-layer head h active */
     float *remove_head_acc, *remove_head_loss; /* [n_heads] last-layer head h ablated */
+    /* Wiring of Fig 11 (posthoc_wiring runs): accuracy with only last-layer head i active and
+     * first-layer head j removed / kept alone, with the later layers' patterns (pp: V-composition
+     * path cut) or values (pv: K/Q-composition path cut) preserved. [n_heads j][n_heads i] */
+    float *wiring_remove_pp_acc, *wiring_remove_pv_acc, *wiring_only_pp_acc, *wiring_only_pv_acc;
     float *composition_q, *composition_k, *composition_v; /* [n_heads j][n_heads i]: first-layer
                                   head j -> last-layer head i composition scores */
 

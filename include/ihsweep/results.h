@@ -43,6 +43,9 @@
  *       loss under the clamp-based progress measures of spec 4.7 (runs with clamp_progress)
  *   /posthoc/only_head_acc, only_head_loss, remove_head_acc, remove_head_loss float32
  *       [run, head] (NaN): the final model with only / without last-layer head h (spec 4.5)
+ *   /posthoc/wiring_{remove,only}_{pp,pv}_acc float32 [run, src_head, head] (NaN): dense-set
+ *       accuracy with only last-layer head `head` active and first-layer head `src_head` removed
+ *       / kept alone, later patterns (pp) or values (pv) preserved (Fig 11; posthoc_wiring runs)
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
  *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):

@@ -30,6 +30,7 @@ typedef struct RunConfig {
     int measure_every;   /* progress measures (IS, PT) at every k-th eval; 0 = never */
     int keep_probe_logits; /* store query logits on the probe set at every eval */
     int clamp_progress;    /* also the clamp-based progress measures of spec 4.7 (needs heads) */
+    int posthoc_wiring;    /* also the Fig 11 wiring ablations of the final model (spec 4.5) */
     ClampHeadBindings progress_heads; /* heads for them (-1: unknown); a sweep binds them from the
                                          run's source run, like symbolic clamp heads */
 } RunConfig;

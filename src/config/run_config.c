@@ -1,7 +1,7 @@
 /* JSON -> RunConfig: one training run. Schema (every field optional; defaults are the paper's
  * baseline, run_config_default):
  *   name, init_seed, train_seed, eval_seed, train_iters, batch_size, eval_every, ckpt_every,
- *   measure_every, keep_probe_logits, clamp_progress,
+ *   measure_every, keep_probe_logits, clamp_progress, posthoc_wiring,
  *   progress_heads: {strongest_ih, pt_head}   (heads of the clamp progress measures; a sweep
  *                   binds them from the run's source run when its condition has symbolic heads)
  *   model: {d_model, n_heads, depth, pos: "rope"|"ape"|"sinusoidal"|"none", pos_base,
@@ -84,7 +84,7 @@ int config__run_from_json(const cJSON *obj, const char *path, RunConfig *out)
     static const char *const keys[] = {
         "name",       "init_seed",     "train_seed",      "eval_seed", "train_iters",
         "batch_size", "eval_every",    "ckpt_every",      "measure_every", "keep_probe_logits",
-        "model",      "optimizer",     "data",            "clamps",    "clamp_progress",
+        "model",      "optimizer",     "data",            "clamps",    "clamp_progress", "posthoc_wiring",
         "progress_heads", NULL};
     int rc = 0;
     char p[512];
@@ -101,6 +101,7 @@ int config__run_from_json(const cJSON *obj, const char *path, RunConfig *out)
     IH_TRY(json_get_int32(obj, path, "measure_every", 0, 1000000, &out->measure_every));
     IH_TRY(json_get_bool(obj, path, "keep_probe_logits", &out->keep_probe_logits));
     IH_TRY(json_get_bool(obj, path, "clamp_progress", &out->clamp_progress));
+    IH_TRY(json_get_bool(obj, path, "posthoc_wiring", &out->posthoc_wiring));
     const cJSON *heads = cJSON_GetObjectItemCaseSensitive(obj, "progress_heads");
     if (heads) {
         static const char *const head_keys[] = {"strongest_ih", "pt_head", NULL};

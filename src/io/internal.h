@@ -44,7 +44,7 @@ typedef struct {
     int is_array;  /* 1: the field points to the row's array; 0: the field is the value */
 } ResultsRowField;
 
-enum { RESULTS__N_ROW = 26, RESULTS__PROBE_ROW = 5 /* index of probe_logits in the table */ };
+enum { RESULTS__N_ROW = 30, RESULTS__PROBE_ROW = 5 /* index of probe_logits in the table */ };
 
 /* The row datasets in write order. */
 extern const ResultsRowField results__row_fields[RESULTS__N_ROW];

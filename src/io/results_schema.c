@@ -45,6 +45,10 @@ const ResultsRowField results__row_fields[RESULTS__N_ROW] = {
     ARRAY_FIELD("posthoc/composition_q", F32, F32, SRC_HEAD_HEAD, NAN, composition_q),
     ARRAY_FIELD("posthoc/composition_k", F32, F32, SRC_HEAD_HEAD, NAN, composition_k),
     ARRAY_FIELD("posthoc/composition_v", F32, F32, SRC_HEAD_HEAD, NAN, composition_v),
+    ARRAY_FIELD("posthoc/wiring_remove_pp_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_remove_pp_acc),
+    ARRAY_FIELD("posthoc/wiring_remove_pv_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_remove_pv_acc),
+    ARRAY_FIELD("posthoc/wiring_only_pp_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_only_pp_acc),
+    ARRAY_FIELD("posthoc/wiring_only_pv_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_only_pv_acc),
 };
 
 _Static_assert(RESULTS__PROBE_ROW == 5, "probe_logits is row field 5");

@@ -31,6 +31,10 @@ void sweep__result_pad(const RunResult *r, RunResult *p)
     memcpy(p->composition_q, r->composition_q, (size_t)H * H * sizeof(float));
     memcpy(p->composition_k, r->composition_k, (size_t)H * H * sizeof(float));
     memcpy(p->composition_v, r->composition_v, (size_t)H * H * sizeof(float));
+    memcpy(p->wiring_remove_pp_acc, r->wiring_remove_pp_acc, (size_t)H * H * sizeof(float));
+    memcpy(p->wiring_remove_pv_acc, r->wiring_remove_pv_acc, (size_t)H * H * sizeof(float));
+    memcpy(p->wiring_only_pp_acc, r->wiring_only_pp_acc, (size_t)H * H * sizeof(float));
+    memcpy(p->wiring_only_pv_acc, r->wiring_only_pv_acc, (size_t)H * H * sizeof(float));
     if (r->n_probe > 0 && p->n_probe > 0)
         for (int e = 0; e < E; e++)
             for (int k = 0; k < r->n_probe; k++)

@@ -103,6 +103,47 @@ cleanup:
     return rc;
 }
 
+/* Fig 11 wiring (spec 4.5): for every last-layer head i (the others ablated) and first-layer head
+ * j: remove j or keep only j, with the later layers' patterns (pp) or values (pv) preserved from
+ * the unablated pass. Accuracy on the dense set into r->wiring_*[j * H + i]. */
+static int measure_wiring(TrainState *s, ClampConfig *cc)
+{
+    int rc = 0;
+    const ModelConfig *mc = &s->cfg->model;
+    const int H = mc->n_heads, last = mc->depth - 1;
+    RunResult *r = s->result;
+    float *out[2][2] = {{r->wiring_remove_pp_acc, r->wiring_remove_pv_acc},
+                        {r->wiring_only_pp_acc, r->wiring_only_pv_acc}};
+    float loss;
+    cc->n = 3;
+    for (int i = 0; i < H; i++) {
+        for (int j = 0; j < H; j++) {
+            for (int only = 0; only < 2; only++) {
+                for (int pv = 0; pv < 2; pv++) {
+                    memset(&cc->items[0], 0, sizeof cc->items[0]);
+                    cc->items[0].type = CLAMP_PRESERVE;
+                    cc->items[0].preserve = pv ? CLAMP_PRESERVE_VALUES : CLAMP_PRESERVE_PATTERNS;
+                    clamps_ablate_layer(&cc->items[1], last, H, i);
+                    if (only) {
+                        clamps_ablate_layer(&cc->items[2], 0, H, j);
+                    } else {
+                        memset(&cc->items[2], 0, sizeof cc->items[2]);
+                        cc->items[2].type = CLAMP_ABLATE_HEADS;
+                        cc->items[2].n_heads = 1;
+                        cc->items[2].heads[0] = (ClampHeadRef){CLAMP_HEAD_LITERAL, 0, j};
+                    }
+                    cc->n = (cc->items[1].n_heads > 0 ? 2 : 1) + (cc->items[2].n_heads > 0);
+                    if (cc->items[1].n_heads == 0)
+                        cc->items[1] = cc->items[2];
+                    IH_TRY(dense_loss_acc(s, cc, &loss, &out[only][pv][j * H + i]));
+                }
+            }
+        }
+    }
+cleanup:
+    return rc;
+}
+
 int train__measure_posthoc(TrainState *s)
 {
     int rc = 0;
@@ -125,6 +166,8 @@ int train__measure_posthoc(TrainState *s)
             IH_TRY(dense_loss_acc(s, cc, &r->remove_head_loss[h], &r->remove_head_acc[h]));
         }
     }
+    if (s->cfg->posthoc_wiring && mc->depth >= 2 && cc)
+        IH_TRY(measure_wiring(s, cc));
     if (mc->depth >= 2) {
         const ModelTensor *wo = model_tensor_find(s->model, "l0.wo");
         char name[32];

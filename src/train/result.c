@@ -59,6 +59,10 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
     IH_ALLOC(r->composition_q, H * H);
     IH_ALLOC(r->composition_k, H * H);
     IH_ALLOC(r->composition_v, H * H);
+    IH_ALLOC(r->wiring_remove_pp_acc, H * H);
+    IH_ALLOC(r->wiring_remove_pv_acc, H * H);
+    IH_ALLOC(r->wiring_only_pp_acc, H * H);
+    IH_ALLOC(r->wiring_only_pv_acc, H * H);
     fill_nan(r->loss_no_l0_direct, E);
     fill_nan(r->loss_no_last_layer, E);
     fill_nan(r->loss_pt_attn_clamp, E);
@@ -70,6 +74,10 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
     fill_nan(r->composition_q, H * H);
     fill_nan(r->composition_k, H * H);
     fill_nan(r->composition_v, H * H);
+    fill_nan(r->wiring_remove_pp_acc, H * H);
+    fill_nan(r->wiring_remove_pv_acc, H * H);
+    fill_nan(r->wiring_only_pp_acc, H * H);
+    fill_nan(r->wiring_only_pv_acc, H * H);
     for (size_t i = 0; i < E; i++)
         r->eval_seq[i] = -1;
     fill_nan(r->metrics, (size_t)n_evaluators * METRIC_COUNT * E);
@@ -113,6 +121,10 @@ void run_result_destroy(RunResult **r)
     free(x->composition_q);
     free(x->composition_k);
     free(x->composition_v);
+    free(x->wiring_remove_pp_acc);
+    free(x->wiring_remove_pv_acc);
+    free(x->wiring_only_pp_acc);
+    free(x->wiring_only_pv_acc);
     free(x);
     *r = NULL;
 }
@@ -153,6 +165,10 @@ uint64_t run_result_checksum(const RunResult *r)
     h = ih_fnv1a(h, r->composition_q, H * H * sizeof(float));
     h = ih_fnv1a(h, r->composition_k, H * H * sizeof(float));
     h = ih_fnv1a(h, r->composition_v, H * H * sizeof(float));
+    h = ih_fnv1a(h, r->wiring_remove_pp_acc, H * H * sizeof(float));
+    h = ih_fnv1a(h, r->wiring_remove_pv_acc, H * H * sizeof(float));
+    h = ih_fnv1a(h, r->wiring_only_pp_acc, H * H * sizeof(float));
+    h = ih_fnv1a(h, r->wiring_only_pv_acc, H * H * sizeof(float));
     double t[4] = {r->timing.t_star, r->timing.t_09, r->timing.t_05, r->timing.t_steepest};
     h = ih_fnv1a(h, t, sizeof t);
     int32_t s[4] = {r->timing.crossed, (int32_t)r->status, r->strongest_ih, r->pt_head};

@@ -24,6 +24,7 @@ void run_config_default(RunConfig *cfg)
     cfg->measure_every = 1;
     cfg->keep_probe_logits = 1;
     cfg->clamp_progress = 0;
+    cfg->posthoc_wiring = 0;
     cfg->progress_heads.strongest_ih = -1;
     cfg->progress_heads.pt_head = -1;
 }

@@ -263,8 +263,38 @@ static void test_clamp_progress(void)
     free(cfg);
 }
 
+static void test_posthoc_wiring(void)
+{
+    /* Fig 11 wiring: every (j, i) accuracy measured, a probability, only with posthoc_wiring;
+     * the post-hoc head measures are always there. */
+    RunConfig *cfg = calloc(1, sizeof *cfg);
+    parse_small(cfg, 2000, ", \"posthoc_wiring\": true");
+    RunResult *r = NULL;
+    CHECK_OK(train_result_create(cfg, &r));
+    CHECK_OK(train_run(cfg, NULL, r));
+    const int H = r->n_heads;
+    int bad = 0;
+    const float *w[4] = {r->wiring_remove_pp_acc, r->wiring_remove_pv_acc, r->wiring_only_pp_acc,
+                         r->wiring_only_pv_acc};
+    for (int k = 0; k < 4; k++)
+        for (int x = 0; x < H * H; x++)
+            bad += !(w[k][x] >= 0.0f && w[k][x] <= 1.0f);
+    CHECK_INT_EQ(bad, 0);
+    for (int h = 0; h < H; h++)
+        CHECK(r->only_head_acc[h] >= 0.0f && r->only_head_acc[h] <= 1.0f);
+    run_result_destroy(&r);
+    parse_small(cfg, 2000, "");
+    CHECK_OK(train_result_create(cfg, &r));
+    CHECK_OK(train_run(cfg, NULL, r));
+    CHECK(isnan(r->wiring_only_pv_acc[0]));
+    CHECK(isfinite(r->only_head_acc[0]));
+    run_result_destroy(&r);
+    free(cfg);
+}
+
 int main(void)
 {
+    test_posthoc_wiring();
     test_clamp_progress();
     test_config_hash();
     test_schedule();
