@@ -91,19 +91,12 @@ cleanup:
     return rc;
 }
 
-/* Marks the classes of block `set` (spec 1.2: train [0, a), val [a, a+b), test [a+b, C)). */
+/* Marks the classes of block `set` (spec 1.2). */
 static void mark_class_block(const DataConfig *cfg, DataSet set, unsigned char *needed)
 {
-    const int a = cfg->class_split[0], b = cfg->class_split[1];
-    int lo = 0, hi = cfg->n_classes_total;
-    if (set == DATA_SET_TRAIN)
-        hi = a;
-    else if (set == DATA_SET_VAL)
-        lo = a, hi = a + b;
-    else if (set == DATA_SET_TEST)
-        lo = a + b;
-    for (int c = lo; c < hi; c++)
-        needed[c] = 1;
+    int first, n;
+    data__class_block(cfg, set, &first, &n);
+    memset(needed + first, 1, (size_t)n);
 }
 
 /* The classes a run can draw: training's and every evaluator's class blocks. Owned *out. */

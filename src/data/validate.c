@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-void data__class_block(const DataConfig *cfg, DataSet set, int *first, int *n)
+/* Block `set` of a [train, val, test] split of `total` items (spec 1.2); ALL: everything. */
+static void split_block(const int s[3], int total, DataSet set, int *first, int *n)
 {
-    const int *s = cfg->class_split;
     switch (set) {
     case DATA_SET_TRAIN:
         *first = 0, *n = s[0];
@@ -20,31 +20,22 @@ void data__class_block(const DataConfig *cfg, DataSet set, int *first, int *n)
         *first = s[0], *n = s[1];
         break;
     case DATA_SET_TEST:
-        *first = s[0] + s[1], *n = cfg->n_classes_total - s[0] - s[1];
+        *first = s[0] + s[1], *n = total - s[0] - s[1];
         break;
     default:
-        *first = 0, *n = cfg->n_classes_total;
+        *first = 0, *n = total;
         break;
     }
 }
 
+void data__class_block(const DataConfig *cfg, DataSet set, int *first, int *n)
+{
+    split_block(cfg->class_split, cfg->n_classes_total, set, first, n);
+}
+
 void data__exemplar_block(const DataConfig *cfg, DataSet set, int *first, int *n)
 {
-    const int *s = cfg->exemplar_split;
-    switch (set) {
-    case DATA_SET_TRAIN:
-        *first = 0, *n = s[0];
-        break;
-    case DATA_SET_VAL:
-        *first = s[0], *n = s[1];
-        break;
-    case DATA_SET_TEST:
-        *first = s[0] + s[1], *n = cfg->n_exemplars - s[0] - s[1];
-        break;
-    default:
-        *first = 0, *n = cfg->n_exemplars;
-        break;
-    }
+    split_block(cfg->exemplar_split, cfg->n_exemplars, set, first, n);
 }
 
 static int relabel_has_pairs(DataRelabel r)
