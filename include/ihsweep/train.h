@@ -35,6 +35,10 @@ typedef struct RunConfig {
                                          run's source run, like symbolic clamp heads */
 } RunConfig;
 
+/* Dense-set subset a run measures on unless its data config says otherwise (the full 78,400
+ * sequences at every eval would cost several times the training). */
+enum { RUN_DENSE_SUBSET_DEFAULT = 1024 };
+
 /* The paper's baseline (spec 5.1): K=50, L=5, all heads, 1e6 sequences, eval every 5000. */
 void run_config_default(RunConfig *cfg);
 

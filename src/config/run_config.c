@@ -115,7 +115,7 @@ int config__run_from_json(const cJSON *obj, const char *path, RunConfig *out)
     if (data) {
         IH_TRY(config__data_from_json(data, json_path_join(p, sizeof p, path, "data"), &out->data));
         if (!cJSON_GetObjectItemCaseSensitive(data, "dense_subset"))
-            out->data.dense_subset = 1024; /* run default: a fixed subset of D (train.h) */
+            out->data.dense_subset = RUN_DENSE_SUBSET_DEFAULT;
     }
     int dims_given[3] = {0, 0, 0};
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");

@@ -9,7 +9,7 @@ void run_config_default(RunConfig *cfg)
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->name, sizeof cfg->name, "baseline");
     data_config_default(&cfg->data);
-    cfg->data.dense_subset = 1024;
+    cfg->data.dense_subset = RUN_DENSE_SUBSET_DEFAULT;
     cfg->model = model_config_paper(cfg->data.n_labels);
     cfg->model.input_dim = cfg->data.source.dim;
     cfg->model.context_pairs = cfg->data.context_pairs;
