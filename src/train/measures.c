@@ -115,26 +115,27 @@ static int measure_wiring(TrainState *s, ClampConfig *cc)
     float *out[2][2] = {{r->wiring_remove_pp_acc, r->wiring_remove_pv_acc},
                         {r->wiring_only_pp_acc, r->wiring_only_pv_acc}};
     float loss;
-    cc->n = 3;
     for (int i = 0; i < H; i++) {
         for (int j = 0; j < H; j++) {
             for (int only = 0; only < 2; only++) {
                 for (int pv = 0; pv < 2; pv++) {
-                    memset(&cc->items[0], 0, sizeof cc->items[0]);
-                    cc->items[0].type = CLAMP_PRESERVE;
-                    cc->items[0].preserve = pv ? CLAMP_PRESERVE_VALUES : CLAMP_PRESERVE_PATTERNS;
-                    clamps_ablate_layer(&cc->items[1], last, H, i);
-                    if (only) {
-                        clamps_ablate_layer(&cc->items[2], 0, H, j);
-                    } else {
-                        memset(&cc->items[2], 0, sizeof cc->items[2]);
-                        cc->items[2].type = CLAMP_ABLATE_HEADS;
-                        cc->items[2].n_heads = 1;
-                        cc->items[2].heads[0] = (ClampHeadRef){CLAMP_HEAD_LITERAL, 0, j};
+                    ClampSpec *spec = cc->items;
+                    memset(spec, 0, sizeof *spec);
+                    spec->type = CLAMP_PRESERVE;
+                    spec->preserve = pv ? CLAMP_PRESERVE_VALUES : CLAMP_PRESERVE_PATTERNS;
+                    spec++;
+                    if (H > 1)
+                        clamps_ablate_layer(spec++, last, H, i); /* only head i left */
+                    if (only && H > 1) {
+                        clamps_ablate_layer(spec++, 0, H, j); /* first layer: only j */
+                    } else if (!only) {
+                        memset(spec, 0, sizeof *spec); /* first layer: remove j */
+                        spec->type = CLAMP_ABLATE_HEADS;
+                        spec->n_heads = 1;
+                        spec->heads[0] = (ClampHeadRef){CLAMP_HEAD_LITERAL, 0, j};
+                        spec++;
                     }
-                    cc->n = (cc->items[1].n_heads > 0 ? 2 : 1) + (cc->items[2].n_heads > 0);
-                    if (cc->items[1].n_heads == 0)
-                        cc->items[1] = cc->items[2];
+                    cc->n = (int)(spec - cc->items);
                     IH_TRY(dense_loss_acc(s, cc, &loss, &out[only][pv][j * H + i]));
                 }
             }
