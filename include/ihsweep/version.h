@@ -8,7 +8,11 @@ const char *ih_version_string(void);
 /* Git hash of the source tree at build time, "-dirty" appended if modified; "unknown" outside git. */
 const char *ih_git_hash(void);
 
-/* Writes "MPI <library version>; HDF5 <x.y.z>; BLAS <openblas config>" into buf. Local; MPI need
+/* The -march level the code was built for ("x86-64-v3", "native", "default" for non-Release
+ * builds). Float bits may differ between levels. Static string. */
+const char *ih_build_isa(void);
+
+/* Writes "MPI <library version>; HDF5 <x.y.z>; BLAS <openblas config>; ISA <build -march>" into buf. Local; MPI need
  * not be initialised. */
 void ih_library_versions(char *buf, int size);
 

@@ -21,6 +21,6 @@ void ih_library_versions(char *buf, int size)
         *comma = '\0';
     unsigned major = 0, minor = 0, release = 0;
     H5get_libversion(&major, &minor, &release);
-    snprintf(buf, (size_t)size, "MPI %s; HDF5 %u.%u.%u; BLAS %s", mpi_version, major, minor,
-             release, openblas_get_config());
+    snprintf(buf, (size_t)size, "MPI %s; HDF5 %u.%u.%u; BLAS %s; ISA %s", mpi_version, major,
+             minor, release, openblas_get_config(), ih_build_isa());
 }
