@@ -7,11 +7,13 @@
 #ifndef IHSWEEP_RESULT_H
 #define IHSWEEP_RESULT_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { RUN_PENDING = 0, RUN_DONE = 1, RUN_DIVERGED = 2, RUN_FAILED = 3 } RunStatus;
 
-/* Per-sequence eval metrics of spec 4.1, in this order everywhere (files, tables, tests). */
+/* Per-sequence eval metrics (design 4.1), in this order everywhere (files, tables, tests). */
 typedef enum {
     METRIC_LOSS = 0,
     METRIC_ACC,
@@ -27,13 +29,129 @@ typedef enum {
 /* Name of metric m as stored in files ("loss", "in_context_acc", ...). Static string. */
 const char *metric_name(Metric m);
 
-/* Phase-change timing (spec 4.4), in sequences seen. NaN when undefined. */
+/* The axes of a stored field, after the run axis. Sizes come from the RunResult's dimensions. */
+typedef enum {
+    RESULT_SHAPE_RUN = 0,                /* one value per run */
+    RESULT_SHAPE_EVAL,                   /* [max_evals] */
+    RESULT_SHAPE_EVAL_HEAD,              /* [max_evals][n_heads] */
+    RESULT_SHAPE_EVAL_PROBE_LABEL,       /* [max_evals][max(n_probe,1)][n_labels] */
+    RESULT_SHAPE_HEAD,                   /* [n_heads] */
+    RESULT_SHAPE_SRC_HEAD_HEAD,          /* [n_heads first layer][n_heads last layer] */
+    RESULT_SHAPE_EVALUATOR_METRIC_EVAL,  /* [n_evaluators][METRIC_COUNT][max_evals] */
+    RESULT_N_SHAPES
+} RunResultShape;
+
+/* Element types of stored fields. RESULT_TYPE_INT is a C int in memory. */
+#define RESULT_CTYPE_F32 float
+#define RESULT_CTYPE_F64 double
+#define RESULT_CTYPE_I64 int64_t
+#define RESULT_CTYPE_INT int
+
+/* ---- The field tables: every per-run fact is one line here. ----
+ * They drive the struct members below, allocation and fill values, the row checksum, the checkpoint
+ * state of a run in progress (the EVAL-shaped arrays), the padding of a row to a file's sizes, and
+ * the results file's datasets (path, element type in the file, units, description).
+ * Adding a per-run measure: one line in the right table plus the code that computes it.
+ *
+ * X(name, mem_type, file_type, shape, fill, group, units, description)
+ *   name       struct member and dataset name (stored at <group>/<name>)
+ *   mem_type   F32 / F64 / I64 / INT (see RESULT_CTYPE_*); file_type I8 / I32 / I64 / F32 / F64
+ *   fill       value of unwritten entries (NaN, -1); also the value of a fresh RunResult
+ * Table order is the checksum order (kept stable so rows of older files still verify). */
+
+/* The eval axis' coordinate. */
+#define RUN_RESULT_EVAL_AXIS(X)                                                                   \
+    X(eval_seq, I64, I64, RESULT_SHAPE_EVAL, -1, "curves", "sequences",                          \
+      "training sequences seen at each eval")
+
+/* Per-evaluator metric curves, stored as curves/<evaluator>/<metric> (see Metric). */
+#define RUN_RESULT_METRIC_CURVES(X)                                                               \
+    X(metrics, F32, F32, RESULT_SHAPE_EVALUATOR_METRIC_EVAL, NAN, "curves", "",                   \
+      "mean eval metric over the evaluator's eval set")
+
+/* Other curves recorded at every eval (saved in checkpoints). */
+#define RUN_RESULT_CURVES(X)                                                                      \
+    X(train_loss, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                            \
+      "mean training loss of the steps since the previous eval")                                  \
+    X(grad_norm, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "1",                                \
+      "mean global gradient norm of the steps since the previous eval")                           \
+    X(induction_strength, F32, F32, RESULT_SHAPE_EVAL_HEAD, NAN, "curves", "1",                  \
+      "attention of each last-layer head from the query to the matching label (design 4.2)")     \
+    X(prev_token_score, F32, F32, RESULT_SHAPE_EVAL_HEAD, NAN, "curves", "1",                    \
+      "attention of each first-layer head from labels to their exemplar (design 4.3)")           \
+    X(probe_logits, F32, F32, RESULT_SHAPE_EVAL_PROBE_LABEL, NAN, "curves", "nats",              \
+      "query logits on the fixed probe set (essential dynamics)")                                 \
+    X(loss_no_l0_direct, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                     \
+      "dense-set loss without the first layer's direct path to the output (design 4.6)")         \
+    X(loss_no_last_layer, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                    \
+      "dense-set loss with every last-layer head ablated (design 4.6)")                          \
+    X(loss_pt_attn_clamp, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                    \
+      "dense-set loss with the previous-token pattern clamped on pt_head (design 4.7)")          \
+    X(loss_match_clamp, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                      \
+      "dense-set loss with the induction pattern clamped on strongest_ih (design 4.7)")
+
+/* Post-hoc measures of the final model on the dense set (design 4.5). SRC_HEAD_HEAD arrays are
+ * [first-layer head j][last-layer head i]. */
+#define RUN_RESULT_POSTHOC(X)                                                                     \
+    X(only_head_acc, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "1",                           \
+      "dense-set accuracy with only last-layer head h active")                                    \
+    X(only_head_loss, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "nats",                       \
+      "dense-set loss with only last-layer head h active")                                        \
+    X(remove_head_acc, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "1",                         \
+      "dense-set accuracy with last-layer head h ablated")                                        \
+    X(remove_head_loss, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "nats",                     \
+      "dense-set loss with last-layer head h ablated")                                            \
+    X(composition_q, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                  \
+      "Q-composition score of first-layer head j into last-layer head i")                         \
+    X(composition_k, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                  \
+      "K-composition score of first-layer head j into last-layer head i")                         \
+    X(composition_v, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                  \
+      "V-composition score of first-layer head j into last-layer head i")                         \
+    X(wiring_remove_pp_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",           \
+      "accuracy, only last-layer head i, first-layer head j removed, later patterns preserved")   \
+    X(wiring_remove_pv_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",           \
+      "accuracy, only last-layer head i, first-layer head j removed, later values preserved")     \
+    X(wiring_only_pp_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",             \
+      "accuracy, only last-layer head i, only first-layer head j kept, later patterns preserved") \
+    X(wiring_only_pv_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",             \
+      "accuracy, only last-layer head i, only first-layer head j kept, later values preserved")
+
+/* Phase-change timing (design 4.4), in sequences seen; the members of PhaseTiming. */
+#define RUN_RESULT_TIMING(X)                                                                      \
+    X(t_star, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                           \
+      "first eval with mean fsl_train loss below 0.4 ln 2; last eval if never crossed")          \
+    X(t_09, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                             \
+      "first eval with mean fsl_train loss below 0.9 ln 2 (NaN if never)")                       \
+    X(t_05, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                             \
+      "first eval with mean fsl_train loss below 0.5 ln 2 (NaN if never)")                       \
+    X(t_steepest, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                       \
+      "eval of steepest descent of the smoothed loss against log sequences")                     \
+    X(crossed, INT, I8, RESULT_SHAPE_RUN, -1, "summary", "1",                                    \
+      "1 if the 0.4 ln 2 threshold was crossed, 0 if not")
+
+/* Other per-run values (after the status in checksum order). */
+#define RUN_RESULT_VALUES(X)                                                                      \
+    X(strongest_ih, INT, I32, RESULT_SHAPE_RUN, -1, "runs", "1",                                 \
+      "last-layer head with the highest final induction strength")                                \
+    X(pt_head, INT, I32, RESULT_SHAPE_RUN, -1, "runs", "1",                                      \
+      "first-layer head with the highest final label-position previous-token score")             \
+    X(diverged_seq, I64, I64, RESULT_SHAPE_RUN, -1, "runs", "sequences",                         \
+      "sequences seen when the run diverged (-1 if it did not)")
+
+/* Training wall time: stored, never part of the checksum (it differs between reruns). */
+#define RUN_RESULT_UNCHECKED(X)                                                                   \
+    X(wall_seconds, F64, F64, RESULT_SHAPE_RUN, NAN, "runs", "s", "training wall time")
+
+/* Every array field, in checksum order. */
+#define RUN_RESULT_ARRAYS(X)                                                                      \
+    RUN_RESULT_EVAL_AXIS(X) RUN_RESULT_METRIC_CURVES(X) RUN_RESULT_CURVES(X) RUN_RESULT_POSTHOC(X)
+
+#define RESULT_DECLARE_ARRAY_(name, mt, ft, shape, fill, group, units, desc) RESULT_CTYPE_##mt *name;
+#define RESULT_DECLARE_VALUE_(name, mt, ft, shape, fill, group, units, desc) RESULT_CTYPE_##mt name;
+
+/* Phase-change timing of one run (members from RUN_RESULT_TIMING). NaN when undefined. */
 typedef struct {
-    double t_star;     /* first eval with mean fsl_train loss < 0.4 ln 2; last eval if never */
-    int crossed;       /* 1 if the 0.4 ln 2 threshold was crossed */
-    double t_09;       /* first crossing of 0.9 ln 2 (NaN if never) */
-    double t_05;       /* first crossing of 0.5 ln 2 (NaN if never) */
-    double t_steepest; /* eval of steepest descent of smoothed loss vs log(sequences) */
+    RUN_RESULT_TIMING(RESULT_DECLARE_VALUE_)
 } PhaseTiming;
 
 typedef struct {
@@ -44,42 +162,17 @@ typedef struct {
     int n_probe;      /* probe sequences whose query logits are kept (0: none) */
     int n_labels;     /* L */
 
-    int64_t *eval_seq;        /* [max_evals] sequences seen at each eval (-1 unused) */
-    float *metrics;           /* [n_evaluators][METRIC_COUNT][max_evals] means over the eval set */
-    float *train_loss;        /* [max_evals] mean train loss of the steps since the previous eval */
-    float *grad_norm;         /* [max_evals] mean gradient norm of those steps */
-    float *induction_strength; /* [max_evals][n_heads] last layer, spec 4.2 */
-    float *prev_token_score;   /* [max_evals][n_heads] first layer, label positions, spec 4.3 */
-    float *probe_logits;       /* [max_evals][n_probe][n_labels] query logits on the probe set */
-    float *loss_no_l0_direct;  /* [max_evals] dense-set loss without the first layer's direct path
-                                  to the output (its heads ablated, patterns and values of the
-                                  later layers preserved; spec 4.6) */
-    float *loss_no_last_layer; /* [max_evals] dense-set loss with every last-layer head ablated */
-    float *loss_pt_attn_clamp; /* [max_evals] dense-set loss with the previous-token pattern on
-                                  pt_head and every last-layer head but strongest_ih ablated
-                                  (spec 4.7 "pt_attn_clamp"; NaN unless clamp_progress) */
-    float *loss_match_clamp;   /* [max_evals] the induction pattern on strongest_ih, the other
-                                  last-layer heads ablated (spec 4.7 "match_clamp") */
-
-    /* Post-hoc measures of the final model on the dense set (spec 4.5) */
-    float *only_head_acc, *only_head_loss;     /* [n_heads] only last-layer head h active */
-    float *remove_head_acc, *remove_head_loss; /* [n_heads] last-layer head h ablated */
-    /* Wiring of Fig 11 (posthoc_wiring runs): accuracy with only last-layer head i active and
-     * first-layer head j removed / kept alone, with the later layers' patterns (pp: V-composition
-     * path cut) or values (pv: K/Q-composition path cut) preserved. [n_heads j][n_heads i] */
-    float *wiring_remove_pp_acc, *wiring_remove_pv_acc, *wiring_only_pp_acc, *wiring_only_pv_acc;
-    float *composition_q, *composition_k, *composition_v; /* [n_heads j][n_heads i]: first-layer
-                                  head j -> last-layer head i composition scores */
-
+    RUN_RESULT_ARRAYS(RESULT_DECLARE_ARRAY_) /* owned arrays of the tables above */
     PhaseTiming timing;
     RunStatus status;
-    int64_t diverged_seq; /* sequences seen when the run diverged (-1 if it did not) */
-    int strongest_ih;     /* last-layer head with the highest final induction strength */
-    int pt_head;          /* first-layer head with the highest final label-position PT score */
-    double wall_seconds;  /* training time (not part of the checksum) */
+    RUN_RESULT_VALUES(RESULT_DECLARE_VALUE_)
+    RUN_RESULT_UNCHECKED(RESULT_DECLARE_VALUE_)
 } RunResult;
 
-/* Allocates a result with every array at its final size, filled with NaN (-1 for eval_seq).
+/* Number of elements of an array of the given shape in r. Local. */
+size_t run_result_shape_count(const RunResult *r, RunResultShape shape);
+
+/* Allocates a result with every array at its final size, filled with the tables' fill values.
  * Returns owned *out. Errors: IH_ENOMEM, IH_ECONFIG (non-positive sizes). Local. */
 int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe, int n_labels,
                       RunResult **out);
@@ -87,12 +180,17 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
 /* Frees r and sets *r = NULL. NULL-safe. */
 void run_result_destroy(RunResult **r);
 
+/* Copies every field of r into p, a result with the same n_evaluators and n_heads and at least
+ * r's max_evals, n_probe and n_labels (a results file row of larger sizes): entries outside r's
+ * sizes keep p's fill values. Local; cannot fail. */
+void run_result_copy_padded(const RunResult *r, RunResult *p);
+
 /* Pointer to the curve of (evaluator, metric): max_evals floats. Borrowed. */
 float *run_result_metric(RunResult *r, int evaluator, Metric m);
 const float *run_result_metric_const(const RunResult *r, int evaluator, Metric m);
 
-/* 64-bit FNV-1a checksum over every stored value of the result except wall_seconds (the row
- * checksum of results files). */
+/* 64-bit FNV-1a checksum over the dimensions and every table field except RUN_RESULT_UNCHECKED
+ * (the row checksum of results files). */
 uint64_t run_result_checksum(const RunResult *r);
 
 #endif

@@ -1,7 +1,8 @@
 /* Sweeps: a grid of training runs planned from one sweep file, run across MPI ranks into one
  * results file, resumable after any interruption.
  *
- * A SweepPlan (built by sweep_plan_parse in config/, schema in src/config/sweep_config.c) lists
+ * A SweepPlan (sweep_plan.h; built by sweep_plan_parse in config/, schema in
+ * src/config/sweep_config.c) lists
  * every run with its id, stage, condition, data setting, seed, the run whose heads it binds, and
  * its config as JSON text. sweep_run hands runs to ranks dynamically (a shared table in an MPI
  * window on rank 0, longest critical path first), trains each with train_run, writes each finished
@@ -23,67 +24,13 @@
 #define IHSWEEP_SWEEP_H
 
 #include "ihsweep/results.h"
+#include "ihsweep/sweep_plan.h"
 #include "ihsweep/train.h"
 
 #include <mpi.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-
-/* One planned run. */
-typedef struct {
-    int id;        /* row in the results file; the order is documented in sweep_config.c */
-    int stage;     /* index into SweepPlan.stage_names */
-    int condition; /* index into SweepPlan.condition_names */
-    int setting;   /* index into SweepPlan.setting_labels (the axis values; same across stages) */
-    int seed;      /* index into SweepPlan.seed_values */
-    int source;    /* run whose heads bind this run's symbolic heads; -1: none */
-    int has_measures; /* 1 when the run computes progress measures (it can be a source) */
-    uint64_t hash;    /* run_config_hash of the planned config (symbolic heads unresolved) */
-    long train_iters; /* sequences */
-    int n_evals;      /* train_eval_count of the run */
-    int n_labels;     /* result dims of the run (the file pads to the largest) */
-    int n_probe;
-    double cost;  /* estimated GFLOP (sweep_run_cost) */
-    char *config; /* owned: the run config as JSON text (run_config_parse reads it) */
-} SweepRun;
-
-/* A planned sweep. Every array is owned by the plan (sweep_plan_destroy). */
-typedef struct SweepPlan {
-    char name[128];
-    char *source_name; /* the file name given to sweep_plan_parse */
-    char *text;        /* the sweep file text as given */
-    int n_runs;
-    SweepRun *runs; /* [n_runs] in id order */
-    int n_stages;
-    char **stage_names; /* [n_stages] */
-    int n_conditions;
-    char **condition_names; /* [n_conditions] */
-    int n_settings;
-    char **setting_labels; /* [n_settings] "field=value field=value" ("" without axes) */
-    int n_seeds;
-    long *seed_values;   /* [n_seeds] */
-    char seed_field[64]; /* JSON path the seeds set ("init_seed") */
-    int n_params;
-    char **param_names;   /* [n_params] dotted JSON paths ("data.class_split[0]", "init_seed") */
-    double *param_values; /* [n_runs][n_params] */
-    int n_heads;          /* common to every run */
-    int depth;
-    int n_evaluators;
-    char **evaluator_names;               /* [n_evaluators] common to every run */
-    int max_evals, max_labels, max_probe; /* the results file's dims */
-} SweepPlan;
-
-/* Frees a plan and sets *plan = NULL. NULL-safe. Local. */
-void sweep_plan_destroy(SweepPlan **plan);
-
-/* Estimated cost of training cfg, in GFLOP: forward+backward of every pass over train_iters
- * sequences plus every eval (evaluator sets, probe set, progress measures on the dense subset).
- * Only a relative measure for scheduling and planning. Local; cannot fail. */
-double sweep_run_cost(const RunConfig *cfg);
-
-/* Core-seconds per GFLOP that `ihsweep plan` uses to turn costs into time (measured, plan.c). */
-double sweep_seconds_per_gflop(void);
 
 /* Parses a run-id list "0-3,7,10-12" into sel[n_runs] (1 = listed; ids must be < n_runs).
  * Errors: IH_EUSAGE naming the bad item. Local. */

@@ -6,7 +6,7 @@
 
 #include "config/sections.h"
 
-#include "ihsweep/sweep.h"
+#include "ihsweep/sweep_plan.h"
 
 /* One field swept by an axis (a plain axis has one member, a zip several). */
 typedef struct {

@@ -21,30 +21,26 @@ typedef enum {
     RESULTS__INT /* memory only: C int (RunResult's int fields) */
 } ResultsType;
 
-/* The axes after the run axis. */
-typedef enum {
-    RESULTS__SHAPE_RUN = 0,         /* [run] */
-    RESULTS__SHAPE_EVAL,            /* [run, eval] */
-    RESULTS__SHAPE_EVAL_HEAD,       /* [run, eval, head] */
-    RESULTS__SHAPE_EVAL_PROBE_LABEL, /* [run, eval, probe, label] */
-    RESULTS__SHAPE_HEAD,             /* [run, head] */
-    RESULTS__SHAPE_SRC_HEAD_HEAD,    /* [run, src_head, head] */
-    RESULTS__N_SHAPES
-} ResultsShape;
-
 /* One payload dataset of a row, other than the per-evaluator metric curves and the two markers
  * (checksum, status), which have their own code. */
 typedef struct {
     const char *path;      /* relative to the root, e.g. "curves/train_loss" */
     ResultsType file_type; /* element type in the file */
     ResultsType mem_type;  /* element type of the RunResult field */
-    ResultsShape shape;
+    RunResultShape shape;
     double fill;   /* fill value of unwritten rows (converted to mem_type) */
     size_t offset; /* offsetof the RunResult field */
     int is_array;  /* 1: the field points to the row's array; 0: the field is the value */
+    const char *units, *description;
 } ResultsRowField;
 
-enum { RESULTS__N_ROW = 30, RESULTS__PROBE_ROW = 5 /* index of probe_logits in the table */ };
+#define RESULTS__COUNT_(...) +1
+/* Row datasets: every field of result.h's tables but the metric curves. */
+enum {
+    RESULTS__N_ROW = 0 RUN_RESULT_EVAL_AXIS(RESULTS__COUNT_) RUN_RESULT_CURVES(RESULTS__COUNT_)
+        RUN_RESULT_POSTHOC(RESULTS__COUNT_) RUN_RESULT_TIMING(RESULTS__COUNT_)
+            RUN_RESULT_VALUES(RESULTS__COUNT_) RUN_RESULT_UNCHECKED(RESULTS__COUNT_)
+};
 
 /* The row datasets in write order. */
 extern const ResultsRowField results__row_fields[RESULTS__N_ROW];
@@ -93,11 +89,11 @@ hid_t results__h5_type(ResultsType t, int in_file);
 void results__value_as(ResultsType t, double value, void *buf);
 
 /* The dims of one row of shape s (dims[0] = 1, at most 4 axes); returns the rank. Local. */
-int results__row_dims(const ResultsLayout *l, ResultsShape s, hsize_t *dims);
+int results__row_dims(const ResultsLayout *l, RunResultShape s, hsize_t *dims);
 
 /* Reads or writes rows [run, run + n_rows) of dataset ds of the given shape from/to buf with the
  * memory type mem. Independent. Errors: IH_EHDF5. */
-int results__rows_io(const ResultsFile *f, hid_t ds, ResultsShape s, int run, int n_rows, hid_t mem,
+int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, int n_rows, hid_t mem,
                      void *buf, int write);
 
 /* Scalar string attribute of object obj (variable-length UTF-8). Writing is collective (all

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* The open dataset called path and its shape. */
-static int find_dataset(const ResultsFile *f, const char *path, hid_t *ds, ResultsShape *shape)
+static int find_dataset(const ResultsFile *f, const char *path, hid_t *ds, RunResultShape *shape)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;
@@ -21,7 +21,7 @@ static int find_dataset(const ResultsFile *f, const char *path, hid_t *ds, Resul
             *shape = results__row_fields[i].shape;
             goto cleanup;
         }
-    *shape = RESULTS__SHAPE_RUN;
+    *shape = RESULT_SHAPE_RUN;
     if (strcmp(path, "runs/status") == 0)
         *ds = f->status;
     else if (strcmp(path, "runs/checksum") == 0)
@@ -32,7 +32,7 @@ static int find_dataset(const ResultsFile *f, const char *path, hid_t *ds, Resul
                      metric_name((Metric)m));
             if (strcmp(path, name) == 0) {
                 *ds = f->metric[e * METRIC_COUNT + m];
-                *shape = RESULTS__SHAPE_EVAL;
+                *shape = RESULT_SHAPE_EVAL;
             }
         }
     if (*ds < 0)
@@ -45,7 +45,7 @@ int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *
 {
     int rc = 0;
     hid_t ds = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    ResultsShape shape;
+    RunResultShape shape;
     hsize_t want[4], have[4];
     IH_TRY(find_dataset(f, path, &ds, &shape));
     int rank = results__row_dims(&f->layout, shape, want);
@@ -70,11 +70,11 @@ int results_read_evals(ResultsFile *f, const char *path, int run, int e0, int ne
 {
     int rc = 0;
     hid_t ds = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
-    ResultsShape shape;
+    RunResultShape shape;
     hsize_t count[4];
     IH_TRY(find_dataset(f, path, &ds, &shape));
-    if (shape != RESULTS__SHAPE_EVAL && shape != RESULTS__SHAPE_EVAL_HEAD &&
-        shape != RESULTS__SHAPE_EVAL_PROBE_LABEL)
+    if (shape != RESULT_SHAPE_EVAL && shape != RESULT_SHAPE_EVAL_HEAD &&
+        shape != RESULT_SHAPE_EVAL_PROBE_LABEL)
         IH_FAIL(IH_EUSAGE, "results: /%s has no eval axis", path);
     if (run < 0 || run >= f->layout.n_runs || e0 < 0 || ne < 1 || ne > f->layout.max_evals - e0)
         IH_FAIL(IH_EUSAGE, "results: run %d, evals %d..%d are outside the file", run, e0,

@@ -17,14 +17,14 @@
 
 enum { PATH_MAX_LEN = 1024 };
 
-static const int shape_axes[RESULTS__N_SHAPES][4] = {
+static const int shape_axes[RESULT_N_SHAPES][4] = {
     {RESULTS__DIM_RUN},
     {RESULTS__DIM_RUN, RESULTS__DIM_EVAL},
     {RESULTS__DIM_RUN, RESULTS__DIM_EVAL, RESULTS__DIM_HEAD},
     {RESULTS__DIM_RUN, RESULTS__DIM_EVAL, RESULTS__DIM_PROBE, RESULTS__DIM_LABEL},
     {RESULTS__DIM_RUN, RESULTS__DIM_HEAD},
     {RESULTS__DIM_RUN, RESULTS__DIM_SRC_HEAD, RESULTS__DIM_HEAD}};
-static const int shape_rank[RESULTS__N_SHAPES] = {1, 2, 3, 4, 2, 3};
+static const int shape_rank[RESULT_N_SHAPES] = {1, 2, 3, 4, 2, 3};
 
 typedef struct {
     hid_t scale[RESULTS__N_DIMS]; /* -1 where absent (probe when n_probe == 0) */
@@ -159,12 +159,12 @@ static int create_payload(ResultsFile *f, const Scales *s)
     int rc = 0;
     const ResultsLayout *l = &f->layout;
     const int run_axis = RESULTS__DIM_RUN;
-    const int *eval_axes = shape_axes[RESULTS__SHAPE_EVAL];
+    const int *eval_axes = shape_axes[RESULT_SHAPE_EVAL];
     char path[PATH_MAX_LEN];
     unsigned char fill[8];
     for (int i = 0; i < RESULTS__N_ROW; i++) {
         const ResultsRowField *rf = &results__row_fields[i];
-        if (i == RESULTS__PROBE_ROW && l->n_probe == 0)
+        if (rf->shape == RESULT_SHAPE_EVAL_PROBE_LABEL && l->n_probe == 0)
             continue;
         results__value_as(rf->mem_type, rf->fill, fill);
         IH_TRY(create_dataset(f->file, s, s->size, rf->path, results__h5_type(rf->file_type, 1),

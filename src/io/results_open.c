@@ -235,7 +235,7 @@ static int read_layout(ResultsFile *f)
     IH_TRY(results_layout_check(l));
 
     for (int i = 0; i < RESULTS__N_ROW; i++)
-        if (i != RESULTS__PROBE_ROW || l->n_probe > 0)
+        if (results__row_fields[i].shape != RESULT_SHAPE_EVAL_PROBE_LABEL || l->n_probe > 0)
             IH_TRY(open_dataset(f->file, results__row_fields[i].path, &f->row[i]));
     for (int e = 0; e < l->n_evaluators; e++)
         for (int m = 0; m < METRIC_COUNT; m++) {

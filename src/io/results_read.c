@@ -28,9 +28,9 @@ int results_read_run(ResultsFile *f, int run, RunResult *r)
             r->probe_logits[i] = NAN;
     for (int e = 0; e < l->n_evaluators; e++)
         for (int m = 0; m < METRIC_COUNT; m++)
-            IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULTS__SHAPE_EVAL, run, 1,
+            IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULT_SHAPE_EVAL, run, 1,
                                     H5T_NATIVE_FLOAT, run_result_metric(r, e, (Metric)m), 0));
-    IH_TRY(results__rows_io(f, f->status, RESULTS__SHAPE_RUN, run, 1, H5T_NATIVE_INT8, &status, 0));
+    IH_TRY(results__rows_io(f, f->status, RESULT_SHAPE_RUN, run, 1, H5T_NATIVE_INT8, &status, 0));
     r->status = (RunStatus)status;
     r->n_evals = 0;
     while (r->n_evals < r->max_evals && r->eval_seq[r->n_evals] >= 0)
@@ -43,9 +43,9 @@ int results_read_status(ResultsFile *f, int8_t *status, uint64_t *checksum)
 {
     int rc = 0;
     int n = f->layout.n_runs;
-    IH_TRY(results__rows_io(f, f->status, RESULTS__SHAPE_RUN, 0, n, H5T_NATIVE_INT8, status, 0));
+    IH_TRY(results__rows_io(f, f->status, RESULT_SHAPE_RUN, 0, n, H5T_NATIVE_INT8, status, 0));
     if (checksum)
-        IH_TRY(results__rows_io(f, f->checksum, RESULTS__SHAPE_RUN, 0, n, H5T_NATIVE_UINT64,
+        IH_TRY(results__rows_io(f, f->checksum, RESULT_SHAPE_RUN, 0, n, H5T_NATIVE_UINT64,
                                 checksum, 0));
 cleanup:
     return rc;
@@ -61,7 +61,7 @@ int results_verify_run(ResultsFile *f, int run, int *ok)
     IH_TRY(
         run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels, &r));
     IH_TRY(results_read_run(f, run, r));
-    IH_TRY(results__rows_io(f, f->checksum, RESULTS__SHAPE_RUN, run, 1, H5T_NATIVE_UINT64, &stored,
+    IH_TRY(results__rows_io(f, f->checksum, RESULT_SHAPE_RUN, run, 1, H5T_NATIVE_UINT64, &stored,
                             0));
     *ok = r->status != RUN_PENDING && run_result_checksum(r) == stored;
 cleanup:

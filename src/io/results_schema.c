@@ -1,4 +1,4 @@
-/* The results file's row datasets as one table, plus the shape/type helpers and the row I/O that
+/* The results file's row datasets (from result.h's field tables), plus the shape/type helpers and the row I/O that
  * every other results_*.c file uses. Knows nothing of file creation or layouts' contents.
  */
 #include "io/internal.h"
@@ -7,51 +7,24 @@
 #include <stdint.h>
 #include <string.h>
 
-#define ARRAY_FIELD(path, ftype, mtype, shape, fill, member)                                       \
-    {                                                                                              \
-        path, RESULTS__##ftype, RESULTS__##mtype, RESULTS__SHAPE_##shape, fill,                    \
-            offsetof(RunResult, member), 1                                                         \
-    }
-#define VALUE_FIELD(path, ftype, mtype, fill, member)                                              \
-    {                                                                                              \
-        path, RESULTS__##ftype, RESULTS__##mtype, RESULTS__SHAPE_RUN, fill,                        \
-            offsetof(RunResult, member), 0                                                         \
-    }
+#define ROW_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                  \
+    {group "/" #name, RESULTS__##ft, RESULTS__##mt, shape, fill, offsetof(RunResult, name), 1,      \
+     units, desc},
+#define ROW_VALUE_(name, mt, ft, shape, fill, group, units, desc)                                  \
+    {group "/" #name, RESULTS__##ft, RESULTS__##mt, shape, fill, offsetof(RunResult, name), 0,      \
+     units, desc},
+#define ROW_TIMING_(name, mt, ft, shape, fill, group, units, desc)                                 \
+    {group "/" #name, RESULTS__##ft, RESULTS__##mt, shape, fill,                                    \
+     offsetof(RunResult, timing) + offsetof(PhaseTiming, name), 0, units, desc},
 
-const ResultsRowField results__row_fields[RESULTS__N_ROW] = {
-    ARRAY_FIELD("curves/eval_seq", I64, I64, EVAL, -1, eval_seq),
-    ARRAY_FIELD("curves/train_loss", F32, F32, EVAL, NAN, train_loss),
-    ARRAY_FIELD("curves/grad_norm", F32, F32, EVAL, NAN, grad_norm),
-    ARRAY_FIELD("curves/induction_strength", F32, F32, EVAL_HEAD, NAN, induction_strength),
-    ARRAY_FIELD("curves/prev_token_score", F32, F32, EVAL_HEAD, NAN, prev_token_score),
-    ARRAY_FIELD("curves/probe_logits", F32, F32, EVAL_PROBE_LABEL, NAN, probe_logits),
-    VALUE_FIELD("runs/diverged_seq", I64, I64, -1, diverged_seq),
-    VALUE_FIELD("runs/strongest_ih", I32, INT, -1, strongest_ih),
-    VALUE_FIELD("runs/pt_head", I32, INT, -1, pt_head),
-    VALUE_FIELD("runs/wall_seconds", F64, F64, NAN, wall_seconds),
-    VALUE_FIELD("summary/t_star", F64, F64, NAN, timing.t_star),
-    VALUE_FIELD("summary/t_09", F64, F64, NAN, timing.t_09),
-    VALUE_FIELD("summary/t_05", F64, F64, NAN, timing.t_05),
-    VALUE_FIELD("summary/t_steepest", F64, F64, NAN, timing.t_steepest),
-    VALUE_FIELD("summary/crossed", I8, INT, -1, timing.crossed),
-    ARRAY_FIELD("curves/loss_no_l0_direct", F32, F32, EVAL, NAN, loss_no_l0_direct),
-    ARRAY_FIELD("curves/loss_no_last_layer", F32, F32, EVAL, NAN, loss_no_last_layer),
-    ARRAY_FIELD("curves/loss_pt_attn_clamp", F32, F32, EVAL, NAN, loss_pt_attn_clamp),
-    ARRAY_FIELD("curves/loss_match_clamp", F32, F32, EVAL, NAN, loss_match_clamp),
-    ARRAY_FIELD("posthoc/only_head_acc", F32, F32, HEAD, NAN, only_head_acc),
-    ARRAY_FIELD("posthoc/only_head_loss", F32, F32, HEAD, NAN, only_head_loss),
-    ARRAY_FIELD("posthoc/remove_head_acc", F32, F32, HEAD, NAN, remove_head_acc),
-    ARRAY_FIELD("posthoc/remove_head_loss", F32, F32, HEAD, NAN, remove_head_loss),
-    ARRAY_FIELD("posthoc/composition_q", F32, F32, SRC_HEAD_HEAD, NAN, composition_q),
-    ARRAY_FIELD("posthoc/composition_k", F32, F32, SRC_HEAD_HEAD, NAN, composition_k),
-    ARRAY_FIELD("posthoc/composition_v", F32, F32, SRC_HEAD_HEAD, NAN, composition_v),
-    ARRAY_FIELD("posthoc/wiring_remove_pp_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_remove_pp_acc),
-    ARRAY_FIELD("posthoc/wiring_remove_pv_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_remove_pv_acc),
-    ARRAY_FIELD("posthoc/wiring_only_pp_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_only_pp_acc),
-    ARRAY_FIELD("posthoc/wiring_only_pv_acc", F32, F32, SRC_HEAD_HEAD, NAN, wiring_only_pv_acc),
-};
+/* From result.h's tables; the metric curves (one dataset per evaluator and metric) and the two
+ * markers have their own code. */
+const ResultsRowField results__row_fields[] = {
+    RUN_RESULT_EVAL_AXIS(ROW_ARRAY_) RUN_RESULT_CURVES(ROW_ARRAY_) RUN_RESULT_POSTHOC(ROW_ARRAY_)
+    RUN_RESULT_TIMING(ROW_TIMING_) RUN_RESULT_VALUES(ROW_VALUE_) RUN_RESULT_UNCHECKED(ROW_VALUE_)};
 
-_Static_assert(RESULTS__PROBE_ROW == 5, "probe_logits is row field 5");
+_Static_assert(sizeof results__row_fields / sizeof *results__row_fields == RESULTS__N_ROW,
+               "RESULTS__N_ROW counts the row fields");
 
 const char *const results__dim_names[RESULTS__N_DIMS] = {"run", "eval", "head", "probe", "label",
                                                             "src_head"};
@@ -104,36 +77,37 @@ void results__value_as(ResultsType t, double value, void *buf)
     }
 }
 
-int results__row_dims(const ResultsLayout *l, ResultsShape s, hsize_t *dims)
+int results__row_dims(const ResultsLayout *l, RunResultShape s, hsize_t *dims)
 {
     dims[0] = 1;
     dims[1] = (hsize_t)l->max_evals;
     switch (s) {
-    case RESULTS__SHAPE_RUN:
+    case RESULT_SHAPE_RUN:
         return 1;
-    case RESULTS__SHAPE_EVAL:
+    case RESULT_SHAPE_EVAL:
         return 2;
-    case RESULTS__SHAPE_EVAL_HEAD:
+    case RESULT_SHAPE_EVAL_HEAD:
         dims[2] = (hsize_t)l->n_heads;
         return 3;
-    case RESULTS__SHAPE_EVAL_PROBE_LABEL:
+    case RESULT_SHAPE_EVAL_PROBE_LABEL:
         dims[2] = (hsize_t)l->n_probe;
         dims[3] = (hsize_t)l->n_labels;
         return 4;
-    case RESULTS__SHAPE_HEAD:
+    case RESULT_SHAPE_HEAD:
         dims[1] = (hsize_t)l->n_heads;
         return 2;
-    case RESULTS__SHAPE_SRC_HEAD_HEAD:
+    case RESULT_SHAPE_SRC_HEAD_HEAD:
         dims[1] = (hsize_t)l->n_heads;
         dims[2] = (hsize_t)l->n_heads;
         return 3;
-    case RESULTS__N_SHAPES:
+    case RESULT_SHAPE_EVALUATOR_METRIC_EVAL: /* stored as one [run, eval] dataset per curve */
+    case RESULT_N_SHAPES:
         break;
     }
     return 1;
 }
 
-int results__rows_io(const ResultsFile *f, hid_t ds, ResultsShape s, int run, int n_rows, hid_t mem,
+int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, int n_rows, hid_t mem,
                      void *buf, int write)
 {
     int rc = 0;

@@ -53,7 +53,7 @@ cleanup:
 
 static int write_marker(const ResultsFile *f, hid_t ds, hid_t mem, int run, const void *value)
 {
-    return results__rows_io(f, ds, RESULTS__SHAPE_RUN, run, 1, mem, (void *)value, 1);
+    return results__rows_io(f, ds, RESULT_SHAPE_RUN, run, 1, mem, (void *)value, 1);
 }
 
 int results_write_run(ResultsFile *f, int run, const RunResult *r)
@@ -69,7 +69,7 @@ int results_write_run(ResultsFile *f, int run, const RunResult *r)
     }
     for (int e = 0; e < f->layout.n_evaluators; e++)
         for (int m = 0; m < METRIC_COUNT; m++)
-            IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULTS__SHAPE_EVAL, run, 1,
+            IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULT_SHAPE_EVAL, run, 1,
                                     H5T_NATIVE_FLOAT,
                                     (void *)run_result_metric_const(r, e, (Metric)m), 1));
     uint64_t checksum = run_result_checksum(r);

@@ -97,9 +97,6 @@ void sweep__ckpt_path(const char *output, int run, char *buf, int size);
 
 /* ---- results rows (rows.c) ---- */
 
-/* Copies r (a run's own dims) into padded (the layout's dims, from run_result_create), leaving
- * fill values where r is smaller. Cannot fail when padded is at least as large. */
-void sweep__result_pad(const RunResult *r, RunResult *padded);
 /* The row a run that could not start gets: status failed, no evals. Fills the given result. */
 void sweep__result_failed(RunResult *padded);
 

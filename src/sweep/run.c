@@ -245,7 +245,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
             goto cleanup;
         }
         IH_TRY(rc);
-        sweep__result_pad(result, row);
+        run_result_copy_padded(result, row);
     }
     double t0 = now();
     IH_TRY(results_write_run(c->file, run, row));

@@ -27,8 +27,6 @@ static void state_io(StateCursor *c, void *data, size_t n, int restore)
 static void state_walk(StateCursor *c, TrainState *s, int restore)
 {
     RunResult *r = s->result;
-    const size_t E = (size_t)r->max_evals, H = (size_t)r->n_heads;
-    const size_t probe = E * (size_t)(r->n_probe ? r->n_probe : 1) * (size_t)r->n_labels;
     int32_t dims[6] = {r->max_evals, r->n_evaluators, r->n_heads, r->n_probe, r->n_labels, 0};
     if (restore)
         c->pos += sizeof dims; /* checked by train__state_restore, never restored */
@@ -41,17 +39,13 @@ static void state_walk(StateCursor *c, TrainState *s, int restore)
     state_io(c, &s->gnorm_sum, sizeof s->gnorm_sum, restore);
     state_io(c, &s->n_since_eval, sizeof s->n_since_eval, restore);
     state_io(c, &r->n_evals, sizeof r->n_evals, restore);
-    state_io(c, r->eval_seq, E * sizeof *r->eval_seq, restore);
-    state_io(c, r->metrics, (size_t)r->n_evaluators * METRIC_COUNT * E * sizeof(float), restore);
-    state_io(c, r->train_loss, E * sizeof(float), restore);
-    state_io(c, r->grad_norm, E * sizeof(float), restore);
-    state_io(c, r->induction_strength, E * H * sizeof(float), restore);
-    state_io(c, r->prev_token_score, E * H * sizeof(float), restore);
-    state_io(c, r->probe_logits, probe * sizeof(float), restore);
-    state_io(c, r->loss_no_l0_direct, E * sizeof(float), restore);
-    state_io(c, r->loss_no_last_layer, E * sizeof(float), restore);
-    state_io(c, r->loss_pt_attn_clamp, E * sizeof(float), restore);
-    state_io(c, r->loss_match_clamp, E * sizeof(float), restore);
+#define STATE_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                \
+    state_io(c, r->name, run_result_shape_count(r, shape) * sizeof *r->name, restore);
+    /* Everything recorded per eval; the post-hoc measures and timing come after the loop. */
+    RUN_RESULT_EVAL_AXIS(STATE_ARRAY_)
+    RUN_RESULT_METRIC_CURVES(STATE_ARRAY_)
+    RUN_RESULT_CURVES(STATE_ARRAY_)
+#undef STATE_ARRAY_
 }
 
 int train__state_save(const TrainState *s, void **out, size_t *size)
