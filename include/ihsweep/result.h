@@ -31,13 +31,13 @@ const char *metric_name(Metric m);
 
 /* The axes of a stored field, after the run axis. Sizes come from the RunResult's dimensions. */
 typedef enum {
-    RESULT_SHAPE_RUN = 0,                /* one value per run */
-    RESULT_SHAPE_EVAL,                   /* [max_evals] */
-    RESULT_SHAPE_EVAL_HEAD,              /* [max_evals][n_heads] */
-    RESULT_SHAPE_EVAL_PROBE_LABEL,       /* [max_evals][max(n_probe,1)][n_labels] */
-    RESULT_SHAPE_HEAD,                   /* [n_heads] */
-    RESULT_SHAPE_SRC_HEAD_HEAD,          /* [n_heads first layer][n_heads last layer] */
-    RESULT_SHAPE_EVALUATOR_METRIC_EVAL,  /* [n_evaluators][METRIC_COUNT][max_evals] */
+    RESULT_SHAPE_RUN = 0,               /* one value per run */
+    RESULT_SHAPE_EVAL,                  /* [max_evals] */
+    RESULT_SHAPE_EVAL_HEAD,             /* [max_evals][n_heads] */
+    RESULT_SHAPE_EVAL_PROBE_LABEL,      /* [max_evals][max(n_probe,1)][n_labels] */
+    RESULT_SHAPE_HEAD,                  /* [n_heads] */
+    RESULT_SHAPE_SRC_HEAD_HEAD,         /* [n_heads first layer][n_heads last layer] */
+    RESULT_SHAPE_EVALUATOR_METRIC_EVAL, /* [n_evaluators][METRIC_COUNT][max_evals] */
     RESULT_N_SHAPES
 } RunResultShape;
 
@@ -53,101 +53,108 @@ typedef enum {
  * the results file's datasets (path, element type in the file, units, description).
  * Adding a per-run measure: one line in the right table plus the code that computes it.
  *
- * X(name, mem_type, file_type, shape, fill, group, units, description)
+ * X(name, since, mem_type, file_type, shape, fill, group, units, description)
  *   name       struct member and dataset name (stored at <group>/<name>)
+ *   since      first RESULT_SCHEMA_VERSION with the field: the checksum of a row in a file of an
+ *              older schema leaves it out, so older files keep verifying (and read it as fill)
  *   mem_type   F32 / F64 / I64 / INT (see RESULT_CTYPE_*); file_type I8 / I32 / I64 / F32 / F64
  *   fill       value of unwritten entries (NaN, -1); also the value of a fresh RunResult
  * Table order is the checksum order (kept stable so rows of older files still verify). */
 
+/* Version of the field tables; bump it (and give new fields that `since`) when adding a field. */
+enum { RESULT_SCHEMA_VERSION = 1 };
+
 /* The eval axis' coordinate. */
-#define RUN_RESULT_EVAL_AXIS(X)                                                                   \
-    X(eval_seq, I64, I64, RESULT_SHAPE_EVAL, -1, "curves", "sequences",                          \
+#define RUN_RESULT_EVAL_AXIS(X)                                                                    \
+    X(eval_seq, 1, I64, I64, RESULT_SHAPE_EVAL, -1, "curves", "sequences",                         \
       "training sequences seen at each eval")
 
 /* Per-evaluator metric curves, stored as curves/<evaluator>/<metric> (see Metric). */
-#define RUN_RESULT_METRIC_CURVES(X)                                                               \
-    X(metrics, F32, F32, RESULT_SHAPE_EVALUATOR_METRIC_EVAL, NAN, "curves", "",                   \
+#define RUN_RESULT_METRIC_CURVES(X)                                                                \
+    X(metrics, 1, F32, F32, RESULT_SHAPE_EVALUATOR_METRIC_EVAL, NAN, "curves", "",                 \
       "mean eval metric over the evaluator's eval set")
 
 /* Other curves recorded at every eval (saved in checkpoints). */
-#define RUN_RESULT_CURVES(X)                                                                      \
-    X(train_loss, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                            \
-      "mean training loss of the steps since the previous eval")                                  \
-    X(grad_norm, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "1",                                \
-      "mean global gradient norm of the steps since the previous eval")                           \
-    X(induction_strength, F32, F32, RESULT_SHAPE_EVAL_HEAD, NAN, "curves", "1",                  \
-      "attention of each last-layer head from the query to the matching label (design 4.2)")     \
-    X(prev_token_score, F32, F32, RESULT_SHAPE_EVAL_HEAD, NAN, "curves", "1",                    \
-      "attention of each first-layer head from labels to their exemplar (design 4.3)")           \
-    X(probe_logits, F32, F32, RESULT_SHAPE_EVAL_PROBE_LABEL, NAN, "curves", "nats",              \
-      "query logits on the fixed probe set (essential dynamics)")                                 \
-    X(loss_no_l0_direct, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                     \
-      "dense-set loss without the first layer's direct path to the output (design 4.6)")         \
-    X(loss_no_last_layer, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                    \
-      "dense-set loss with every last-layer head ablated (design 4.6)")                          \
-    X(loss_pt_attn_clamp, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                    \
-      "dense-set loss with the previous-token pattern clamped on pt_head (design 4.7)")          \
-    X(loss_match_clamp, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                      \
+#define RUN_RESULT_CURVES(X)                                                                       \
+    X(train_loss, 1, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                           \
+      "mean training loss of the steps since the previous eval")                                   \
+    X(grad_norm, 1, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "1",                               \
+      "mean global gradient norm of the steps since the previous eval")                            \
+    X(induction_strength, 1, F32, F32, RESULT_SHAPE_EVAL_HEAD, NAN, "curves", "1",                 \
+      "attention of each last-layer head from the query to the matching label (design 4.2)")       \
+    X(prev_token_score, 1, F32, F32, RESULT_SHAPE_EVAL_HEAD, NAN, "curves", "1",                   \
+      "attention of each first-layer head from labels to their exemplar (design 4.3)")             \
+    X(probe_logits, 1, F32, F32, RESULT_SHAPE_EVAL_PROBE_LABEL, NAN, "curves", "nats",             \
+      "query logits on the fixed probe set (essential dynamics)")                                  \
+    X(loss_no_l0_direct, 1, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                    \
+      "dense-set loss without the first layer's direct path to the output (design 4.6)")           \
+    X(loss_no_last_layer, 1, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                   \
+      "dense-set loss with every last-layer head ablated (design 4.6)")                            \
+    X(loss_pt_attn_clamp, 1, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                   \
+      "dense-set loss with the previous-token pattern clamped on pt_head (design 4.7)")            \
+    X(loss_match_clamp, 1, F32, F32, RESULT_SHAPE_EVAL, NAN, "curves", "nats",                     \
       "dense-set loss with the induction pattern clamped on strongest_ih (design 4.7)")
 
 /* Post-hoc measures of the final model on the dense set (design 4.5). SRC_HEAD_HEAD arrays are
  * [first-layer head j][last-layer head i]. */
-#define RUN_RESULT_POSTHOC(X)                                                                     \
-    X(only_head_acc, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "1",                           \
-      "dense-set accuracy with only last-layer head h active")                                    \
-    X(only_head_loss, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "nats",                       \
-      "dense-set loss with only last-layer head h active")                                        \
-    X(remove_head_acc, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "1",                         \
-      "dense-set accuracy with last-layer head h ablated")                                        \
-    X(remove_head_loss, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "nats",                     \
-      "dense-set loss with last-layer head h ablated")                                            \
-    X(composition_q, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                  \
-      "Q-composition score of first-layer head j into last-layer head i")                         \
-    X(composition_k, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                  \
-      "K-composition score of first-layer head j into last-layer head i")                         \
-    X(composition_v, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                  \
-      "V-composition score of first-layer head j into last-layer head i")                         \
-    X(wiring_remove_pp_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",           \
-      "accuracy, only last-layer head i, first-layer head j removed, later patterns preserved")   \
-    X(wiring_remove_pv_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",           \
-      "accuracy, only last-layer head i, first-layer head j removed, later values preserved")     \
-    X(wiring_only_pp_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",             \
-      "accuracy, only last-layer head i, only first-layer head j kept, later patterns preserved") \
-    X(wiring_only_pv_acc, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",             \
+#define RUN_RESULT_POSTHOC(X)                                                                      \
+    X(only_head_acc, 1, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "1",                          \
+      "dense-set accuracy with only last-layer head h active")                                     \
+    X(only_head_loss, 1, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "nats",                      \
+      "dense-set loss with only last-layer head h active")                                         \
+    X(remove_head_acc, 1, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "1",                        \
+      "dense-set accuracy with last-layer head h ablated")                                         \
+    X(remove_head_loss, 1, F32, F32, RESULT_SHAPE_HEAD, NAN, "posthoc", "nats",                    \
+      "dense-set loss with last-layer head h ablated")                                             \
+    X(composition_q, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                 \
+      "Q-composition score of first-layer head j into last-layer head i")                          \
+    X(composition_k, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                 \
+      "K-composition score of first-layer head j into last-layer head i")                          \
+    X(composition_v, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",                 \
+      "V-composition score of first-layer head j into last-layer head i")                          \
+    X(wiring_remove_pp_acc, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",          \
+      "accuracy, only last-layer head i, first-layer head j removed, later patterns preserved")    \
+    X(wiring_remove_pv_acc, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",          \
+      "accuracy, only last-layer head i, first-layer head j removed, later values preserved")      \
+    X(wiring_only_pp_acc, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",            \
+      "accuracy, only last-layer head i, only first-layer head j kept, later patterns preserved")  \
+    X(wiring_only_pv_acc, 1, F32, F32, RESULT_SHAPE_SRC_HEAD_HEAD, NAN, "posthoc", "1",            \
       "accuracy, only last-layer head i, only first-layer head j kept, later values preserved")
 
 /* Phase-change timing (design 4.4), in sequences seen; the members of PhaseTiming. */
-#define RUN_RESULT_TIMING(X)                                                                      \
-    X(t_star, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                           \
-      "first eval with mean fsl_train loss below 0.4 ln 2; last eval if never crossed")          \
-    X(t_09, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                             \
-      "first eval with mean fsl_train loss below 0.9 ln 2 (NaN if never)")                       \
-    X(t_05, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                             \
-      "first eval with mean fsl_train loss below 0.5 ln 2 (NaN if never)")                       \
-    X(t_steepest, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                       \
-      "eval of steepest descent of the smoothed loss against log sequences")                     \
-    X(crossed, INT, I8, RESULT_SHAPE_RUN, -1, "summary", "1",                                    \
+#define RUN_RESULT_TIMING(X)                                                                       \
+    X(t_star, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                          \
+      "first eval with mean fsl_train loss below 0.4 ln 2; last eval if never crossed")            \
+    X(t_09, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                            \
+      "first eval with mean fsl_train loss below 0.9 ln 2 (NaN if never)")                         \
+    X(t_05, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                            \
+      "first eval with mean fsl_train loss below 0.5 ln 2 (NaN if never)")                         \
+    X(t_steepest, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                      \
+      "eval of steepest descent of the smoothed loss against log sequences")                       \
+    X(crossed, 1, INT, I8, RESULT_SHAPE_RUN, -1, "summary", "1",                                   \
       "1 if the 0.4 ln 2 threshold was crossed, 0 if not")
 
 /* Other per-run values (after the status in checksum order). */
-#define RUN_RESULT_VALUES(X)                                                                      \
-    X(strongest_ih, INT, I32, RESULT_SHAPE_RUN, -1, "runs", "1",                                 \
-      "last-layer head with the highest final induction strength")                                \
-    X(pt_head, INT, I32, RESULT_SHAPE_RUN, -1, "runs", "1",                                      \
-      "first-layer head with the highest final label-position previous-token score")             \
-    X(diverged_seq, I64, I64, RESULT_SHAPE_RUN, -1, "runs", "sequences",                         \
+#define RUN_RESULT_VALUES(X)                                                                       \
+    X(strongest_ih, 1, INT, I32, RESULT_SHAPE_RUN, -1, "runs", "1",                                \
+      "last-layer head with the highest final induction strength")                                 \
+    X(pt_head, 1, INT, I32, RESULT_SHAPE_RUN, -1, "runs", "1",                                     \
+      "first-layer head with the highest final label-position previous-token score")               \
+    X(diverged_seq, 1, I64, I64, RESULT_SHAPE_RUN, -1, "runs", "sequences",                        \
       "sequences seen when the run diverged (-1 if it did not)")
 
 /* Training wall time: stored, never part of the checksum (it differs between reruns). */
-#define RUN_RESULT_UNCHECKED(X)                                                                   \
-    X(wall_seconds, F64, F64, RESULT_SHAPE_RUN, NAN, "runs", "s", "training wall time")
+#define RUN_RESULT_UNCHECKED(X)                                                                    \
+    X(wall_seconds, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "runs", "s", "training wall time")
 
 /* Every array field, in checksum order. */
-#define RUN_RESULT_ARRAYS(X)                                                                      \
+#define RUN_RESULT_ARRAYS(X)                                                                       \
     RUN_RESULT_EVAL_AXIS(X) RUN_RESULT_METRIC_CURVES(X) RUN_RESULT_CURVES(X) RUN_RESULT_POSTHOC(X)
 
-#define RESULT_DECLARE_ARRAY_(name, mt, ft, shape, fill, group, units, desc) RESULT_CTYPE_##mt *name;
-#define RESULT_DECLARE_VALUE_(name, mt, ft, shape, fill, group, units, desc) RESULT_CTYPE_##mt name;
+#define RESULT_DECLARE_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                \
+    RESULT_CTYPE_##mt *name;
+#define RESULT_DECLARE_VALUE_(name, since, mt, ft, shape, fill, group, units, desc)                \
+    RESULT_CTYPE_##mt name;
 
 /* Phase-change timing of one run (members from RUN_RESULT_TIMING). NaN when undefined. */
 typedef struct {
@@ -189,8 +196,8 @@ void run_result_copy_padded(const RunResult *r, RunResult *p);
 float *run_result_metric(RunResult *r, int evaluator, Metric m);
 const float *run_result_metric_const(const RunResult *r, int evaluator, Metric m);
 
-/* 64-bit FNV-1a checksum over the dimensions and every table field except RUN_RESULT_UNCHECKED
- * (the row checksum of results files). */
-uint64_t run_result_checksum(const RunResult *r);
+/* 64-bit FNV-1a checksum over the dimensions and every table field of schema_version or older
+ * except RUN_RESULT_UNCHECKED (the row checksum of results files). */
+uint64_t run_result_checksum(const RunResult *r, int schema_version);
 
 #endif

@@ -66,8 +66,6 @@
 #include <mpi.h>
 #include <stdint.h>
 
-enum { RESULTS_SCHEMA_VERSION = 1 };
-
 /* results_open's code for a file that exists but cannot be used: HDF5 cannot open it (a process
  * was killed before the file's first flush) or its creation never finished. Move it aside with
  * results_move_aside and start a new one. A code of its own (IH_EBROKEN), so that no other
@@ -164,6 +162,10 @@ int results_read_run(ResultsFile *f, int run, RunResult *r);
 /* Reads every row's status ([n_runs] RunStatus values) and, if checksum is not NULL, stored
  * checksum ([n_runs]). Caller-owned arrays. Independent. Errors: IH_EHDF5. */
 int results_read_status(ResultsFile *f, int8_t *status, uint64_t *checksum);
+
+/* The row checksum of r in f's schema (results files of older schemas keep verifying): what
+ * results_write_run stores and every reader compares. Local. */
+uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r);
 
 /* Sets *ok = 1 when run `run`'s row is complete: status is not pending and the checksum of the
  * re-read payload equals the stored one; *ok = 0 otherwise (pending or torn). Independent.

@@ -25,6 +25,7 @@ typedef enum {
  * (checksum, status), which have their own code. */
 typedef struct {
     const char *path;      /* relative to the root, e.g. "curves/train_loss" */
+    int since;             /* first schema version with the dataset */
     ResultsType file_type; /* element type in the file */
     ResultsType mem_type;  /* element type of the RunResult field */
     RunResultShape shape;
@@ -62,6 +63,7 @@ struct ResultsFile {
     MPI_Comm comm; /* duplicate of the communicator the file was created/opened on */
     int rank;
     int writable;
+    int schema_version;   /* of the file (RESULT_SCHEMA_VERSION for a new one) */
     ResultsLayout layout; /* owned deep copy */
     hid_t file;
     hid_t row[RESULTS__N_ROW]; /* payload datasets in table order (probe_logits -1 if absent) */
@@ -93,8 +95,8 @@ int results__row_dims(const ResultsLayout *l, RunResultShape s, hsize_t *dims);
 
 /* Reads or writes rows [run, run + n_rows) of dataset ds of the given shape from/to buf with the
  * memory type mem. Independent. Errors: IH_EHDF5. */
-int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, int n_rows, hid_t mem,
-                     void *buf, int write);
+int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, int n_rows,
+                     hid_t mem, void *buf, int write);
 
 /* Scalar string attribute of object obj (variable-length UTF-8). Writing is collective (all
  * ranks write the same value); reading returns an owned malloc'ed copy. */

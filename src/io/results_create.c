@@ -251,7 +251,7 @@ static int write_root_attributes(ResultsFile *f)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;
-    const int version = RESULTS_SCHEMA_VERSION;
+    const int version = RESULT_SCHEMA_VERSION;
     IH_TRY(results__attr_write_string(f->file, "ihsweep_version", l->ihsweep_version));
     IH_TRY(results__attr_write_string(f->file, "git_hash", l->git_hash));
     IH_TRY(results__attr_write_string(f->file, "library_versions", l->library_versions));

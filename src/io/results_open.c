@@ -32,6 +32,7 @@ int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out)
     }
     f->comm = dup;
     f->writable = writable;
+    f->schema_version = RESULT_SCHEMA_VERSION; /* a new file; results_open reads the file's */
     f->file = f->checksum = f->status = H5I_INVALID_HID;
     f->id = f->stage = f->hash = f->condition = f->config = H5I_INVALID_HID;
     for (int i = 0; i < RESULTS__N_ROW; i++)
@@ -192,9 +193,10 @@ static int read_layout(ResultsFile *f)
     RESULTS_H5(attr = H5Aopen(f->file, "schema_version", H5P_DEFAULT),
                "results: cannot open attribute schema_version");
     RESULTS_H5(H5Aread(attr, H5T_NATIVE_INT, &version), "results: cannot read schema_version");
-    if (version != RESULTS_SCHEMA_VERSION)
-        IH_FAIL(IH_EHDF5, "results: schema_version %d, this program reads %d", version,
-                RESULTS_SCHEMA_VERSION);
+    if (version < 1 || version > RESULT_SCHEMA_VERSION)
+        IH_FAIL(IH_EDATA, "results: schema_version %d, this program reads 1..%d (a newer "
+                          "ihsweep wrote it?)", version, RESULT_SCHEMA_VERSION);
+    f->schema_version = version;
     IH_TRY(scale_size(f->file, "run", 0, &l->n_runs));
     IH_TRY(scale_size(f->file, "eval", 0, &l->max_evals));
     IH_TRY(scale_size(f->file, "head", 0, &l->n_heads));
@@ -234,9 +236,13 @@ static int read_layout(ResultsFile *f)
     }
     IH_TRY(results_layout_check(l));
 
-    for (int i = 0; i < RESULTS__N_ROW; i++)
-        if (results__row_fields[i].shape != RESULT_SHAPE_EVAL_PROBE_LABEL || l->n_probe > 0)
-            IH_TRY(open_dataset(f->file, results__row_fields[i].path, &f->row[i]));
+    for (int i = 0; i < RESULTS__N_ROW; i++) {
+        const ResultsRowField *rf = &results__row_fields[i];
+        /* absent: no probe set, or a field newer than the file (read as its fill value) */
+        if ((rf->shape != RESULT_SHAPE_EVAL_PROBE_LABEL || l->n_probe > 0) &&
+            rf->since <= version)
+            IH_TRY(open_dataset(f->file, rf->path, &f->row[i]));
+    }
     for (int e = 0; e < l->n_evaluators; e++)
         for (int m = 0; m < METRIC_COUNT; m++) {
             snprintf(path, sizeof path, "curves/%s/%s", l->evaluator_names[e],

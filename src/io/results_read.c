@@ -63,8 +63,13 @@ int results_verify_run(ResultsFile *f, int run, int *ok)
     IH_TRY(results_read_run(f, run, r));
     IH_TRY(results__rows_io(f, f->checksum, RESULT_SHAPE_RUN, run, 1, H5T_NATIVE_UINT64, &stored,
                             0));
-    *ok = r->status != RUN_PENDING && run_result_checksum(r) == stored;
+    *ok = r->status != RUN_PENDING && results_row_checksum(f, r) == stored;
 cleanup:
     run_result_destroy(&r);
     return rc;
+}
+
+uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r)
+{
+    return run_result_checksum(r, f->schema_version);
 }

@@ -1,5 +1,6 @@
-/* The results file's row datasets (from result.h's field tables), plus the shape/type helpers and the row I/O that
- * every other results_*.c file uses. Knows nothing of file creation or layouts' contents.
+/* The results file's row datasets (from result.h's field tables), plus the shape/type helpers and
+ * the row I/O that every other results_*.c file uses. Knows nothing of file creation or layouts'
+ * contents.
  */
 #include "io/internal.h"
 
@@ -7,27 +8,36 @@
 #include <stdint.h>
 #include <string.h>
 
-#define ROW_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                  \
-    {group "/" #name, RESULTS__##ft, RESULTS__##mt, shape, fill, offsetof(RunResult, name), 1,      \
-     units, desc},
-#define ROW_VALUE_(name, mt, ft, shape, fill, group, units, desc)                                  \
-    {group "/" #name, RESULTS__##ft, RESULTS__##mt, shape, fill, offsetof(RunResult, name), 0,      \
-     units, desc},
-#define ROW_TIMING_(name, mt, ft, shape, fill, group, units, desc)                                 \
-    {group "/" #name, RESULTS__##ft, RESULTS__##mt, shape, fill,                                    \
-     offsetof(RunResult, timing) + offsetof(PhaseTiming, name), 0, units, desc},
+#define ROW_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                           \
+    {group "/" #name,           since, RESULTS__##ft, RESULTS__##mt, shape, fill,                  \
+     offsetof(RunResult, name), 1,     units,         desc},
+#define ROW_VALUE_(name, since, mt, ft, shape, fill, group, units, desc)                           \
+    {group "/" #name,           since, RESULTS__##ft, RESULTS__##mt, shape, fill,                  \
+     offsetof(RunResult, name), 0,     units,         desc},
+#define ROW_TIMING_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    {group "/" #name,                                                                              \
+     since,                                                                                        \
+     RESULTS__##ft,                                                                                \
+     RESULTS__##mt,                                                                                \
+     shape,                                                                                        \
+     fill,                                                                                         \
+     offsetof(RunResult, timing) + offsetof(PhaseTiming, name),                                    \
+     0,                                                                                            \
+     units,                                                                                        \
+     desc},
 
 /* From result.h's tables; the metric curves (one dataset per evaluator and metric) and the two
  * markers have their own code. */
 const ResultsRowField results__row_fields[] = {
     RUN_RESULT_EVAL_AXIS(ROW_ARRAY_) RUN_RESULT_CURVES(ROW_ARRAY_) RUN_RESULT_POSTHOC(ROW_ARRAY_)
-    RUN_RESULT_TIMING(ROW_TIMING_) RUN_RESULT_VALUES(ROW_VALUE_) RUN_RESULT_UNCHECKED(ROW_VALUE_)};
+        RUN_RESULT_TIMING(ROW_TIMING_) RUN_RESULT_VALUES(ROW_VALUE_)
+            RUN_RESULT_UNCHECKED(ROW_VALUE_)};
 
 _Static_assert(sizeof results__row_fields / sizeof *results__row_fields == RESULTS__N_ROW,
                "RESULTS__N_ROW counts the row fields");
 
-const char *const results__dim_names[RESULTS__N_DIMS] = {"run", "eval", "head", "probe", "label",
-                                                            "src_head"};
+const char *const results__dim_names[RESULTS__N_DIMS] = {"run",   "eval",  "head",
+                                                         "probe", "label", "src_head"};
 
 hid_t results__h5_type(ResultsType t, int in_file)
 {
@@ -107,8 +117,8 @@ int results__row_dims(const ResultsLayout *l, RunResultShape s, hsize_t *dims)
     return 1;
 }
 
-int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, int n_rows, hid_t mem,
-                     void *buf, int write)
+int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, int n_rows,
+                     hid_t mem, void *buf, int write)
 {
     int rc = 0;
     hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;

@@ -72,7 +72,7 @@ int results_write_run(ResultsFile *f, int run, const RunResult *r)
             IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULT_SHAPE_EVAL, run, 1,
                                     H5T_NATIVE_FLOAT,
                                     (void *)run_result_metric_const(r, e, (Metric)m), 1));
-    uint64_t checksum = run_result_checksum(r);
+    uint64_t checksum = results_row_checksum(f, r);
     int8_t status = (int8_t)r->status;
     IH_TRY(write_marker(f, f->checksum, H5T_NATIVE_UINT64, run, &checksum));
     IH_TRY(write_marker(f, f->status, H5T_NATIVE_INT8, run, &status));

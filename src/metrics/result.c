@@ -8,9 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const metric_names[METRIC_COUNT] = {
-    "loss", "acc", "in_context_acc", "out_context_acc",
-    "prob", "in_context_prob", "out_context_prob", "use_context_prob"};
+static const char *const metric_names[METRIC_COUNT] = {"loss",
+                                                       "acc",
+                                                       "in_context_acc",
+                                                       "out_context_acc",
+                                                       "prob",
+                                                       "in_context_prob",
+                                                       "out_context_prob",
+                                                       "use_context_prob"};
 
 const char *metric_name(Metric m)
 {
@@ -60,14 +65,14 @@ size_t run_result_shape_count(const RunResult *r, RunResultShape shape)
     return count;
 }
 
-#define FILL_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                 \
+#define FILL_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                          \
     for (size_t i = 0, n = run_result_shape_count(r, shape); i < n; i++)                           \
         r->name[i] = (RESULT_CTYPE_##mt)(fill);
-#define ALLOC_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                \
+#define ALLOC_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                         \
     IH_ALLOC(r->name, run_result_shape_count(r, shape));                                           \
-    FILL_ARRAY_(name, mt, ft, shape, fill, group, units, desc)
-#define SET_TIMING_(name, mt, ft, shape, fill, group, units, desc) r->timing.name = (fill);
-#define SET_VALUE_(name, mt, ft, shape, fill, group, units, desc) r->name = (fill);
+    FILL_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)
+#define SET_TIMING_(name, since, mt, ft, shape, fill, group, units, desc) r->timing.name = (fill);
+#define SET_VALUE_(name, since, mt, ft, shape, fill, group, units, desc) r->name = (fill);
 
 int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe, int n_labels,
                       RunResult **out)
@@ -76,8 +81,9 @@ int run_result_create(int max_evals, int n_evaluators, int n_heads, int n_probe,
     RunResult *r = NULL;
     *out = NULL;
     if (max_evals < 1 || n_evaluators < 1 || n_heads < 1 || n_probe < 0 || n_labels < 1)
-        IH_FAIL(IH_ECONFIG, "run result sizes must be positive (evals %d, evaluators %d, heads "
-                            "%d, probe %d, labels %d)",
+        IH_FAIL(IH_ECONFIG,
+                "run result sizes must be positive (evals %d, evaluators %d, heads "
+                "%d, probe %d, labels %d)",
                 max_evals, n_evaluators, n_heads, n_probe, n_labels);
     IH_ALLOC(r, 1);
     r->max_evals = max_evals;
@@ -97,7 +103,7 @@ cleanup:
     return rc;
 }
 
-#define FREE_ARRAY_(name, mt, ft, shape, fill, group, units, desc) free(x->name);
+#define FREE_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc) free(x->name);
 
 void run_result_destroy(RunResult **r)
 {
@@ -134,14 +140,14 @@ static void copy_strided(char *dst, const size_t *de, const char *src, const siz
         copy_strided(dst + i * dst_inner, de + 1, src + i * src_inner, se + 1, n - 1, elem);
 }
 
-#define PAD_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                  \
+#define PAD_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                           \
     {                                                                                              \
         size_t se[3], de[3];                                                                       \
         int n = shape_extents(r, shape, se);                                                       \
         shape_extents(p, shape, de);                                                               \
         copy_strided((char *)p->name, de, (const char *)r->name, se, n, sizeof *r->name);          \
     }
-#define COPY_VALUE_(name, mt, ft, shape, fill, group, units, desc) p->name = r->name;
+#define COPY_VALUE_(name, since, mt, ft, shape, fill, group, units, desc) p->name = r->name;
 
 void run_result_copy_padded(const RunResult *r, RunResult *p)
 {
@@ -154,21 +160,22 @@ void run_result_copy_padded(const RunResult *r, RunResult *p)
 }
 
 /* Integers are hashed as 32-bit (int) or 64-bit values, floats by their bytes. */
-#define HASH_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                 \
-    h = ih_fnv1a(h, r->name, run_result_shape_count(r, shape) * sizeof *r->name);
-#define HASH_VALUE_(name, mt, ft, shape, fill, group, units, desc)                                 \
-    {                                                                                              \
+#define HASH_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    if ((since) <= schema_version)                                                                 \
+        h = ih_fnv1a(h, r->name, run_result_shape_count(r, shape) * sizeof *r->name);
+#define HASH_VALUE_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    if ((since) <= schema_version) {                                                               \
         RESULT_CTYPE_##mt v_ = STRUCT_.name;                                                       \
         h = ih_fnv1a(h, &v_, sizeof v_);                                                           \
     }
 
 _Static_assert(sizeof(int) == 4, "the checksum hashes C ints as 32-bit values");
 
-uint64_t run_result_checksum(const RunResult *r)
+uint64_t run_result_checksum(const RunResult *r, int schema_version)
 {
     uint64_t h = IH_FNV1A_OFFSET;
-    int32_t dims[6] = {r->max_evals, r->n_evals, r->n_evaluators, r->n_heads, r->n_probe,
-                       r->n_labels};
+    int32_t dims[6] = {r->max_evals, r->n_evals, r->n_evaluators,
+                       r->n_heads,   r->n_probe, r->n_labels};
     h = ih_fnv1a(h, dims, sizeof dims);
     RUN_RESULT_ARRAYS(HASH_ARRAY_)
 #define STRUCT_ r->timing

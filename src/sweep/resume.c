@@ -135,7 +135,7 @@ int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const ch
         if (status[i] == RUN_PENDING)
             continue;
         IH_TRY(results_read_run(f, i, r));
-        const int ok = run_result_checksum(r) == checksum[i];
+        const int ok = results_row_checksum(f, r) == checksum[i];
         if (!ok) {
             IH_TRY(results_mark_pending(f, i));
             cols[1 * n + i] = 1;

@@ -39,7 +39,7 @@ static void state_walk(StateCursor *c, TrainState *s, int restore)
     state_io(c, &s->gnorm_sum, sizeof s->gnorm_sum, restore);
     state_io(c, &s->n_since_eval, sizeof s->n_since_eval, restore);
     state_io(c, &r->n_evals, sizeof r->n_evals, restore);
-#define STATE_ARRAY_(name, mt, ft, shape, fill, group, units, desc)                                \
+#define STATE_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                         \
     state_io(c, r->name, run_result_shape_count(r, shape) * sizeof *r->name, restore);
     /* Everything recorded per eval; the post-hoc measures and timing come after the loop. */
     RUN_RESULT_EVAL_AXIS(STATE_ARRAY_)
@@ -72,8 +72,7 @@ int train__state_restore(TrainState *s, const void *buf, size_t size)
     StateCursor measure = {0};
     state_walk(&measure, s, 0);
     if (measure.pos != size)
-        IH_FAIL(IH_EDATA, "checkpoint state has %zu bytes, this run needs %zu", size,
-                measure.pos);
+        IH_FAIL(IH_EDATA, "checkpoint state has %zu bytes, this run needs %zu", size, measure.pos);
     RunResult *r = s->result;
     int32_t dims[6] = {r->max_evals, r->n_evaluators, r->n_heads, r->n_probe, r->n_labels, 0};
     if (memcmp(buf, dims, sizeof dims) != 0)

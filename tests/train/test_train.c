@@ -121,7 +121,8 @@ static void test_resume_bit_identical(void)
     for (int attempt = 0; attempt < 3; attempt++) {
         StopAfter sa = {&stop, attempt == 0 ? 4 : attempt == 1 ? 9 : 1000};
         stop = 0;
-        TrainOptions opts = {.checkpoint_path = path, .stop = &stop, .observer = {&sa, stop_on_eval}};
+        TrainOptions opts = {
+            .checkpoint_path = path, .stop = &stop, .observer = {&sa, stop_on_eval}};
         int rc = train_run(cfg, &opts, parts);
         if (rc == IH_ESTOP) {
             stops++;
@@ -133,7 +134,8 @@ static void test_resume_bit_identical(void)
     CHECK_INT_EQ(stops, 2);
     CHECK_INT_EQ(parts->status, RUN_DONE);
     CHECK_INT_EQ(parts->n_evals, whole->n_evals);
-    CHECK(run_result_checksum(parts) == run_result_checksum(whole));
+    CHECK(run_result_checksum(parts, RESULT_SCHEMA_VERSION) ==
+          run_result_checksum(whole, RESULT_SCHEMA_VERSION));
     const float *a = run_result_metric_const(whole, 0, METRIC_LOSS);
     const float *b = run_result_metric_const(parts, 0, METRIC_LOSS);
     for (int e = 0; e < whole->n_evals; e++)
@@ -182,8 +184,9 @@ static void test_common_random_numbers(void)
      * parts (data and init are shared); and a clamped run differs later. */
     RunConfig *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
     parse_small(a, 2000, "");
-    parse_small(b, 2000, ", \"clamps\": [{\"type\": \"ablate_heads\", \"heads\": "
-                   "[\"1:0\", \"1:1\"]}]");
+    parse_small(b, 2000,
+                ", \"clamps\": [{\"type\": \"ablate_heads\", \"heads\": "
+                "[\"1:0\", \"1:1\"]}]");
     RunResult *ra = NULL, *rb = NULL;
     CHECK_OK(train_result_create(a, &ra));
     CHECK_OK(train_result_create(b, &rb));
@@ -195,7 +198,8 @@ static void test_common_random_numbers(void)
     RunResult *ra2 = NULL;
     CHECK_OK(train_result_create(a, &ra2));
     CHECK_OK(train_run(a, NULL, ra2));
-    CHECK(run_result_checksum(ra) == run_result_checksum(ra2));
+    CHECK(run_result_checksum(ra, RESULT_SCHEMA_VERSION) ==
+          run_result_checksum(ra2, RESULT_SCHEMA_VERSION));
     run_result_destroy(&ra);
     run_result_destroy(&ra2);
     run_result_destroy(&rb);
@@ -241,8 +245,9 @@ static void test_clamp_progress(void)
     /* spec 4.7 measures: finite at every eval with clamp_progress and known heads, two different
      * clamps giving different losses; NaN (not measured) when the heads are unknown. */
     RunConfig *cfg = calloc(1, sizeof *cfg);
-    parse_small(cfg, 3000, ", \"clamp_progress\": true, \"progress_heads\": {\"strongest_ih\": 1, "
-                           "\"pt_head\": 2}");
+    parse_small(cfg, 3000,
+                ", \"clamp_progress\": true, \"progress_heads\": {\"strongest_ih\": 1, "
+                "\"pt_head\": 2}");
     RunResult *r = NULL;
     CHECK_OK(train_result_create(cfg, &r));
     CHECK_OK(train_run(cfg, NULL, r));
