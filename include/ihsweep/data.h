@@ -169,20 +169,32 @@ typedef struct {
 /* Exemplar vector [D] of (class, exemplar); the class must be loaded. Borrowed. */
 const float *data_source_vector(const DataSource *s, int class_id, int exemplar_id);
 
-/* Loads or generates the source described by cfg with n_classes x n_exemplars vectors. For hdf5,
- * the file's dataset must be rank 3 float32 with that shape (n_classes or n_exemplars <= 0 accept
- * the file's) and finite values; errors name the file, the dataset and the field (path prefixes
- * field names, e.g. "data.source"). Returns owned *out. Errors: IH_ECONFIG, IH_ENOENT (missing file
- * or dataset), IH_EDATA (wrong rank, type, shape, non-finite values), IH_EHDF5, IH_ENOMEM. Local.
- */
-int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars, const char *path,
-                     DataSource **out);
+/* Reads a file source (type "hdf5") into s. data/ links no file-format library: the layer that
+ * does (io/, exemplar_file_read) supplies the reader. Contract: the file's dataset must be rank 3
+ * float32 [C, E, D] matching n_classes and n_exemplars (<= 0: accept the file's) with finite
+ * values; the reader sets s->n_classes, n_exemplars and dim, calls data_source_select(s, needed),
+ * and fills s->x with the selected classes only. Errors name the file, the dataset and the field
+ * (path prefixes field names, e.g. "data.source"): IH_ENOENT (missing file or dataset), IH_EDATA
+ * (wrong rank, type, shape, non-finite values), IH_EHDF5, IH_ENOMEM. */
+typedef int (*DataFileReader)(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
+                              const unsigned char *needed, const char *path, DataSource *s);
+
+/* Loads or generates the source described by cfg with n_classes x n_exemplars vectors; a file
+ * source is read by reader (NULL: file sources are refused with IH_ECONFIG). Returns owned *out.
+ * Errors: IH_ECONFIG, IH_ENOMEM and the reader's. Local. */
+int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
+                     DataFileReader reader, const char *path, DataSource **out);
 
 /* As data_source_load, holding only the classes c with needed[c] != 0 (needed [n_classes];
  * NULL: all). Generated classes have the same values either way (each class has its own random
- * stream); an HDF5 source reads only those classes. */
+ * stream); a file source reads only those classes. */
 int data_source_load_classes(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
-                             const unsigned char *needed, const char *path, DataSource **out);
+                             const unsigned char *needed, DataFileReader reader, const char *path,
+                             DataSource **out);
+
+/* Chooses which classes s holds: class_row and n_loaded from needed [s->n_classes] (NULL: all,
+ * in order). For readers; s->x is not touched. Errors: IH_ENOMEM. Local. */
+int data_source_select(DataSource *s, const unsigned char *needed);
 
 /* Frees *s and sets it to NULL. NULL-safe. */
 void data_source_destroy(DataSource **s);
@@ -210,15 +222,16 @@ void data_source_stats(const DataSource *s, int n_classes, DataSourceStats *out)
  * IH_ENOMEM. Local. */
 int data_label_split(int L, const double split[3], int *pairs_out, int counts[3]);
 
-
 /* ---- the data of one run ---- */
 
 typedef struct Data Data;
 
-/* Validates cfg, loads or generates the source, splits label pairs and generates the fixed eval
- * sets, probe set and dense subset from eval_seed. Borrows cfg (copied). Returns owned *out.
+/* Validates cfg, loads or generates the source (a file source through reader, which may be NULL
+ * for generated sources), splits label pairs and generates the fixed eval sets, probe set and
+ * dense subset from eval_seed. Borrows cfg (copied). Returns owned *out.
  * Errors: as data_config_validate and data_source_load, IH_ENOMEM. Local. */
-int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed, Data **out);
+int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed,
+                DataFileReader reader, Data **out);
 
 /* Frees *d and sets it to NULL. NULL-safe. */
 void data_destroy(Data **d);

@@ -66,6 +66,10 @@
 #include <mpi.h>
 #include <stdint.h>
 
+/* Writes "MPI <library version>; HDF5 <x.y.z>; BLAS <openblas config>; ISA <build -march>" into
+ * buf. Local; MPI need not be initialised. */
+void results_library_versions(char *buf, int size);
+
 /* results_open's code for a file that exists but cannot be used: HDF5 cannot open it (a process
  * was killed before the file's first flush) or its creation never finished. Move it aside with
  * results_move_aside and start a new one. A code of its own (IH_EBROKEN), so that no other
@@ -93,7 +97,7 @@ typedef struct {
     char *sweep_text;       /* the sweep file as given; NULL is stored as "" (same below) */
     char *ihsweep_version;  /* ih_version_string() */
     char *git_hash;         /* ih_git_hash() */
-    char *library_versions; /* ih_library_versions() */
+    char *library_versions; /* results_library_versions() */
     char *slurm_job_ids;    /* Slurm job id(s), comma-separated; "" outside Slurm */
 } ResultsLayout;
 

@@ -20,14 +20,14 @@ typedef struct RunConfig {
     AdamConfig adam;
     DataConfig data;
     ClampConfig clamps;
-    uint32_t init_seed;  /* 5 in the paper scripts */
-    uint32_t train_seed; /* 0 */
-    uint32_t eval_seed;  /* 1 */
-    long train_iters;    /* sequences (1e6 for the baseline) */
-    int batch_size;      /* 32 */
-    long eval_every;     /* sequences (5000) */
-    long ckpt_every;     /* sequences; 0 = only when stopped by a signal */
-    int measure_every;   /* progress measures (IS, PT) at every k-th eval; 0 = never */
+    uint32_t init_seed;    /* 5 in the paper scripts */
+    uint32_t train_seed;   /* 0 */
+    uint32_t eval_seed;    /* 1 */
+    long train_iters;      /* sequences (1e6 for the baseline) */
+    int batch_size;        /* 32 */
+    long eval_every;       /* sequences (5000) */
+    long ckpt_every;       /* sequences; 0 = only when stopped by a signal */
+    int measure_every;     /* progress measures (IS, PT) at every k-th eval; 0 = never */
     int keep_probe_logits; /* store query logits on the probe set at every eval */
     int clamp_progress;    /* also the clamp-based progress measures of spec 4.7 (needs heads) */
     int posthoc_wiring;    /* also the Fig 11 wiring ablations of the final model (spec 4.5) */
@@ -66,6 +66,7 @@ typedef struct {
     volatile sig_atomic_t *stop; /* when it becomes non-zero: checkpoint at the next step, return
                                     IH_ESTOP */
     TrainObserver observer;
+    DataFileReader data_reader; /* reads file exemplar sources (NULL: generated sources only) */
 } TrainOptions;
 
 /* Trains one run into result (created by the caller with run_result_create for

@@ -7,6 +7,7 @@
 #include "ihsweep/config.h"
 #include "ihsweep/data.h"
 #include "ihsweep/error.h"
+#include "ihsweep/exemplar_file.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -164,7 +165,7 @@ int cmd_sample(int argc, char **argv)
     IH_TRY(config_read_file(path, &text));
     IH_ALLOC(cfg, 1);
     IH_TRY(data_config_parse(text, path, cfg));
-    IH_TRY(data_create(cfg, (uint32_t)train_seed, (uint32_t)eval_seed, &data));
+    IH_TRY(data_create(cfg, (uint32_t)train_seed, (uint32_t)eval_seed, exemplar_file_read, &data));
     if (stats) {
         print_stats(data);
         goto cleanup;

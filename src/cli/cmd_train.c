@@ -5,6 +5,7 @@
 
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
+#include "ihsweep/exemplar_file.h"
 #include "ihsweep/results.h"
 #include "ihsweep/train.h"
 #include "ihsweep/version.h"
@@ -50,8 +51,9 @@ static void train_on_eval(void *ctx, const RunResult *r, int e)
     time_t now = time(NULL);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", localtime(&now));
-    fprintf(stderr, "%s %s: eval %d/%d at %lld sequences: train_loss %.4f fsl_train loss %.4f acc "
-                    "%.3f\n",
+    fprintf(stderr,
+            "%s %s: eval %d/%d at %lld sequences: train_loss %.4f fsl_train loss %.4f acc "
+            "%.3f\n",
             stamp, p->name, e + 1, r->max_evals, (long long)r->eval_seq[e], r->train_loss[e],
             run_result_metric_const(r, p->fsl_train, METRIC_LOSS)[e],
             run_result_metric_const(r, p->fsl_train, METRIC_ACC)[e]);
@@ -63,7 +65,7 @@ static int train_write_file(const char *path, int overwrite, const RunConfig *cf
     int rc = 0;
     ResultsFile *f = NULL;
     char libs[512];
-    ih_library_versions(libs, (int)sizeof libs);
+    results_library_versions(libs, (int)sizeof libs);
     char *names[DATA_MAX_EVALUATORS];
     for (int i = 0; i < cfg->data.n_evaluators; i++)
         names[i] = (char *)cfg->data.evaluators[i].name;
@@ -122,16 +124,17 @@ static int train_main(const char *config_path, const char *out_path, const char 
             progress.fsl_train = i;
     TrainOptions opts = {.checkpoint_path = ckpt_path,
                          .stop = &train_stop_flag,
-                         .observer = {&progress, train_on_eval}};
+                         .observer = {&progress, train_on_eval},
+                         .data_reader = exemplar_file_read};
     IH_TRY(train_run(cfg, &opts, result));
     IH_TRY(train_write_file(out_path, overwrite, cfg, text, result));
     remove(ckpt_path);
-    fprintf(stderr, "%s: %s after %.1f s; t* = %.0f sequences (%s); strongest IH head %d, PT head "
-                    "%d; results in %s\n",
-            cfg->name, result->status == RUN_DIVERGED ? "DIVERGED" : "done",
-            result->wall_seconds, result->timing.t_star,
-            result->timing.crossed ? "crossed 0.4 ln 2" : "never crossed", result->strongest_ih,
-            result->pt_head, out_path);
+    fprintf(stderr,
+            "%s: %s after %.1f s; t* = %.0f sequences (%s); strongest IH head %d, PT head "
+            "%d; results in %s\n",
+            cfg->name, result->status == RUN_DIVERGED ? "DIVERGED" : "done", result->wall_seconds,
+            result->timing.t_star, result->timing.crossed ? "crossed 0.4 ln 2" : "never crossed",
+            result->strongest_ih, result->pt_head, out_path);
 cleanup:
     run_result_destroy(&result);
     free(cfg);
@@ -151,12 +154,20 @@ int cmd_train(int argc, char **argv)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
         switch (opt) {
-        case 'h': train_usage(stdout); return 0;
-        case 'o': out = optarg; break;
-        case 'c': ckpt = optarg; break;
-        case 'w': overwrite = 1; break;
-        default: return cli_usage_error("train", "unknown or incomplete option '%s'",
-                                        argv[optind - 1]);
+        case 'h':
+            train_usage(stdout);
+            return 0;
+        case 'o':
+            out = optarg;
+            break;
+        case 'c':
+            ckpt = optarg;
+            break;
+        case 'w':
+            overwrite = 1;
+            break;
+        default:
+            return cli_usage_error("train", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
@@ -179,8 +190,9 @@ int cmd_train(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     int status;
     if (size > 1) {
-        status = cli_usage_error("train", "trains one run in one process; use 'ihsweep run' "
-                                          "for sweeps across %d ranks",
+        status = cli_usage_error("train",
+                                 "trains one run in one process; use 'ihsweep run' "
+                                 "for sweeps across %d ranks",
                                  size);
     } else {
         status = cli_report_error("train", train_main(argv[optind], out, ckpt, overwrite));

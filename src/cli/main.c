@@ -1,6 +1,7 @@
 /* ihsweep: dispatches to subcommands. Each subcommand lives in its own cmd_<name>.c. */
 #include "cli/cli.h"
 
+#include "ihsweep/results.h"
 #include "ihsweep/version.h"
 
 #include <stdio.h>
@@ -9,7 +10,7 @@
 static void print_version(void)
 {
     char libs[512];
-    ih_library_versions(libs, (int)sizeof libs);
+    results_library_versions(libs, (int)sizeof libs);
     printf("ihsweep %s (git %s)\n%s\n", ih_version_string(), ih_git_hash(), libs);
 }
 

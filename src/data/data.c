@@ -115,7 +115,8 @@ cleanup:
     return rc;
 }
 
-int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed, Data **out)
+int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed,
+                DataFileReader reader, Data **out)
 {
     int rc = 0;
     Data *d = NULL;
@@ -128,7 +129,7 @@ int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed, 
     d->eval_seed = eval_seed;
     IH_TRY(data_needed_classes(cfg, &needed));
     IH_TRY(data_source_load_classes(&cfg->source, cfg->n_classes_total, cfg->n_exemplars, needed,
-                                    "data.source", &d->source));
+                                    reader, "data.source", &d->source));
     d->K = cfg->class_split[0];
     d->P = cfg->context_pairs;
     d->X = d->P + 1;

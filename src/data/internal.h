@@ -113,14 +113,6 @@ void data__seqset_free(DataSeqSet *set);
 /* Fills batch with sequences [first, first + B) of set (clipped), noise included. */
 void data__seqset_batch(const Data *d, const DataSeqSet *set, long first, int B, DataBatch *batch);
 
-/* Reads cfg->path:cfg->dataset into out (fields, class rows and x), only the classes with
- * needed[c] (NULL: all). See data_source_load_classes. */
-int data__source_load_hdf5(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
-                           const unsigned char *needed, const char *path, DataSource *out);
-
-/* Sets s->class_row and s->n_loaded from needed [s->n_classes] (NULL: all classes, no map). */
-int data__source_set_rows(DataSource *s, const unsigned char *needed);
-
 /* Dense set: computes sizes and the subset at create time. */
 int data__dense_init(Data *d);
 

@@ -1,6 +1,6 @@
 /* Exemplar sources behind one interface: a [C, E, D] float32 array. This file generates the
- * synthetic (post-ReLU-like) and Gaussian-cluster (Reddy 2023 style) sources, dispatches to the
- * HDF5 loader (source_hdf5.c), and computes geometry statistics for calibration.
+ * synthetic (post-ReLU-like) and Gaussian-cluster (Reddy 2023 style) sources, hands file sources
+ * to the caller's DataFileReader (io/'s exemplar_file_read), and computes geometry statistics.
  *
  * Each class c is generated from its own stream (source seed, RNG_PURPOSE_SYNTH_SOURCE, c), so a
  * class's vectors do not depend on how many classes or exemplars exist after it; the synthetic
@@ -95,7 +95,7 @@ const float *data_source_vector(const DataSource *s, int class_id, int exemplar_
     return s->x + (row * (size_t)s->n_exemplars + (size_t)exemplar_id) * (size_t)s->dim;
 }
 
-int data__source_set_rows(DataSource *s, const unsigned char *needed)
+int data_source_select(DataSource *s, const unsigned char *needed)
 {
     int rc = 0;
     s->n_loaded = s->n_classes;
@@ -109,21 +109,27 @@ cleanup:
     return rc;
 }
 
-int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars, const char *path,
-                     DataSource **out)
+int data_source_load(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
+                     DataFileReader reader, const char *path, DataSource **out)
 {
-    return data_source_load_classes(cfg, n_classes, n_exemplars, NULL, path, out);
+    return data_source_load_classes(cfg, n_classes, n_exemplars, NULL, reader, path, out);
 }
 
 int data_source_load_classes(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
-                             const unsigned char *needed, const char *path, DataSource **out)
+                             const unsigned char *needed, DataFileReader reader, const char *path,
+                             DataSource **out)
 {
     int rc = 0;
     DataSource *s = NULL;
     *out = NULL;
     IH_ALLOC(s, 1);
     if (cfg->type == DATA_SOURCE_HDF5) {
-        IH_TRY(data__source_load_hdf5(cfg, n_classes, n_exemplars, needed, path, s));
+        if (!reader)
+            IH_FAIL(IH_ECONFIG,
+                    "%s.type: a file source needs a file reader, which this program "
+                    "does not provide",
+                    path);
+        IH_TRY(reader(cfg, n_classes, n_exemplars, needed, path, s));
     } else {
         if (n_classes < 1 || n_exemplars < 1 || cfg->dim < 1)
             IH_FAIL(IH_ECONFIG,
@@ -133,7 +139,7 @@ int data_source_load_classes(const DataSourceConfig *cfg, int n_classes, int n_e
         s->n_classes = n_classes;
         s->n_exemplars = n_exemplars;
         s->dim = cfg->dim;
-        IH_TRY(data__source_set_rows(s, needed));
+        IH_TRY(data_source_select(s, needed));
         IH_ALLOC(s->x, (size_t)s->n_loaded * n_exemplars * cfg->dim);
         if (cfg->type == DATA_SOURCE_SYNTHETIC)
             IH_TRY(generate_synthetic(cfg, s));

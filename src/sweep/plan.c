@@ -117,7 +117,7 @@ int sweep_layout_build(const SweepPlan *plan, ResultsLayout *out)
         out->configs[i] = r->config;
     }
     IH_ALLOC(out->library_versions, 512);
-    ih_library_versions(out->library_versions, 512);
+    results_library_versions(out->library_versions, 512);
     IH_ALLOC(out->slurm_job_ids, 64);
     const char *array = getenv("SLURM_ARRAY_JOB_ID"), *task = getenv("SLURM_ARRAY_TASK_ID");
     const char *job = getenv("SLURM_JOB_ID");

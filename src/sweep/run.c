@@ -10,6 +10,7 @@
 #include "sweep/internal.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/exemplar_file.h"
 #include "ihsweep/mpi_agree.h"
 
 #include <errno.h>
@@ -224,7 +225,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     if (cannot) {
         sweep__result_failed(row);
     } else {
-        TrainOptions to = {ckpt, c->opts->stop, {c, on_eval}};
+        TrainOptions to = {ckpt, c->opts->stop, {c, on_eval}, exemplar_file_read};
         double t0 = now();
         IH_TRY(train_result_create(c->cfg, &result));
         rc = train_run(c->cfg, &to, result);

@@ -222,7 +222,8 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
     TrainState s = {.cfg = cfg, .result = result};
     double t0 = seconds_now();
     IH_TRY(run_config_validate(cfg));
-    IH_TRY(data_create(&cfg->data, cfg->train_seed, cfg->eval_seed, &s.data));
+    IH_TRY(data_create(&cfg->data, cfg->train_seed, cfg->eval_seed,
+                       opts ? opts->data_reader : NULL, &s.data));
     if (data_input_dim(s.data) != cfg->model.input_dim)
         IH_FAIL(IH_ECONFIG, "model.input_dim: %d differs from the exemplar source's dimension %d",
                 cfg->model.input_dim, data_input_dim(s.data));

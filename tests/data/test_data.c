@@ -27,7 +27,7 @@ static void paper_small(DataConfig *cfg)
 static Data *make_data(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed)
 {
     Data *d = NULL;
-    int rc = data_create(cfg, train_seed, eval_seed, &d);
+    int rc = data_create(cfg, train_seed, eval_seed, NULL, &d);
     if (rc != 0)
         fprintf(stderr, "data_create failed: %s\n", ih_error_message());
     CHECK_INT_EQ(rc, 0);

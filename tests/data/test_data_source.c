@@ -6,6 +6,7 @@
 
 #include "ihsweep/data.h"
 #include "ihsweep/error.h"
+#include "ihsweep/exemplar_file.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -69,7 +70,7 @@ static void expect_load_error(const DataSourceConfig *s, int C, int E, int code,
                               const char *needle1, const char *needle2)
 {
     DataSource *src = NULL;
-    CHECK_ERR(data_source_load(s, C, E, "data.source", &src), code);
+    CHECK_ERR(data_source_load(s, C, E, exemplar_file_read, "data.source", &src), code);
     const char *msg = ih_error_message();
     if (!strstr(msg, needle1) || !strstr(msg, needle2)) {
         fprintf(stderr, "error \"%s\" lacks \"%s\" or \"%s\"\n", msg, needle1, needle2);
@@ -89,7 +90,7 @@ static void test_hdf5_small(void)
     snprintf(s.path, sizeof s.path, "%s", fname);
     snprintf(s.dataset, sizeof s.dataset, "grp/sub/feat");
     DataSource *src = NULL;
-    CHECK_OK(data_source_load(&s, 7, 3, "data.source", &src));
+    CHECK_OK(data_source_load(&s, 7, 3, exemplar_file_read, "data.source", &src));
     if (src) {
         CHECK_INT_EQ(src->n_classes, 7);
         CHECK_INT_EQ(src->n_exemplars, 3);
@@ -102,7 +103,11 @@ static void test_hdf5_small(void)
         CHECK_INT_EQ(bad, 0);
     }
     data_source_destroy(&src);
-    CHECK_OK(data_source_load(&s, 0, 0, "data.source", &src)); /* accept the file's shape */
+    /* data/ reads no file itself: without the io layer's reader a file source is refused */
+    CHECK_ERR(data_source_load(&s, 7, 3, NULL, "data.source", &src), IH_ECONFIG);
+    CHECK(src == NULL);
+    CHECK_OK(data_source_load(&s, 0, 0, exemplar_file_read, "data.source",
+                              &src)); /* accept the file's shape */
     if (src)
         CHECK_INT_EQ(src->n_classes, 7);
     data_source_destroy(&src);
@@ -117,7 +122,7 @@ static void test_hdf5_small(void)
     cfg.exemplar_split[0] = 1, cfg.exemplar_split[1] = 2, cfg.exemplar_split[2] = 0;
     Data *d = NULL;
     DataBatch *b = NULL;
-    CHECK_OK(data_create(&cfg, 0, 1, &d));
+    CHECK_OK(data_create(&cfg, 0, 1, exemplar_file_read, &d));
     if (d && data_batch_create(d, 32, &b) == 0) {
         CHECK_INT_EQ(data_input_dim(d), 16);
         CHECK_INT_EQ(data_dense_full_size(d), 2L * 4 * 3 * 16);
@@ -135,12 +140,12 @@ static void test_hdf5_small(void)
 
     /* Shape that does not match the config: names the field. */
     cfg.n_classes_total = 8, cfg.class_split[2] = 3;
-    CHECK_ERR(data_create(&cfg, 0, 1, &d), IH_EDATA);
+    CHECK_ERR(data_create(&cfg, 0, 1, exemplar_file_read, &d), IH_EDATA);
     CHECK(strstr(ih_error_message(), "n_classes_total") != NULL);
     CHECK(strstr(ih_error_message(), fname) != NULL);
     cfg.n_classes_total = 7, cfg.class_split[2] = 2;
     cfg.n_exemplars = 4, cfg.exemplar_split[2] = 1;
-    CHECK_ERR(data_create(&cfg, 0, 1, &d), IH_EDATA);
+    CHECK_ERR(data_create(&cfg, 0, 1, exemplar_file_read, &d), IH_EDATA);
     CHECK(strstr(ih_error_message(), "n_exemplars") != NULL);
     unlink(fname);
 }
@@ -176,7 +181,7 @@ static void test_hdf5_errors(void)
     /* Big-endian float32 is float32: it loads (converted on read). */
     CHECK_INT_EQ(write_h5(fname, "feat", 3, dims3, H5T_NATIVE_FLOAT, H5T_IEEE_F32BE, 0), 0);
     DataSource *src = NULL;
-    CHECK_OK(data_source_load(&s, 4, 2, "data.source", &src));
+    CHECK_OK(data_source_load(&s, 4, 2, exemplar_file_read, "data.source", &src));
     if (src)
         CHECK_NEAR(src->x[(3 * 2 + 1) * 8 + 5], value_at(3, 1, 5), 0);
     data_source_destroy(&src);
@@ -203,7 +208,7 @@ static void test_hdf5_paper_shape(void)
     snprintf(cfg.source.path, sizeof cfg.source.path, "%s", fname);
     Data *d = NULL;
     DataBatch *b = NULL;
-    CHECK_OK(data_create(&cfg, 0, 1, &d));
+    CHECK_OK(data_create(&cfg, 0, 1, exemplar_file_read, &d));
     if (d && data_batch_create(d, 1000, &b) == 0) {
         CHECK_INT_EQ(data_input_dim(d), 512);
         CHECK_INT_EQ(data_dense_full_size(d), 78400);
@@ -233,8 +238,8 @@ static void test_synthetic(void)
     DataSourceConfig s;
     synthetic_cfg(&s);
     DataSource *a = NULL, *b = NULL, *c = NULL;
-    CHECK_OK(data_source_load(&s, 200, 5, "data.source", &a));
-    CHECK_OK(data_source_load(&s, 50, 2, "data.source", &b));
+    CHECK_OK(data_source_load(&s, 200, 5, exemplar_file_read, "data.source", &a));
+    CHECK_OK(data_source_load(&s, 50, 2, exemplar_file_read, "data.source", &b));
     if (!a || !b)
         return;
     /* Non-negative; deterministic and prefix-stable: class c's first exemplars do not depend on
@@ -261,7 +266,7 @@ static void test_synthetic(void)
 
     /* Another seed gives other vectors. */
     s.seed = 1;
-    CHECK_OK(data_source_load(&s, 200, 5, "data.source", &b));
+    CHECK_OK(data_source_load(&s, 200, 5, exemplar_file_read, "data.source", &b));
     if (b)
         CHECK(memcmp(a->x, b->x, 128 * sizeof(float)) != 0);
     data_source_destroy(&b);
@@ -272,7 +277,7 @@ static void test_synthetic(void)
     for (int i = 0; i < 3; i++) {
         synthetic_cfg(&s);
         s.class_scale = scales[i];
-        CHECK_OK(data_source_load(&s, 200, 2, "data.source", &c));
+        CHECK_OK(data_source_load(&s, 200, 2, exemplar_file_read, "data.source", &c));
         if (c) {
             data_source_stats(c, 0, &st);
             CHECK(st.cos_between < prev);
@@ -283,7 +288,7 @@ static void test_synthetic(void)
     /* No exemplar noise: a class's exemplars are identical. abs: non-negative; none: signed. */
     synthetic_cfg(&s);
     s.exemplar_noise = 0;
-    CHECK_OK(data_source_load(&s, 10, 3, "data.source", &c));
+    CHECK_OK(data_source_load(&s, 10, 3, exemplar_file_read, "data.source", &c));
     if (c) {
         data_source_stats(c, 0, &st);
         CHECK_NEAR(st.cos_within, 1.0, 1e-9);
@@ -292,14 +297,14 @@ static void test_synthetic(void)
     synthetic_cfg(&s);
     s.mean_scale = 0;
     s.nonneg = DATA_NONNEG_ABS;
-    CHECK_OK(data_source_load(&s, 20, 2, "data.source", &c));
+    CHECK_OK(data_source_load(&s, 20, 2, exemplar_file_read, "data.source", &c));
     negative = 0;
     for (size_t i = 0; c && i < (size_t)20 * 2 * 128; i++)
         negative += c->x[i] < 0;
     CHECK_INT_EQ(negative, 0);
     data_source_destroy(&c);
     s.nonneg = DATA_NONNEG_NONE;
-    CHECK_OK(data_source_load(&s, 20, 2, "data.source", &c));
+    CHECK_OK(data_source_load(&s, 20, 2, exemplar_file_read, "data.source", &c));
     negative = 0;
     for (size_t i = 0; c && i < (size_t)20 * 2 * 128; i++)
         negative += c->x[i] < 0;
@@ -316,7 +321,7 @@ static void test_gaussian(void)
     s.dim = 256;
     s.within_class_noise = 0.5f;
     DataSource *g = NULL;
-    CHECK_OK(data_source_load(&s, 300, 4, "data.source", &g));
+    CHECK_OK(data_source_load(&s, 300, 4, exemplar_file_read, "data.source", &g));
     if (!g)
         return;
     DataSourceStats st;
@@ -353,8 +358,9 @@ static void test_class_subset(void)
     snprintf(cfgs[2].dataset, sizeof cfgs[2].dataset, "feat");
     for (int k = 0; k < 3; k++) {
         DataSource *all = NULL, *some = NULL;
-        CHECK_OK(data_source_load(&cfgs[k], 9, 2, "data.source", &all));
-        CHECK_OK(data_source_load_classes(&cfgs[k], 9, 2, needed, "data.source", &some));
+        CHECK_OK(data_source_load(&cfgs[k], 9, 2, exemplar_file_read, "data.source", &all));
+        CHECK_OK(data_source_load_classes(&cfgs[k], 9, 2, needed, exemplar_file_read, "data.source",
+                                          &some));
         if (!all || !some)
             continue;
         CHECK_INT_EQ(some->n_loaded, 5);

@@ -1,4 +1,5 @@
 /* Versions of the MPI, HDF5 and BLAS libraries actually linked (not the headers compiled against). */
+#include "ihsweep/results.h"
 #include "ihsweep/version.h"
 
 #include <hdf5.h>
@@ -8,7 +9,7 @@
 
 char *openblas_get_config(void);
 
-void ih_library_versions(char *buf, int size)
+void results_library_versions(char *buf, int size)
 {
     char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING];
     int len = 0;

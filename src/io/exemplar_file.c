@@ -1,9 +1,9 @@
-/* The HDF5 exemplar source: one rank-3 float32 dataset [C, E, D] (the authors' file holds
- * [1623, 5, 512] at resnet18/224/feat) read whole with the default (serial) file access. HDF5's
- * automatic error printing is off during the calls and restored after; every return is checked and
- * errors name the file and the dataset.
+/* The file exemplar source (DataFileReader of data.h): one rank-3 float32 dataset [C, E, D] (the
+ * authors' file holds [1623, 5, 512] at resnet18/224/feat) read whole with the default (serial)
+ * file access. HDF5's automatic error printing is off during the calls and restored after; every
+ * return is checked and errors name the file and the dataset.
  */
-#include "internal.h"
+#include "ihsweep/exemplar_file.h"
 
 #include "ihsweep/error.h"
 
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-int data__source_load_hdf5(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
-                           const unsigned char *needed, const char *path, DataSource *out)
+int exemplar_file_read(const DataSourceConfig *cfg, int n_classes, int n_exemplars,
+                       const unsigned char *needed, const char *path, DataSource *out)
 {
     int rc = 0;
     hid_t file = -1, dset = -1, type = -1, space = -1, mem = -1;
@@ -69,7 +69,7 @@ int data__source_load_hdf5(const DataSourceConfig *cfg, int n_classes, int n_exe
     out->n_classes = (int)dims[0];
     out->n_exemplars = (int)dims[1];
     out->dim = (int)dims[2];
-    IH_TRY(data__source_set_rows(out, needed));
+    IH_TRY(data_source_select(out, needed));
     const size_t block = (size_t)(dims[1] * dims[2]), n = (size_t)out->n_loaded * block;
     IH_ALLOC(out->x, n);
     if (!needed) {
@@ -88,14 +88,15 @@ int data__source_load_hdf5(const DataSourceConfig *cfg, int n_classes, int n_exe
             if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
                 H5Dread(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT,
                         out->x + (size_t)out->class_row[c] * block) < 0)
-                IH_FAIL(IH_EHDF5, "%s.dataset: %s:%s: reading class %d failed", path, fname,
-                        dname, c);
+                IH_FAIL(IH_EHDF5, "%s.dataset: %s:%s: reading class %d failed", path, fname, dname,
+                        c);
         }
     }
     for (size_t i = 0; i < n; i++)
         if (!isfinite(out->x[i]))
-            IH_FAIL(IH_EDATA, "%s.dataset: %s:%s holds a non-finite value at flat index %zu of the "
-                              "loaded classes",
+            IH_FAIL(IH_EDATA,
+                    "%s.dataset: %s:%s holds a non-finite value at flat index %zu of the "
+                    "loaded classes",
                     path, fname, dname, i);
 cleanup:
     if (mem >= 0)
