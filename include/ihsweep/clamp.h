@@ -101,8 +101,10 @@ int clamp_config_check(const ClampConfig *cfg, const char *path);
 int clamp_config_validate(const ClampConfig *cfg, const ModelConfig *model, const char *path);
 
 /* Compiles cfg for model into a plan with buffers for max_batch sequences and max_rows exemplar
- * rows; loads graft checkpoints. Returns owned *out. Errors: IH_ECONFIG, IH_ENOMEM, IH_ENOENT,
- * IH_EDATA (bad checkpoint). Local. */
+ * rows; loads graft checkpoints. cfg and model are trusted: validated once at the edge
+ * (clamp_config_validate, which run_config_validate calls) and resolved. Returns owned *out.
+ * Errors: IH_ECONFIG (sizes, frozen model shape), IH_ENOMEM, IH_ENOENT, IH_EDATA (bad
+ * checkpoint). Local. */
 int clamp_plan_create(const ClampConfig *cfg, const ModelConfig *model, int max_batch,
                       int max_rows, ClampPlan **out);
 

@@ -226,10 +226,10 @@ int data_label_split(int L, const double split[3], int *pairs_out, int counts[3]
 
 typedef struct Data Data;
 
-/* Validates cfg, loads or generates the source (a file source through reader, which may be NULL
- * for generated sources), splits label pairs and generates the fixed eval sets, probe set and
- * dense subset from eval_seed. Borrows cfg (copied). Returns owned *out.
- * Errors: as data_config_validate and data_source_load, IH_ENOMEM. Local. */
+/* Loads or generates the source (a file source through reader, which may be NULL for generated
+ * sources), splits label pairs and generates the fixed eval sets, probe set and dense subset from
+ * eval_seed. cfg is trusted: validated once at the edge (data_config_parse / run_config_validate).
+ * Borrows cfg (copied). Returns owned *out. Errors: as data_source_load, IH_ENOMEM. Local. */
 int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed,
                 DataFileReader reader, Data **out);
 

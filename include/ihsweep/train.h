@@ -71,6 +71,9 @@ typedef struct {
 
 /* Trains one run into result (created by the caller with run_result_create for
  * train_eval_count(...) evals, the data's evaluators, the model's heads, n_probe, n_labels).
+ * cfg is trusted: validated once at the edge (run_config_validate after parsing, as `ihsweep
+ * train` and sweep planning do) with its symbolic heads resolved (clamp_config_resolve checks the
+ * bound heads); nothing below re-checks it.
  * Resumes from opts->checkpoint_path when it holds a valid checkpoint of the same config. A run
  * that diverges is a result (status RUN_DIVERGED), not an error. Errors: IH_ECONFIG, IH_ENOMEM,
  * IH_EIO, IH_EDATA (a checkpoint of another config), IH_ESTOP (stopped by *opts->stop after a

@@ -398,8 +398,6 @@ static int plan_build(const ClampConfig *cfg, const ModelConfig *model, int max_
     int rc = 0;
     ClampPlan *p = NULL;
     *out = NULL;
-    IH_TRY(model_config_validate(model));
-    IH_TRY(clamp_config_validate(cfg, model, "clamps"));
     if (max_batch < 1 || max_rows < 1)
         IH_FAIL(IH_ECONFIG, "clamp plan needs max_batch >= 1 and max_rows >= 1 (got %d, %d)",
                 max_batch, max_rows);
@@ -448,7 +446,6 @@ int clamp_plan_create(const ClampConfig *cfg, const ModelConfig *model, int max_
     int rc = 0;
     Model *frozen = NULL;
     *out = NULL;
-    IH_TRY(clamp_config_validate(cfg, model, "clamps"));
     for (int i = 0; i < cfg->n; i++) {
         const ClampSpec *s = &cfg->items[i];
         if (s->type == CLAMP_GRAFT_IN || s->type == CLAMP_GRAFT_OUT)

@@ -73,6 +73,7 @@ static int bench_clamp_plan(const char *path, const ModelConfig *cfg, int B, int
     IH_TRY(config_read_file(path, &text));
     IH_TRY(clamp_config_parse(text, path, cc));
     IH_TRY(clamp_config_resolve(cc, &bindings, cfg->n_heads, cfg->depth));
+    IH_TRY(clamp_config_validate(cc, cfg, path));
     IH_TRY(clamp_plan_create(cc, cfg, B, K, out));
 cleanup:
     free(text);

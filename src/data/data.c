@@ -122,7 +122,6 @@ int data_create(const DataConfig *cfg, uint32_t train_seed, uint32_t eval_seed,
     Data *d = NULL;
     unsigned char *needed = NULL;
     *out = NULL;
-    IH_TRY(data_config_validate(cfg, "data"));
     IH_ALLOC(d, 1);
     d->cfg = *cfg;
     d->train_seed = train_seed;

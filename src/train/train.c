@@ -221,7 +221,6 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
     int rc = 0;
     TrainState s = {.cfg = cfg, .result = result};
     double t0 = seconds_now();
-    IH_TRY(run_config_validate(cfg));
     IH_TRY(data_create(&cfg->data, cfg->train_seed, cfg->eval_seed,
                        opts ? opts->data_reader : NULL, &s.data));
     if (data_input_dim(s.data) != cfg->model.input_dim)
