@@ -163,6 +163,17 @@ const float *model_acts_query_loss(const ModelActs *a);
 float model_forward(const Model *m, const ModelBatch *batch, ModelActs *acts,
                     const ModelHooks *hooks);
 
+/* Forward-only pass for evaluation, without hooks: the same query logits and loss as
+ * model_forward (up to the row blocking of the matrix products), computed only where they are
+ * read. Valid afterwards: model_acts_query_logits/loss; every site of the blocks before the last;
+ * of the last block K and V at every position and Q, ATTN_PRE, ATTN, BLOCK_OUT at the query
+ * position only. With mlp_ratio 0 and depth >= 2, also writes (where non-NULL) the query logits
+ * [B, L] of two ablations of the bare model: no_l0_direct, every first-layer head's values zeroed
+ * with the later layers' attention patterns and values kept from this pass; no_last, every
+ * last-layer head's values zeroed. No backward may follow. Cannot fail. */
+float model_forward_query(const Model *m, const ModelBatch *batch, ModelActs *acts,
+                          float *no_l0_direct, float *no_last);
+
 /* Backward pass for a forward whose activations are in acts: accumulates parameter gradients into
  * the model's gradient buffer. dacts holds activation gradients: the caller zeroes it before the
  * step; values already present (deposited there by a later pass's clamp routing) are included.

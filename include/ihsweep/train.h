@@ -66,6 +66,9 @@ typedef struct {
     volatile sig_atomic_t *stop; /* when it becomes non-zero: checkpoint at the next step, return
                                     IH_ESTOP */
     TrainObserver observer;
+    int reference_eval; /* 1: evaluate every set through the run's general (clamped) forward in
+                           batches of batch_size, one pass per measure: the slower reference
+                           that tests compare the forward-only evaluation against */
 } TrainOptions;
 
 /* Trains one run into result (created by the caller with run_result_create for

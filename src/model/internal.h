@@ -112,12 +112,27 @@ struct Model {
     ModelView g; /* views into grads */
 };
 
+/* ---- the steps of one forward pass (model_pass.c), shared with the query-only pass ---- */
+
+/* rows_emb, tok (hook TOK_EMBEDDING) and emb = tok + positional terms for in->B sequences. */
+void model__embed_forward(const Model *m, const ModelBatch *in, ModelActs *a,
+                          const ModelHooks *hooks);
+/* Block l over B sequences from its input stream x[B,T,C] into a->layers[l], with its hooks. */
+void model__block_forward(const Model *m, int l, const float *x, ModelActs *a, int B,
+                          const ModelHooks *hooks);
+/* qlogits, qprobs, qloss from the logits at each sequence's query position. */
+void model__query_outputs(ModelActs *a, const ModelBatch *in, int T, int L);
+
 /* ---- kernels (model_kernels.c). Forward/backward pairs; backward functions accumulate (+=)
  * into every gradient they write. Shapes in comments. ---- */
 
 /* out[N,OC] = inp[N,IC] w[OC,IC]^T + b[OC] (b may be NULL) */
 void model__linear_forward(float *out, const float *inp, const float *w, const float *b, int N,
                            int IC, int OC);
+/* As model__linear_forward for N rows that lie ldi (inp) and ldo (out) floats apart, so that one
+ * product covers every T-th row of a [B,T,*] tensor (ldi = T*IC) or a column block of a wider one. */
+void model__linear_forward_rows(float *out, int ldo, const float *inp, int ldi, const float *w,
+                                const float *b, int N, int IC, int OC);
 /* dinp[N,IC] += dout w (skipped if dinp NULL); dw[OC,IC] += dout^T inp; db[OC] += sum dout */
 void model__linear_backward(float *dinp, float *dw, float *db, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC);
@@ -150,6 +165,14 @@ void model__attn_values_forward(float *z, const float *att, const float *v, int 
                                 int HD);
 void model__attn_values_backward(float *datt, float *dv, const float *dz, const float *att,
                                  const float *v, int B, int H, int T, int HD);
+
+/* Query-position-only variants for the last block of the forward-only pass (model_query.c):
+ * the split writes k and v at every position and q only at position T-1; attend fills row T-1 of
+ * pre and att [B,H,T,T] and of z [B,T,C] with the same arithmetic as the full kernels. */
+void model__qkv_split_last(float *q, float *k, float *v, const float *qkv, const float *cosv,
+                           const float *sinv, int B, int T, int H, int HD);
+void model__attend_last(float *pre, float *att, float *z, const float *q, const float *k,
+                        const float *v, int B, int H, int T, int HD);
 
 /* out[n] = gelu_tanh(x[n]) */
 void model__gelu_forward(float *out, const float *x, int n);

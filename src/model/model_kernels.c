@@ -10,12 +10,18 @@
 void model__linear_forward(float *out, const float *inp, const float *w, const float *b, int N,
                            int IC, int OC)
 {
+    model__linear_forward_rows(out, OC, inp, IC, w, b, N, IC, OC);
+}
+
+void model__linear_forward_rows(float *out, int ldo, const float *inp, int ldi, const float *w,
+                                const float *b, int N, int IC, int OC)
+{
     if (b) {
         for (int n = 0; n < N; n++)
-            memcpy(out + (size_t)n * OC, b, (size_t)OC * sizeof(float));
+            memcpy(out + (size_t)n * ldo, b, (size_t)OC * sizeof(float));
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC,
-                b ? 1.0f : 0.0f, out, OC);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, ldi, w, IC,
+                b ? 1.0f : 0.0f, out, ldo);
 }
 
 void model__linear_backward(float *dinp, float *dw, float *db, const float *dout,
@@ -298,5 +304,71 @@ void model__gelu_backward(float *restrict dx, const float *restrict dout, const 
         float sech2 = 1.0f - th * th;
         float du = GELU_SCALE * (1.0f + 3.0f * 0.044715f * xi * xi);
         dx[i] += dout[i] * (0.5f * (1.0f + th) + 0.5f * xi * sech2 * du);
+    }
+}
+
+void model__qkv_split_last(float *restrict q, float *restrict k, float *restrict v,
+                           const float *restrict qkv, const float *restrict cosv,
+                           const float *restrict sinv, int B, int T, int H, int HD)
+{
+    int C = H * HD, half = HD / 2;
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            const float *row = qkv + ((size_t)b * T + t) * 3 * C;
+            for (int h = 0; h < H; h++) {
+                size_t o = (((size_t)b * H + h) * T + t) * HD;
+                const float *qs = row + h * HD, *ks = row + C + h * HD, *vs = row + 2 * C + h * HD;
+                int with_q = t == T - 1;
+                memcpy(v + o, vs, (size_t)HD * sizeof(float));
+                if (!cosv) {
+                    if (with_q)
+                        memcpy(q + o, qs, (size_t)HD * sizeof(float));
+                    memcpy(k + o, ks, (size_t)HD * sizeof(float));
+                    continue;
+                }
+                for (int i = 0; i < half; i++) {
+                    float c = cosv[t * half + i], s = sinv[t * half + i];
+                    k[o + 2 * i] = ks[2 * i] * c - ks[2 * i + 1] * s;
+                    k[o + 2 * i + 1] = ks[2 * i + 1] * c + ks[2 * i] * s;
+                }
+                if (!with_q)
+                    continue;
+                for (int i = 0; i < half; i++) {
+                    float c = cosv[t * half + i], s = sinv[t * half + i];
+                    q[o + 2 * i] = qs[2 * i] * c - qs[2 * i + 1] * s;
+                    q[o + 2 * i + 1] = qs[2 * i + 1] * c + qs[2 * i] * s;
+                }
+            }
+        }
+    }
+}
+
+void model__attend_last(float *restrict pre, float *restrict att, float *restrict z,
+                        const float *restrict q, const float *restrict k, const float *restrict v,
+                        int B, int H, int T, int HD)
+{
+    const int C = H * HD, n = T - 1;
+    const float scale = 1.0f / sqrtf((float)HD);
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < H; h++) {
+            size_t bh = (size_t)b * H + h;
+            const float *qn = q + (bh * T + n) * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
+            float *p = pre + (bh * T + n) * T, *a = att + (bh * T + n) * T;
+            for (int m = 0; m < T; m++) {
+                float s = 0.0f;
+                for (int d = 0; d < HD; d++)
+                    s += qn[d] * kb[m * HD + d];
+                p[m] = s * scale;
+            }
+            model__softmax_forward(a, p, 1, T);
+            float *zn = z + ((size_t)b * T + n) * C + h * HD;
+            for (int d = 0; d < HD; d++)
+                zn[d] = 0.0f;
+            for (int m = 0; m < T; m++) {
+                float w = a[m];
+                for (int d = 0; d < HD; d++)
+                    zn[d] += w * vb[m * HD + d];
+            }
+        }
     }
 }

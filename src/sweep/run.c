@@ -224,7 +224,8 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     if (cannot) {
         sweep__result_failed(row);
     } else {
-        TrainOptions to = {ckpt, c->opts->stop, {c, on_eval}};
+        TrainOptions to = {
+            .checkpoint_path = ckpt, .stop = c->opts->stop, .observer = {c, on_eval}};
         double t0 = now();
         IH_TRY(train_result_create(c->cfg, &result));
         rc = train_run(c->cfg, &to, result);

@@ -7,6 +7,7 @@
 #include "ihsweep/error.h"
 #include "ihsweep/train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,8 +293,86 @@ static void test_posthoc_wiring(void)
     free(cfg);
 }
 
+/* Largest difference |a - b| / (1 + |a|) over n values; NaN where exactly one side is NaN. */
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i]) || isnan(b[i])) {
+            if (isnan(a[i]) != isnan(b[i]))
+                return NAN;
+            continue;
+        }
+        double d = fabs((double)a[i] - (double)b[i]) / (1.0 + fabs((double)a[i]));
+        worst = d > worst ? d : worst;
+    }
+    return worst;
+}
+
+static void fast_eval_case(const char *model, const char *extra)
+{
+    /* The forward-only evaluation (blocks of 128, distinct rows projected once per block, last
+     * block and logits at the query only, both layer ablations from one dense pass) against the
+     * general clamped forward in batches of 32 with one plan per ablation, on the same run (evals
+     * do not touch training, so both runs see the same models). Both compute every value with
+     * the same kernels in the same order; only the matrix products cover other row sets, which
+     * can change OpenBLAS's blocking of a dot product (at most 512 terms of O(1) values): a few
+     * float32 ulps on a logit, averaged over the sets. 2e-5 relative leaves room for that and
+     * fails on any real difference (a wrong row, bias or position moves these by > 1e-3). */
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"train_iters\": 2000, \"eval_every\": 1000, \"data\": {\"source\": "
+             "{\"type\": \"synthetic\", \"dim\": 24}, \"eval_size\": 300, \"n_probe\": 40, "
+             "\"dense_subset\": 300}, \"model\": {%s}, \"optimizer\": {\"lr\": 0.003}%s}",
+             model, extra);
+    RunConfig *cfg = calloc(1, sizeof *cfg);
+    CHECK_OK(run_config_parse(text, "fast_eval", cfg));
+    RunResult *fast = NULL, *ref = NULL;
+    CHECK_OK(train_result_create(cfg, &fast));
+    CHECK_OK(train_result_create(cfg, &ref));
+    CHECK_OK(train_run(cfg, NULL, fast));
+    TrainOptions opts = {.reference_eval = 1};
+    CHECK_OK(train_run(cfg, &opts, ref));
+    CHECK_INT_EQ(fast->n_evals, ref->n_evals);
+    const size_t E = (size_t)ref->n_evals, H = (size_t)ref->n_heads;
+    CHECK(memcmp(fast->train_loss, ref->train_loss, E * sizeof(float)) == 0);
+    for (int i = 0; i < ref->n_evaluators; i++)
+        for (int m = 0; m < METRIC_COUNT; m++)
+            CHECK_NEAR(max_rel_diff(run_result_metric_const(ref, i, (Metric)m),
+                                    run_result_metric_const(fast, i, (Metric)m), E),
+                       0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->probe_logits, fast->probe_logits,
+                            E * (size_t)ref->n_probe * (size_t)ref->n_labels),
+               0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->induction_strength, fast->induction_strength, E * H), 0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->prev_token_score, fast->prev_token_score, E * H), 0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->loss_no_l0_direct, fast->loss_no_l0_direct, E), 0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->loss_no_last_layer, fast->loss_no_last_layer, E), 0.0, 2e-5);
+    CHECK(isfinite(fast->loss_no_l0_direct[E - 1]) && isfinite(fast->loss_no_last_layer[E - 1]));
+    CHECK(isfinite(fast->induction_strength[(E - 1) * H]));
+    /* the measures see the model: the ablations differ from the plain loss and each other */
+    CHECK(fast->loss_no_l0_direct[E - 1] != fast->loss_no_last_layer[E - 1]);
+    run_result_destroy(&fast);
+    run_result_destroy(&ref);
+    free(cfg);
+}
+
+static void test_fast_eval_matches_reference(void)
+{
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 4", "");
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 2, \"depth\": 3, \"pos\": \"ape\", "
+                   "\"proj_bias\": true, \"qkv_bias\": true",
+                   "");
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 4, \"layer_norm\": false, \"mlp_ratio\": 2",
+                   "");
+    /* a clamped run: sets through the clamped forward, ablations of the bare model still fast */
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 4",
+                   ", \"clamps\": [{\"type\": \"ablate_heads\", \"heads\": [\"1:0\"]}]");
+}
+
 int main(void)
 {
+    test_fast_eval_matches_reference();
     test_posthoc_wiring();
     test_clamp_progress();
     test_config_hash();
