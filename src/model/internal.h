@@ -166,6 +166,14 @@ void model__attn_values_forward(float *z, const float *att, const float *v, int 
 void model__attn_values_backward(float *datt, float *dv, const float *dz, const float *att,
                                  const float *v, int B, int H, int T, int HD);
 
+/* The three attention kernels above fused per (b, h) for passes without hooks: the same values
+ * (pre, att, z; and in backward datt, dpre, dq, dk, dv accumulated) bit for bit. */
+void model__attention_forward(float *pre, float *att, float *z, const float *q, const float *k,
+                              const float *v, int B, int H, int T, int HD);
+void model__attention_backward(float *dq, float *dk, float *dv, float *datt, float *dpre,
+                               const float *dz, const float *att, const float *q, const float *k,
+                               const float *v, int B, int H, int T, int HD);
+
 /* Query-position-only variants for the last block of the forward-only pass (model_query.c):
  * the split writes k and v at every position and q only at position T-1; attend fills row T-1 of
  * pre and att [B,H,T,T] and of z [B,T,C] with the same arithmetic as the full kernels. */

@@ -41,8 +41,49 @@ void model__linear_backward(float *dinp, float *dw, float *db, const float *dout
     }
 }
 
-void model__layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd, const float *restrict x,
-                              const float *restrict g, const float *restrict b, int N, int C)
+/* Reductions over a row of C values use LN_LANES partial sums (element c into sum c % LN_LANES)
+ * added in a fixed tree: deterministic, independent of batch position, and free of the serial
+ * chain of adds that strict float semantics would otherwise impose on every row. */
+enum { LN_LANES = 8 };
+
+static float lanes_total(const float acc[LN_LANES])
+{
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* sum over c of x[c] */
+static float row_sum(const float *restrict x, int C)
+{
+    float acc[LN_LANES] = {0};
+    const int body = C - C % LN_LANES;
+    for (int c = 0; c < body; c += LN_LANES)
+        for (int j = 0; j < LN_LANES; j++)
+            acc[j] += x[c + j];
+    for (int c = body; c < C; c++)
+        acc[c - body] += x[c];
+    return lanes_total(acc);
+}
+
+/* sum over c of (x[c] - m)^2 */
+static float row_sq_dev(const float *restrict x, float m, int C)
+{
+    float acc[LN_LANES] = {0};
+    const int body = C - C % LN_LANES;
+    for (int c = 0; c < body; c += LN_LANES)
+        for (int j = 0; j < LN_LANES; j++) {
+            float d = x[c + j] - m;
+            acc[j] += d * d;
+        }
+    for (int c = body; c < C; c++) {
+        float d = x[c] - m;
+        acc[c - body] += d * d;
+    }
+    return lanes_total(acc);
+}
+
+void model__layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd,
+                              const float *restrict x, const float *restrict g,
+                              const float *restrict b, int N, int C)
 {
     if (!g) {
         memcpy(out, x, (size_t)N * C * sizeof(float));
@@ -50,16 +91,8 @@ void model__layernorm_forward(float *restrict out, float *restrict mean, float *
     }
     for (int n = 0; n < N; n++) {
         const float *xn = x + (size_t)n * C;
-        float m = 0.0f;
-        for (int c = 0; c < C; c++)
-            m += xn[c];
-        m /= (float)C;
-        float var = 0.0f;
-        for (int c = 0; c < C; c++) {
-            float d = xn[c] - m;
-            var += d * d;
-        }
-        var /= (float)C;
+        float m = row_sum(xn, C) / (float)C;
+        float var = row_sq_dev(xn, m, C) / (float)C;
         float s = 1.0f / sqrtf(var + 1e-5f);
         float *on = out + (size_t)n * C;
         for (int c = 0; c < C; c++)
@@ -69,26 +102,36 @@ void model__layernorm_forward(float *restrict out, float *restrict mean, float *
     }
 }
 
-void model__layernorm_backward(float *restrict dx, float *restrict dg, float *restrict db, const float *restrict dout, const float *restrict x,
-                               const float *restrict mean, const float *restrict rstd, const float *restrict g, int N, int C)
+void model__layernorm_backward(float *restrict dx, float *restrict dg, float *restrict db,
+                               const float *restrict dout, const float *restrict x,
+                               const float *restrict mean, const float *restrict rstd,
+                               const float *restrict g, int N, int C)
 {
     if (!g) {
         for (size_t i = 0; i < (size_t)N * C; i++)
             dx[i] += dout[i];
         return;
     }
+    const int body = C - C % LN_LANES;
     for (int n = 0; n < N; n++) {
         const float *xn = x + (size_t)n * C, *dn = dout + (size_t)n * C;
         float m = mean[n], s = rstd[n];
-        float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
-        for (int c = 0; c < C; c++) {
+        float acc_d[LN_LANES] = {0}, acc_dn[LN_LANES] = {0};
+        for (int c = 0; c < body; c += LN_LANES)
+            for (int j = 0; j < LN_LANES; j++) {
+                float norm = (xn[c + j] - m) * s;
+                float dnorm = g[c + j] * dn[c + j];
+                acc_d[j] += dnorm;
+                acc_dn[j] += dnorm * norm;
+            }
+        for (int c = body; c < C; c++) {
             float norm = (xn[c] - m) * s;
             float dnorm = g[c] * dn[c];
-            dnorm_mean += dnorm;
-            dnorm_norm_mean += dnorm * norm;
+            acc_d[c - body] += dnorm;
+            acc_dn[c - body] += dnorm * norm;
         }
-        dnorm_mean /= (float)C;
-        dnorm_norm_mean /= (float)C;
+        float dnorm_mean = lanes_total(acc_d) / (float)C;
+        float dnorm_norm_mean = lanes_total(acc_dn) / (float)C;
         float *dxn = dx + (size_t)n * C;
         for (int c = 0; c < C; c++) {
             float norm = (xn[c] - m) * s;
@@ -368,6 +411,110 @@ void model__attend_last(float *restrict pre, float *restrict att, float *restric
                 float w = a[m];
                 for (int d = 0; d < HD; d++)
                     zn[d] += w * vb[m * HD + d];
+            }
+        }
+    }
+}
+
+/* ---- fused attention (a pass without hooks): scores, softmax and values of one (b, h) at a
+ * time, with every element computed by the same operations in the same order as the separate
+ * kernels above, so both paths give the same bits. ---- */
+
+/* z row n of one head: z[d] = sum over m of a[m] v[m, d], m ascending, accumulators in
+ * registers for blocks of 8 dimensions. */
+static void attn_row_values(float *restrict zn, const float *restrict a, const float *restrict vb,
+                            int T, int HD)
+{
+    int d0 = 0;
+    for (; d0 + 8 <= HD; d0 += 8) {
+        float acc[8] = {0};
+        for (int m = 0; m < T; m++) {
+            float w = a[m];
+            for (int j = 0; j < 8; j++)
+                acc[j] += w * vb[m * HD + d0 + j];
+        }
+        for (int j = 0; j < 8; j++)
+            zn[d0 + j] = acc[j];
+    }
+    for (int d = d0; d < HD; d++) {
+        float acc = 0.0f;
+        for (int m = 0; m < T; m++)
+            acc += a[m] * vb[m * HD + d];
+        zn[d] = acc;
+    }
+}
+
+void model__attention_forward(float *restrict pre, float *restrict att, float *restrict z,
+                              const float *restrict q, const float *restrict k,
+                              const float *restrict v, int B, int H, int T, int HD)
+{
+    const int C = H * HD;
+    const float scale = 1.0f / sqrtf((float)HD);
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < H; h++) {
+            size_t bh = (size_t)b * H + h;
+            const float *qb = q + bh * T * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
+            for (int n = 0; n < T; n++) {
+                float *p = pre + (bh * T + n) * T, *a = att + (bh * T + n) * T;
+                for (int m = 0; m < T; m++) {
+                    if (m > n) {
+                        p[m] = -1e20f;
+                        continue;
+                    }
+                    float s = 0.0f;
+                    for (int d = 0; d < HD; d++)
+                        s += qb[n * HD + d] * kb[m * HD + d];
+                    p[m] = s * scale;
+                }
+                model__softmax_forward(a, p, 1, T);
+                attn_row_values(z + ((size_t)b * T + n) * C + h * HD, a, vb, T, HD);
+            }
+        }
+    }
+}
+
+void model__attention_backward(float *restrict dq, float *restrict dk, float *restrict dv,
+                               float *restrict datt, float *restrict dpre,
+                               const float *restrict dz, const float *restrict att,
+                               const float *restrict q, const float *restrict k,
+                               const float *restrict v, int B, int H, int T, int HD)
+{
+    const int C = H * HD;
+    const float scale = 1.0f / sqrtf((float)HD);
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < H; h++) {
+            size_t bh = (size_t)b * H + h;
+            const float *qb = q + bh * T * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
+            float *dqb = dq + bh * T * HD, *dkb = dk + bh * T * HD, *dvb = dv + bh * T * HD;
+            for (int n = 0; n < T; n++) {
+                const float *dzn = dz + ((size_t)b * T + n) * C + h * HD;
+                const float *a = att + (bh * T + n) * T;
+                float *da = datt + (bh * T + n) * T, *dp = dpre + (bh * T + n) * T;
+                /* values: d att and d v (model__attn_values_backward) */
+                for (int m = 0; m < T; m++) {
+                    float s = 0.0f, w = a[m];
+                    for (int d = 0; d < HD; d++) {
+                        s += dzn[d] * vb[m * HD + d];
+                        dvb[m * HD + d] += w * dzn[d];
+                    }
+                    da[m] += s;
+                }
+                /* softmax (model__softmax_backward) */
+                float dot = 0.0f;
+                for (int m = 0; m < T; m++)
+                    dot += a[m] * da[m];
+                for (int m = 0; m < T; m++)
+                    dp[m] += a[m] * (da[m] - dot);
+                /* scores (model__scores_backward) */
+                for (int m = 0; m <= n; m++) {
+                    float g = dp[m] * scale;
+                    if (g == 0.0f)
+                        continue;
+                    for (int d = 0; d < HD; d++) {
+                        dqb[n * HD + d] += g * kb[m * HD + d];
+                        dkb[m * HD + d] += g * qb[n * HD + d];
+                    }
+                }
             }
         }
     }

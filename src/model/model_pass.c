@@ -91,11 +91,15 @@ void model__block_forward(const Model *m, int l, const float *x, ModelActs *a, i
     hook_forward(hooks, MODEL_SITE_Q, l, la->q);
     hook_forward(hooks, MODEL_SITE_K, l, la->k);
     hook_forward(hooks, MODEL_SITE_V, l, la->v);
-    model__scores_forward(la->pre, la->q, la->k, B, H, T, HD);
-    hook_forward(hooks, MODEL_SITE_ATTN_PRE, l, la->pre);
-    model__softmax_forward(la->att, la->pre, B * H * T, T);
-    hook_forward(hooks, MODEL_SITE_ATTN, l, la->att);
-    model__attn_values_forward(la->z, la->att, la->v, B, H, T, HD);
+    if (hooks && hooks->after_forward) {
+        model__scores_forward(la->pre, la->q, la->k, B, H, T, HD);
+        hook_forward(hooks, MODEL_SITE_ATTN_PRE, l, la->pre);
+        model__softmax_forward(la->att, la->pre, B * H * T, T);
+        hook_forward(hooks, MODEL_SITE_ATTN, l, la->att);
+        model__attn_values_forward(la->z, la->att, la->v, B, H, T, HD);
+    } else {
+        model__attention_forward(la->pre, la->att, la->z, la->q, la->k, la->v, B, H, T, HD);
+    }
     model__linear_forward(la->attn_out, la->z, w->wo, c->proj_bias ? w->bo : NULL, N, C, C);
     for (size_t i = 0; i < (size_t)N * C; i++)
         la->resid_mid[i] = x[i] + la->attn_out[i];
@@ -187,11 +191,16 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
         }
         model__linear_backward(dl->z, gw->wo, c->proj_bias ? gw->bo : NULL, dl->attn_out, la->z,
                                w->wo, N, C, C);
-        model__attn_values_backward(dl->att, dl->v, dl->z, la->att, la->v, B, H, T, HD);
-        hook_backward(hooks, MODEL_SITE_ATTN, l, dl->att);
-        model__softmax_backward(dl->pre, dl->att, la->att, B * H * T, T);
-        hook_backward(hooks, MODEL_SITE_ATTN_PRE, l, dl->pre);
-        model__scores_backward(dl->q, dl->k, dl->pre, la->q, la->k, B, H, T, HD);
+        if (hooks && hooks->before_backward) {
+            model__attn_values_backward(dl->att, dl->v, dl->z, la->att, la->v, B, H, T, HD);
+            hook_backward(hooks, MODEL_SITE_ATTN, l, dl->att);
+            model__softmax_backward(dl->pre, dl->att, la->att, B * H * T, T);
+            hook_backward(hooks, MODEL_SITE_ATTN_PRE, l, dl->pre);
+            model__scores_backward(dl->q, dl->k, dl->pre, la->q, la->k, B, H, T, HD);
+        } else {
+            model__attention_backward(dl->q, dl->k, dl->v, dl->att, dl->pre, dl->z, la->att, la->q,
+                                      la->k, la->v, B, H, T, HD);
+        }
         hook_backward(hooks, MODEL_SITE_Q, l, dl->q);
         hook_backward(hooks, MODEL_SITE_K, l, dl->k);
         hook_backward(hooks, MODEL_SITE_V, l, dl->v);
