@@ -145,6 +145,13 @@ void model_init_params(Model *m, uint32_t init_seed);
 int model_acts_create(const ModelConfig *cfg, int max_batch, int max_rows, ModelActs **out);
 void model_acts_destroy(ModelActs **a);
 
+/* on != 0: model_forward without hooks on these activations runs model_forward_query (only where
+ * the loss reads; see there for which sites stay valid) and model_backward from them computes the
+ * same gradients from those positions (mlp_ratio 0; with an MLP the full pass runs). For a pass
+ * whose other activations nobody reads, such as a training step without clamps. The gradient
+ * buffers must be zeroed before each backward (model_acts_zero). Default 0. */
+void model_acts_set_query_only(ModelActs *a, int on);
+
 /* Sets every activation (or gradient) to zero. */
 void model_acts_zero(ModelActs *a);
 

@@ -27,14 +27,21 @@ void model__linear_forward_rows(float *out, int ldo, const float *inp, int ldi, 
 void model__linear_backward(float *dinp, float *dw, float *db, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC)
 {
+    model__linear_backward_rows(dinp, IC, dw, db, dout, OC, inp, IC, w, N, IC, OC);
+}
+
+void model__linear_backward_rows(float *dinp, int ldd, float *dw, float *db, const float *dout,
+                                 int ldo, const float *inp, int ldi, const float *w, int N, int IC,
+                                 int OC)
+{
     if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC,
-                    1.0f, dinp, IC);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC, 1.0f,
-                dw, IC);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, ldo, w, IC,
+                    1.0f, dinp, ldd);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, ldo, inp, ldi,
+                1.0f, dw, IC);
     if (db) {
         for (int n = 0; n < N; n++) {
-            const float *d = dout + (size_t)n * OC;
+            const float *d = dout + (size_t)n * ldo;
             for (int o = 0; o < OC; o++)
                 db[o] += d[o];
         }
@@ -386,36 +393,6 @@ void model__qkv_split_last(float *restrict q, float *restrict k, float *restrict
     }
 }
 
-void model__attend_last(float *restrict pre, float *restrict att, float *restrict z,
-                        const float *restrict q, const float *restrict k, const float *restrict v,
-                        int B, int H, int T, int HD)
-{
-    const int C = H * HD, n = T - 1;
-    const float scale = 1.0f / sqrtf((float)HD);
-    for (int b = 0; b < B; b++) {
-        for (int h = 0; h < H; h++) {
-            size_t bh = (size_t)b * H + h;
-            const float *qn = q + (bh * T + n) * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
-            float *p = pre + (bh * T + n) * T, *a = att + (bh * T + n) * T;
-            for (int m = 0; m < T; m++) {
-                float s = 0.0f;
-                for (int d = 0; d < HD; d++)
-                    s += qn[d] * kb[m * HD + d];
-                p[m] = s * scale;
-            }
-            model__softmax_forward(a, p, 1, T);
-            float *zn = z + ((size_t)b * T + n) * C + h * HD;
-            for (int d = 0; d < HD; d++)
-                zn[d] = 0.0f;
-            for (int m = 0; m < T; m++) {
-                float w = a[m];
-                for (int d = 0; d < HD; d++)
-                    zn[d] += w * vb[m * HD + d];
-            }
-        }
-    }
-}
-
 /* ---- fused attention (a pass without hooks): scores, softmax and values of one (b, h) at a
  * time, with every element computed by the same operations in the same order as the separate
  * kernels above, so both paths give the same bits. ---- */
@@ -446,7 +423,7 @@ static void attn_row_values(float *restrict zn, const float *restrict a, const f
 
 void model__attention_forward(float *restrict pre, float *restrict att, float *restrict z,
                               const float *restrict q, const float *restrict k,
-                              const float *restrict v, int B, int H, int T, int HD)
+                              const float *restrict v, int B, int H, int T, int HD, int n_first)
 {
     const int C = H * HD;
     const float scale = 1.0f / sqrtf((float)HD);
@@ -454,7 +431,7 @@ void model__attention_forward(float *restrict pre, float *restrict att, float *r
         for (int h = 0; h < H; h++) {
             size_t bh = (size_t)b * H + h;
             const float *qb = q + bh * T * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
-            for (int n = 0; n < T; n++) {
+            for (int n = n_first; n < T; n++) {
                 float *p = pre + (bh * T + n) * T, *a = att + (bh * T + n) * T;
                 for (int m = 0; m < T; m++) {
                     if (m > n) {
@@ -477,7 +454,8 @@ void model__attention_backward(float *restrict dq, float *restrict dk, float *re
                                float *restrict datt, float *restrict dpre,
                                const float *restrict dz, const float *restrict att,
                                const float *restrict q, const float *restrict k,
-                               const float *restrict v, int B, int H, int T, int HD)
+                               const float *restrict v, int B, int H, int T, int HD,
+                               int n_first)
 {
     const int C = H * HD;
     const float scale = 1.0f / sqrtf((float)HD);
@@ -486,7 +464,7 @@ void model__attention_backward(float *restrict dq, float *restrict dk, float *re
             size_t bh = (size_t)b * H + h;
             const float *qb = q + bh * T * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
             float *dqb = dq + bh * T * HD, *dkb = dk + bh * T * HD, *dvb = dv + bh * T * HD;
-            for (int n = 0; n < T; n++) {
+            for (int n = n_first; n < T; n++) {
                 const float *dzn = dz + ((size_t)b * T + n) * C + h * HD;
                 const float *a = att + (bh * T + n) * T;
                 float *da = datt + (bh * T + n) * T, *dp = dpre + (bh * T + n) * T;

@@ -98,7 +98,7 @@ void model__block_forward(const Model *m, int l, const float *x, ModelActs *a, i
         hook_forward(hooks, MODEL_SITE_ATTN, l, la->att);
         model__attn_values_forward(la->z, la->att, la->v, B, H, T, HD);
     } else {
-        model__attention_forward(la->pre, la->att, la->z, la->q, la->k, la->v, B, H, T, HD);
+        model__attention_forward(la->pre, la->att, la->z, la->q, la->k, la->v, B, H, T, HD, 0);
     }
     model__linear_forward(la->attn_out, la->z, w->wo, c->proj_bias ? w->bo : NULL, N, C, C);
     for (size_t i = 0; i < (size_t)N * C; i++)
@@ -122,6 +122,8 @@ float model_forward(const Model *m, const ModelBatch *in, ModelActs *a, const Mo
     const ModelConfig *c = &m->cfg;
     const int B = in->B, T = model_tokens(c), C = c->d_model, L = c->n_labels, N = B * T;
     const ModelView *p = &m->p;
+    if (a->query_only && !hooks && c->mlp_ratio == 0)
+        return model_forward_query(m, in, a, NULL, NULL);
     a->B = B;
     model__embed_forward(m, in, a, hooks);
     const float *x = a->emb;
@@ -158,12 +160,18 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
                 dz[i] += scale * (pr[i] - (i == in->targets[b] ? 1.0f : 0.0f));
         }
     }
+    /* a query-only pass (model_acts_set_query_only): its forward was model_forward_query */
+    const int query_only = a->query_only && !hooks && F == 0;
     hook_backward(hooks, MODEL_SITE_LOGITS, 0, d->logits);
-    model__linear_backward(d->lnf, g->wu, g->bu, d->logits, a->lnf, p->wu, N, C, L);
-    const float *x_last = a->layers[c->depth - 1].out;
-    float *dx_last = d->layers[c->depth - 1].out;
-    model__layernorm_backward(dx_last, g->lnf_g, g->lnf_b, d->lnf, x_last, a->lnf_mean,
-                              a->lnf_rstd, c->layer_norm ? p->lnf_g : NULL, N, C);
+    if (query_only) {
+        model__head_query_backward(m, a, d, B);
+    } else {
+        model__linear_backward(d->lnf, g->wu, g->bu, d->logits, a->lnf, p->wu, N, C, L);
+        const float *x_last = a->layers[c->depth - 1].out;
+        float *dx_last = d->layers[c->depth - 1].out;
+        model__layernorm_backward(dx_last, g->lnf_g, g->lnf_b, d->lnf, x_last, a->lnf_mean,
+                                  a->lnf_rstd, c->layer_norm ? p->lnf_g : NULL, N, C);
+    }
 
     for (int l = c->depth - 1; l >= 0; l--) {
         const ModelLayerView *w = &p->layers[l];
@@ -172,6 +180,10 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
         ModelLayerActs *dl = &d->layers[l];
         const float *x = l > 0 ? a->layers[l - 1].out : a->emb;
         float *dx = l > 0 ? d->layers[l - 1].out : d->emb;
+        if (query_only && l == c->depth - 1) {
+            model__last_block_query_backward(m, a, d, x, dx, B);
+            continue;
+        }
 
         hook_backward(hooks, MODEL_SITE_BLOCK_OUT, l, dl->out);
         for (size_t i = 0; i < (size_t)N * C; i++)
@@ -199,7 +211,7 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
             model__scores_backward(dl->q, dl->k, dl->pre, la->q, la->k, B, H, T, HD);
         } else {
             model__attention_backward(dl->q, dl->k, dl->v, dl->att, dl->pre, dl->z, la->att, la->q,
-                                      la->k, la->v, B, H, T, HD);
+                                      la->k, la->v, B, H, T, HD, 0);
         }
         hook_backward(hooks, MODEL_SITE_Q, l, dl->q);
         hook_backward(hooks, MODEL_SITE_K, l, dl->k);

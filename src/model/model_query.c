@@ -1,16 +1,15 @@
-/* The forward-only pass that evaluation uses: the model of model_pass.c, computed only where an
- * evaluation reads it. Every block but the last runs at every position (the last block's keys and
- * values need them); the last block from its queries on, the final layer norm and the logits run
- * at the query position only. Optionally, the query logits of the two layer ablations of the
- * progress measures come from the same pass. No hooks (clamped models use model_forward), no
- * backward (the skipped positions are not stored), no allocation, no failure. */
+/* The query-only pass: the model of model_pass.c computed only where the loss reads it. Every
+ * block but the last runs at every position (the last block's keys and values need them); the last
+ * block from its queries on, the final layer norm and the logits run at the query position only.
+ * Evaluation uses it directly (model_forward_query, which can also give the query logits of the
+ * two layer ablations of the progress measures); a training pass whose activations nobody else
+ * reads uses it with its backward (model_acts_set_query_only). No hooks (clamped passes use the
+ * full pass), no allocation, no failure. */
 #include "model/internal.h"
 
 #include <string.h>
 
-/* The last block at the query rows only (q, pre, att, z, attn_out, resid_mid, out at row T-1;
- * k and v at every row). */
-static void last_block_query(const Model *m, const float *x, ModelActs *a, int B)
+void model__last_block_query_forward(const Model *m, const float *x, ModelActs *a, int B)
 {
     const ModelConfig *c = &m->cfg;
     const int T = model_tokens(c), C = c->d_model, H = c->n_heads, HD = C / H, N = B * T;
@@ -26,7 +25,7 @@ static void last_block_query(const Model *m, const float *x, ModelActs *a, int B
     model__linear_forward_rows(la->qkv + (size_t)q * 3 * C, T * 3 * C, la->ln1 + (size_t)q * C,
                                T * C, w->wqkv, bqkv, B, C, C);
     model__qkv_split_last(la->q, la->k, la->v, la->qkv, a->rope_cos, a->rope_sin, B, T, H, HD);
-    model__attend_last(la->pre, la->att, la->z, la->q, la->k, la->v, B, H, T, HD);
+    model__attention_forward(la->pre, la->att, la->z, la->q, la->k, la->v, B, H, T, HD, q);
     model__linear_forward_rows(la->attn_out + (size_t)q * C, T * C, la->z + (size_t)q * C, T * C,
                                w->wo, c->proj_bias ? w->bo : NULL, B, C, C);
     for (int b = 0; b < B; b++) {
@@ -118,6 +117,66 @@ static void ablation_logits(const Model *m, ModelActs *a, int B, float *no_l0_di
     }
 }
 
+void model__head_query_forward(const Model *m, ModelActs *a, int B)
+{
+    const int T = model_tokens(&m->cfg), L = m->cfg.n_labels;
+    head_rows(m, a, a->layers[m->cfg.depth - 1].out, T - 1, T - 1,
+              a->logits + (size_t)(T - 1) * L, T * L, B);
+}
+
+void model__head_query_backward(Model *m, const ModelActs *a, ModelActs *d, int B)
+{
+    const ModelConfig *c = &m->cfg;
+    const int T = model_tokens(c), C = c->d_model, L = c->n_labels, q = T - 1;
+    const float *x = a->layers[c->depth - 1].out;
+    float *dx = d->layers[c->depth - 1].out;
+    model__linear_backward_rows(d->lnf + (size_t)q * C, T * C, m->g.wu, m->g.bu,
+                                d->logits + (size_t)q * L, T * L, a->lnf + (size_t)q * C, T * C,
+                                m->p.wu, B, C, L);
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * T + q;
+        model__layernorm_backward(dx + r * C, m->g.lnf_g, m->g.lnf_b, d->lnf + r * C, x + r * C,
+                                  a->lnf_mean + r, a->lnf_rstd + r,
+                                  c->layer_norm ? m->p.lnf_g : NULL, 1, C);
+    }
+}
+
+void model__last_block_query_backward(Model *m, const ModelActs *a, ModelActs *d, const float *x,
+                                      float *dx, int B)
+{
+    const ModelConfig *c = &m->cfg;
+    const int T = model_tokens(c), C = c->d_model, H = c->n_heads, HD = C / H, N = B * T;
+    const int l = c->depth - 1, q = T - 1;
+    const ModelLayerView *w = &m->p.layers[l];
+    ModelLayerView *gw = &m->g.layers[l];
+    const ModelLayerActs *la = &a->layers[l];
+    ModelLayerActs *dl = &d->layers[l];
+    for (int b = 0; b < B; b++) {
+        size_t r = ((size_t)b * T + q) * C;
+        for (int i = 0; i < C; i++) {
+            dl->resid_mid[r + i] += dl->out[r + i];
+            dx[r + i] += dl->resid_mid[r + i];
+            dl->attn_out[r + i] += dl->resid_mid[r + i];
+        }
+    }
+    model__linear_backward_rows(dl->z + (size_t)q * C, T * C, gw->wo, c->proj_bias ? gw->bo : NULL,
+                                dl->attn_out + (size_t)q * C, T * C, la->z + (size_t)q * C, T * C,
+                                w->wo, B, C, C);
+    model__attention_backward(dl->q, dl->k, dl->v, dl->att, dl->pre, dl->z, la->att, la->q, la->k,
+                              la->v, B, H, T, HD, q);
+    /* dq is zero away from the query rows (the caller zeroed d), so the split adds nothing there */
+    model__qkv_split_backward(dl->qkv, dl->q, dl->k, dl->v, a->rope_cos, a->rope_sin, B, T, H, HD);
+    float *gb = c->qkv_bias ? gw->bqkv : NULL;
+    model__linear_backward_rows(dl->ln1, C, gw->wqkv + (size_t)C * C, gb ? gb + C : NULL,
+                                dl->qkv + C, 3 * C, la->ln1, C, w->wqkv + (size_t)C * C, N, C,
+                                2 * C);
+    model__linear_backward_rows(dl->ln1 + (size_t)q * C, T * C, gw->wqkv, gb,
+                                dl->qkv + (size_t)q * 3 * C, T * 3 * C, la->ln1 + (size_t)q * C,
+                                T * C, w->wqkv, B, C, C);
+    model__layernorm_backward(dx, gw->ln1_g, gw->ln1_b, dl->ln1, x, la->ln1_mean, la->ln1_rstd,
+                              c->layer_norm ? w->ln1_g : NULL, N, C);
+}
+
 float model_forward_query(const Model *m, const ModelBatch *in, ModelActs *a, float *no_l0_direct,
                           float *no_last)
 {
@@ -130,8 +189,8 @@ float model_forward_query(const Model *m, const ModelBatch *in, ModelActs *a, fl
         model__block_forward(m, l, x, a, B, NULL);
         x = a->layers[l].out;
     }
-    last_block_query(m, x, a, B);
-    head_rows(m, a, a->layers[last].out, T - 1, T - 1, a->logits + (size_t)(T - 1) * L, T * L, B);
+    model__last_block_query_forward(m, x, a, B);
+    model__head_query_forward(m, a, B);
     model__query_outputs(a, in, T, L);
     if (c->mlp_ratio == 0 && c->depth >= 2)
         ablation_logits(m, a, B, no_l0_direct, no_last);

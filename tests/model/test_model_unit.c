@@ -213,6 +213,89 @@ done:
     model_destroy(&m);
 }
 
+/* A query-only training pass (model_acts_set_query_only) against the full pass: the same loss,
+ * query logits and parameter gradients up to float32 reassociation (the products cover other row
+ * sets and the last block's query and key-value parts are separate products): 1e-6 on O(1)
+ * logits, 1e-5 of the largest gradient; an index or position error is orders larger. */
+static void query_only_case(ModelPos pos, int qkv_bias, int depth)
+{
+    enum { B = 5, P = 2, X = 3, R = 9, D = 16 };
+    ModelConfig c = model_config_paper(5);
+    c.input_dim = D;
+    c.d_model = 16;
+    c.n_heads = 2;
+    c.depth = depth;
+    c.pos = pos;
+    c.qkv_bias = qkv_bias;
+    c.proj_bias = qkv_bias;
+    Model *m = NULL;
+    ModelActs *a[2] = {NULL, NULL}, *d[2] = {NULL, NULL};
+    float *grads[2] = {NULL, NULL};
+    CHECK_OK(model_create(&c, &m));
+    for (int i = 0; i < 2; i++) {
+        CHECK_OK(model_acts_create(&c, B, R, &a[i]));
+        CHECK_OK(model_acts_create(&c, B, R, &d[i]));
+    }
+    if (!m || !a[0] || !a[1] || !d[0] || !d[1]) {
+        CHECK(0);
+        goto done;
+    }
+    model_init_params(m, 4);
+    unsigned st = 5;
+    float *prm = model_params(m);
+    for (size_t i = 0; i < model_param_count(m); i++) /* biases and gains away from 0 / 1 */
+        prm[i] += 0.05f * uniform(&st);
+    float rows[R * D];
+    int example_row[B * X], labels[B * P], targets[B];
+    for (int i = 0; i < R * D; i++)
+        rows[i] = uniform(&st);
+    for (int i = 0; i < B * X; i++)
+        example_row[i] = (int)((i * 5u + 2u) % R);
+    for (int i = 0; i < B * P; i++)
+        labels[i] = (int)((i * 3u + 2u) % 5);
+    for (int i = 0; i < B; i++)
+        targets[i] = labels[i * P + (i + 1) % P];
+    ModelBatch batch = {B, R, rows, example_row, labels, targets};
+    size_t np = model_param_count(m);
+    float loss[2];
+    model_acts_set_query_only(a[1], 1);
+    for (int i = 0; i < 2; i++) {
+        grads[i] = calloc(np, sizeof(float));
+        model_zero_grad(m);
+        model_acts_zero(d[i]);
+        loss[i] = model_forward(m, &batch, a[i], NULL);
+        model_backward(m, &batch, a[i], d[i], 1.0f, NULL);
+        if (grads[i])
+            memcpy(grads[i], model_grads(m), np * sizeof(float));
+    }
+    CHECK_NEAR(loss[1], loss[0], 1e-6);
+    for (int i = 0; i < B * 5; i++)
+        CHECK_NEAR(model_acts_query_logits(a[1])[i], model_acts_query_logits(a[0])[i], 1e-6);
+    if (grads[0] && grads[1]) {
+        double gmax = 0.0, worst = 0.0;
+        for (size_t i = 0; i < np; i++)
+            gmax = fmax(gmax, fabs(grads[0][i]));
+        for (size_t i = 0; i < np; i++)
+            worst = fmax(worst, fabs((double)grads[0][i] - grads[1][i]));
+        CHECK(gmax > 0.0);
+        CHECK_NEAR(worst, 0.0, 1e-5 * gmax);
+    }
+done:
+    for (int i = 0; i < 2; i++) {
+        model_acts_destroy(&a[i]);
+        model_acts_destroy(&d[i]);
+        free(grads[i]);
+    }
+    model_destroy(&m);
+}
+
+static void test_query_only(void)
+{
+    query_only_case(MODEL_POS_ROPE, 0, 2);
+    query_only_case(MODEL_POS_APE, 1, 3);
+    query_only_case(MODEL_POS_NONE, 1, 1);
+}
+
 static void test_fused_attention(void)
 {
     fused_case(64, 8, 2); /* the paper's HD = 8 */
@@ -255,6 +338,7 @@ static void test_grad_norm_finite(void)
 int main(void)
 {
     test_fused_attention();
+    test_query_only();
     test_grad_norm_finite();
     test_param_count();
     test_init();
