@@ -253,22 +253,54 @@ void model__scores_backward(float *restrict dq, float *restrict dk, const float 
     }
 }
 
+/* exp(x) for x <= 0 (softmax arguments after the row maximum is subtracted), in float arithmetic
+ * only, so that a loop of it vectorises: x = n ln 2 + r with n = x / ln 2 rounded to nearest and
+ * |r| <= ln 2 / 2 (ln 2 in two parts),
+ * exp(r) by the degree-7 polynomial of Cephes' expf (within 1-2 ulp of the correctly rounded
+ * value), times 2^n built in the exponent bits. Below -87.3 the result would be subnormal: 0 (as
+ * the masked entries, -1e20 or a clamp's -1e9, need). NaN stays NaN. Deterministic: the same
+ * operations in the same order on every machine (no FMA contraction, no libm). */
+static inline float softmax_exp(float x)
+{
+    const float lo = -87.3f;
+    float xc = x < lo ? lo : x;
+    const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding and subtracting it rounds */
+    float n = (xc * 1.44269504088896341f + round_magic) - round_magic;
+    float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * (r * r) + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    float e = y * scale;
+    return x < lo ? 0.0f : e;
+}
+
 void model__softmax_forward(float *restrict att, const float *restrict pre, int rows, int T)
 {
+    /* three sweeps so that the exponentials run as one vectorised loop over rows * T values */
     for (int r = 0; r < rows; r++) {
         const float *p = pre + (size_t)r * T;
         float *a = att + (size_t)r * T;
         float mx = p[0];
         for (int m = 1; m < T; m++)
             mx = p[m] > mx ? p[m] : mx;
+        for (int m = 0; m < T; m++)
+            a[m] = p[m] - mx;
+    }
+    const size_t n = (size_t)rows * T;
+    for (size_t i = 0; i < n; i++)
+        att[i] = softmax_exp(att[i]);
+    for (int r = 0; r < rows; r++) {
+        float *a = att + (size_t)r * T;
         float sum = 0.0f;
-        for (int m = 0; m < T; m++) {
-            /* expf is exactly 0 below -104; skipping the call avoids its slow underflow path
-             * for masked entries (-1e20, or -1e9 written by clamps) without changing a bit. */
-            float e = p[m] - mx;
-            a[m] = e < -104.0f ? 0.0f : expf(e);
+        for (int m = 0; m < T; m++)
             sum += a[m];
-        }
         float inv = 1.0f / sum;
         for (int m = 0; m < T; m++)
             a[m] *= inv;
@@ -432,7 +464,7 @@ void model__attention_forward(float *restrict pre, float *restrict att, float *r
             size_t bh = (size_t)b * H + h;
             const float *qb = q + bh * T * HD, *kb = k + bh * T * HD, *vb = v + bh * T * HD;
             for (int n = n_first; n < T; n++) {
-                float *p = pre + (bh * T + n) * T, *a = att + (bh * T + n) * T;
+                float *p = pre + (bh * T + n) * T;
                 for (int m = 0; m < T; m++) {
                     if (m > n) {
                         p[m] = -1e20f;
@@ -443,9 +475,12 @@ void model__attention_forward(float *restrict pre, float *restrict att, float *r
                         s += qb[n * HD + d] * kb[m * HD + d];
                     p[m] = s * scale;
                 }
-                model__softmax_forward(a, p, 1, T);
-                attn_row_values(z + ((size_t)b * T + n) * C + h * HD, a, vb, T, HD);
             }
+            model__softmax_forward(att + (bh * T + n_first) * T, pre + (bh * T + n_first) * T,
+                                   T - n_first, T);
+            for (int n = n_first; n < T; n++)
+                attn_row_values(z + ((size_t)b * T + n) * C + h * HD, att + (bh * T + n) * T, vb,
+                                T, HD);
         }
     }
 }
