@@ -145,6 +145,13 @@ void model_init_params(Model *m, uint32_t init_seed);
 int model_acts_create(const ModelConfig *cfg, int max_batch, int max_rows, ModelActs **out);
 void model_acts_destroy(ModelActs **a);
 
+/* on != 0: model_forward without hooks on these activations runs model_forward_query (only where
+ * the loss reads; see there for which sites stay valid) and model_backward from them computes the
+ * same gradients from those positions (mlp_ratio 0; with an MLP the full pass runs). For a pass
+ * whose other activations nobody reads, such as a training step without clamps. The gradient
+ * buffers must be zeroed before each backward (model_acts_zero). Default 0. */
+void model_acts_set_query_only(ModelActs *a, int on);
+
 /* Sets every activation (or gradient) to zero. */
 void model_acts_zero(ModelActs *a);
 
@@ -162,6 +169,17 @@ const float *model_acts_query_loss(const ModelActs *a);
  * validated at create time; batch->B <= max_batch, batch->R <= max_rows). */
 float model_forward(const Model *m, const ModelBatch *batch, ModelActs *acts,
                     const ModelHooks *hooks);
+
+/* Forward-only pass for evaluation, without hooks: the same query logits and loss as
+ * model_forward (up to the row blocking of the matrix products), computed only where they are
+ * read. Valid afterwards: model_acts_query_logits/loss; every site of the blocks before the last;
+ * of the last block K and V at every position and Q, ATTN_PRE, ATTN, BLOCK_OUT at the query
+ * position only. With mlp_ratio 0 and depth >= 2, also writes (where non-NULL) the query logits
+ * [B, L] of two ablations of the bare model: no_l0_direct, every first-layer head's values zeroed
+ * with the later layers' attention patterns and values kept from this pass; no_last, every
+ * last-layer head's values zeroed. No backward may follow. Cannot fail. */
+float model_forward_query(const Model *m, const ModelBatch *batch, ModelActs *acts,
+                          float *no_l0_direct, float *no_last);
 
 /* Backward pass for a forward whose activations are in acts: accumulates parameter gradients into
  * the model's gradient buffer. dacts holds activation gradients: the caller zeroes it before the

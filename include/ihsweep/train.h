@@ -67,6 +67,9 @@ typedef struct {
                                     IH_ESTOP */
     TrainObserver observer;
     DataFileReader data_reader; /* reads file exemplar sources (NULL: generated sources only) */
+    int reference_eval; /* 1: evaluate every set through the run's general (clamped) forward in
+                           batches of batch_size, one pass per measure: the slower reference
+                           that tests compare the forward-only evaluation against */
 } TrainOptions;
 
 /* Trains one run into result (created by the caller with run_result_create for

@@ -94,6 +94,7 @@ static int bench_run(long steps, long warmup, const char *clamp_path)
     IH_TRY(model_create(&cfg, &m));
     IH_TRY(model_acts_create(&cfg, B, K, &acts));
     IH_TRY(model_acts_create(&cfg, B, K, &dacts));
+    model_acts_set_query_only(acts, 1); /* as a training step without clamps */
     if (clamp_path)
         IH_TRY(bench_clamp_plan(clamp_path, &cfg, B, K, &plan));
     IH_ALLOC(d.rows, (size_t)K * cfg.input_dim);

@@ -90,6 +90,7 @@ typedef struct {
 
 struct ModelActs {
     int max_batch, max_rows;
+    int query_only; /* model_acts_set_query_only */
     int B; /* batch of the last forward */
     ModelConfig cfg;
     size_t n_floats;
@@ -112,15 +113,43 @@ struct Model {
     ModelView g; /* views into grads */
 };
 
+/* ---- the steps of one forward pass (model_pass.c), shared with the query-only pass ---- */
+
+/* rows_emb, tok (hook TOK_EMBEDDING) and emb = tok + positional terms for in->B sequences. */
+void model__embed_forward(const Model *m, const ModelBatch *in, ModelActs *a,
+                          const ModelHooks *hooks);
+/* Block l over B sequences from its input stream x[B,T,C] into a->layers[l], with its hooks. */
+void model__block_forward(const Model *m, int l, const float *x, ModelActs *a, int B,
+                          const ModelHooks *hooks);
+/* The query-only last block and head (model_query.c): the last block from its input x[B,T,C]
+ * (k, v at every row; everything else at the query rows), final layer norm and logits at the query
+ * rows; their backward (mlp_ratio 0) from d logits at the query rows into dx (the last block
+ * input's gradient) and the parameter gradients. */
+void model__last_block_query_forward(const Model *m, const float *x, ModelActs *a, int B);
+void model__head_query_forward(const Model *m, ModelActs *a, int B);
+void model__head_query_backward(Model *m, const ModelActs *a, ModelActs *d, int B);
+void model__last_block_query_backward(Model *m, const ModelActs *a, ModelActs *d, const float *x,
+                                      float *dx, int B);
+/* qlogits, qprobs, qloss from the logits at each sequence's query position. */
+void model__query_outputs(ModelActs *a, const ModelBatch *in, int T, int L);
+
 /* ---- kernels (model_kernels.c). Forward/backward pairs; backward functions accumulate (+=)
  * into every gradient they write. Shapes in comments. ---- */
 
 /* out[N,OC] = inp[N,IC] w[OC,IC]^T + b[OC] (b may be NULL) */
 void model__linear_forward(float *out, const float *inp, const float *w, const float *b, int N,
                            int IC, int OC);
+/* As model__linear_forward for N rows that lie ldi (inp) and ldo (out) floats apart, so that one
+ * product covers every T-th row of a [B,T,*] tensor (ldi = T*IC) or a column block of a wider one. */
+void model__linear_forward_rows(float *out, int ldo, const float *inp, int ldi, const float *w,
+                                const float *b, int N, int IC, int OC);
 /* dinp[N,IC] += dout w (skipped if dinp NULL); dw[OC,IC] += dout^T inp; db[OC] += sum dout */
 void model__linear_backward(float *dinp, float *dw, float *db, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC);
+/* As model__linear_backward over rows ldd (dinp), ldo (dout), ldi (inp) floats apart. */
+void model__linear_backward_rows(float *dinp, int ldd, float *dw, float *db, const float *dout,
+                                 int ldo, const float *inp, int ldi, const float *w, int N, int IC,
+                                 int OC);
 
 /* out[N,C] = (x - mean) * rstd * g + b; mean/rstd[N] saved. g == NULL: identity copy. */
 void model__layernorm_forward(float *out, float *mean, float *rstd, const float *x,
@@ -150,6 +179,19 @@ void model__attn_values_forward(float *z, const float *att, const float *v, int 
                                 int HD);
 void model__attn_values_backward(float *datt, float *dv, const float *dz, const float *att,
                                  const float *v, int B, int H, int T, int HD);
+
+/* The three attention kernels above fused per (b, h) for passes without hooks, over query rows
+ * [n_first, T) (0: all; T-1: the query position only, as the query-only last block): the same
+ * values (pre, att, z; in backward datt, dpre, dq, dk, dv accumulated) bit for bit. */
+void model__attention_forward(float *pre, float *att, float *z, const float *q, const float *k,
+                              const float *v, int B, int H, int T, int HD, int n_first);
+void model__attention_backward(float *dq, float *dk, float *dv, float *datt, float *dpre,
+                               const float *dz, const float *att, const float *q, const float *k,
+                               const float *v, int B, int H, int T, int HD, int n_first);
+
+/* The split for the query-only last block: k and v at every position, q only at T-1. */
+void model__qkv_split_last(float *q, float *k, float *v, const float *qkv, const float *cosv,
+                           const float *sinv, int B, int T, int H, int HD);
 
 /* out[n] = gelu_tanh(x[n]) */
 void model__gelu_forward(float *out, const float *x, int n);

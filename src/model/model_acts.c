@@ -96,6 +96,11 @@ void model_acts_destroy(ModelActs **a)
     *a = NULL;
 }
 
+void model_acts_set_query_only(ModelActs *a, int on)
+{
+    a->query_only = on;
+}
+
 void model_acts_zero(ModelActs *a)
 {
     memset(a->buffer, 0, a->n_floats * sizeof(float));

@@ -36,7 +36,7 @@ static void embed_tokens(float *tok, const float *rows_emb, const float *wy, con
     }
 }
 
-static void query_outputs(ModelActs *a, const ModelBatch *in, int T, int L)
+void model__query_outputs(ModelActs *a, const ModelBatch *in, int T, int L)
 {
     for (int b = 0; b < in->B; b++) {
         const float *z = a->logits + ((size_t)b * T + T - 1) * L;
@@ -57,16 +57,14 @@ static void query_outputs(ModelActs *a, const ModelBatch *in, int T, int L)
     }
 }
 
-float model_forward(const Model *m, const ModelBatch *in, ModelActs *a, const ModelHooks *hooks)
+void model__embed_forward(const Model *m, const ModelBatch *in, ModelActs *a,
+                          const ModelHooks *hooks)
 {
     const ModelConfig *c = &m->cfg;
-    const int B = in->B, T = model_tokens(c), C = c->d_model, H = c->n_heads, HD = C / H;
-    const int L = c->n_labels, F = c->mlp_ratio * C, N = B * T;
+    const int B = in->B, T = model_tokens(c), C = c->d_model, N = B * T;
     const ModelView *p = &m->p;
-    a->B = B;
-
     model__linear_forward(a->rows_emb, in->exemplar_rows, p->wx, p->bx, in->R, c->input_dim, C);
-    embed_tokens(a->tok, a->rows_emb, p->wy, in, T, C, L);
+    embed_tokens(a->tok, a->rows_emb, p->wy, in, T, C, c->n_labels);
     hook_forward(hooks, MODEL_SITE_TOK_EMBEDDING, 0, a->tok);
     memcpy(a->emb, a->tok, (size_t)N * C * sizeof(float));
     const float *pos = c->pos == MODEL_POS_APE ? p->wpe
@@ -76,47 +74,68 @@ float model_forward(const Model *m, const ModelBatch *in, ModelActs *a, const Mo
         for (int b = 0; b < B; b++)
             for (int i = 0; i < T * C; i++)
                 a->emb[(size_t)b * T * C + i] += pos[i];
+}
 
-    const float *x = a->emb;
-    for (int l = 0; l < c->depth; l++) {
-        const ModelLayerView *w = &p->layers[l];
-        ModelLayerActs *la = &a->layers[l];
-        model__layernorm_forward(la->ln1, la->ln1_mean, la->ln1_rstd, x,
-                                 c->layer_norm ? w->ln1_g : NULL, w->ln1_b, N, C);
-        model__linear_forward(la->qkv, la->ln1, w->wqkv, c->qkv_bias ? w->bqkv : NULL, N, C,
-                              3 * C);
-        model__qkv_split_forward(la->q, la->k, la->v, la->qkv, a->rope_cos, a->rope_sin, B, T, H,
-                                 HD);
-        hook_forward(hooks, MODEL_SITE_Q, l, la->q);
-        hook_forward(hooks, MODEL_SITE_K, l, la->k);
-        hook_forward(hooks, MODEL_SITE_V, l, la->v);
+void model__block_forward(const Model *m, int l, const float *x, ModelActs *a, int B,
+                          const ModelHooks *hooks)
+{
+    const ModelConfig *c = &m->cfg;
+    const int T = model_tokens(c), C = c->d_model, H = c->n_heads, HD = C / H;
+    const int F = c->mlp_ratio * C, N = B * T;
+    const ModelLayerView *w = &m->p.layers[l];
+    ModelLayerActs *la = &a->layers[l];
+    model__layernorm_forward(la->ln1, la->ln1_mean, la->ln1_rstd, x,
+                             c->layer_norm ? w->ln1_g : NULL, w->ln1_b, N, C);
+    model__linear_forward(la->qkv, la->ln1, w->wqkv, c->qkv_bias ? w->bqkv : NULL, N, C, 3 * C);
+    model__qkv_split_forward(la->q, la->k, la->v, la->qkv, a->rope_cos, a->rope_sin, B, T, H, HD);
+    hook_forward(hooks, MODEL_SITE_Q, l, la->q);
+    hook_forward(hooks, MODEL_SITE_K, l, la->k);
+    hook_forward(hooks, MODEL_SITE_V, l, la->v);
+    if (hooks && hooks->after_forward) {
         model__scores_forward(la->pre, la->q, la->k, B, H, T, HD);
         hook_forward(hooks, MODEL_SITE_ATTN_PRE, l, la->pre);
         model__softmax_forward(la->att, la->pre, B * H * T, T);
         hook_forward(hooks, MODEL_SITE_ATTN, l, la->att);
         model__attn_values_forward(la->z, la->att, la->v, B, H, T, HD);
-        model__linear_forward(la->attn_out, la->z, w->wo, c->proj_bias ? w->bo : NULL, N, C, C);
+    } else {
+        model__attention_forward(la->pre, la->att, la->z, la->q, la->k, la->v, B, H, T, HD, 0);
+    }
+    model__linear_forward(la->attn_out, la->z, w->wo, c->proj_bias ? w->bo : NULL, N, C, C);
+    for (size_t i = 0; i < (size_t)N * C; i++)
+        la->resid_mid[i] = x[i] + la->attn_out[i];
+    if (F > 0) {
+        model__layernorm_forward(la->ln2, la->ln2_mean, la->ln2_rstd, la->resid_mid,
+                                 c->layer_norm ? w->ln2_g : NULL, w->ln2_b, N, C);
+        model__linear_forward(la->fc, la->ln2, w->wfc, w->bfc, N, C, F);
+        model__gelu_forward(la->gelu, la->fc, N * F);
+        model__linear_forward(la->mlp_out, la->gelu, w->wproj, w->bproj, N, F, C);
         for (size_t i = 0; i < (size_t)N * C; i++)
-            la->resid_mid[i] = x[i] + la->attn_out[i];
-        if (F > 0) {
-            model__layernorm_forward(la->ln2, la->ln2_mean, la->ln2_rstd, la->resid_mid,
-                                     c->layer_norm ? w->ln2_g : NULL, w->ln2_b, N, C);
-            model__linear_forward(la->fc, la->ln2, w->wfc, w->bfc, N, C, F);
-            model__gelu_forward(la->gelu, la->fc, N * F);
-            model__linear_forward(la->mlp_out, la->gelu, w->wproj, w->bproj, N, F, C);
-            for (size_t i = 0; i < (size_t)N * C; i++)
-                la->out[i] = la->resid_mid[i] + la->mlp_out[i];
-        } else {
-            memcpy(la->out, la->resid_mid, (size_t)N * C * sizeof(float));
-        }
-        hook_forward(hooks, MODEL_SITE_BLOCK_OUT, l, la->out);
-        x = la->out;
+            la->out[i] = la->resid_mid[i] + la->mlp_out[i];
+    } else {
+        memcpy(la->out, la->resid_mid, (size_t)N * C * sizeof(float));
+    }
+    hook_forward(hooks, MODEL_SITE_BLOCK_OUT, l, la->out);
+}
+
+float model_forward(const Model *m, const ModelBatch *in, ModelActs *a, const ModelHooks *hooks)
+{
+    const ModelConfig *c = &m->cfg;
+    const int B = in->B, T = model_tokens(c), C = c->d_model, L = c->n_labels, N = B * T;
+    const ModelView *p = &m->p;
+    if (a->query_only && !hooks && c->mlp_ratio == 0)
+        return model_forward_query(m, in, a, NULL, NULL);
+    a->B = B;
+    model__embed_forward(m, in, a, hooks);
+    const float *x = a->emb;
+    for (int l = 0; l < c->depth; l++) {
+        model__block_forward(m, l, x, a, B, hooks);
+        x = a->layers[l].out;
     }
     model__layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x, c->layer_norm ? p->lnf_g : NULL,
                              p->lnf_b, N, C);
     model__linear_forward(a->logits, a->lnf, p->wu, p->bu, N, C, L);
     hook_forward(hooks, MODEL_SITE_LOGITS, 0, a->logits);
-    query_outputs(a, in, T, L);
+    model__query_outputs(a, in, T, L);
     float loss = 0.0f;
     for (int b = 0; b < B; b++)
         loss += a->qloss[b];
@@ -141,12 +160,18 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
                 dz[i] += scale * (pr[i] - (i == in->targets[b] ? 1.0f : 0.0f));
         }
     }
+    /* a query-only pass (model_acts_set_query_only): its forward was model_forward_query */
+    const int query_only = a->query_only && !hooks && F == 0;
     hook_backward(hooks, MODEL_SITE_LOGITS, 0, d->logits);
-    model__linear_backward(d->lnf, g->wu, g->bu, d->logits, a->lnf, p->wu, N, C, L);
-    const float *x_last = a->layers[c->depth - 1].out;
-    float *dx_last = d->layers[c->depth - 1].out;
-    model__layernorm_backward(dx_last, g->lnf_g, g->lnf_b, d->lnf, x_last, a->lnf_mean,
-                              a->lnf_rstd, c->layer_norm ? p->lnf_g : NULL, N, C);
+    if (query_only) {
+        model__head_query_backward(m, a, d, B);
+    } else {
+        model__linear_backward(d->lnf, g->wu, g->bu, d->logits, a->lnf, p->wu, N, C, L);
+        const float *x_last = a->layers[c->depth - 1].out;
+        float *dx_last = d->layers[c->depth - 1].out;
+        model__layernorm_backward(dx_last, g->lnf_g, g->lnf_b, d->lnf, x_last, a->lnf_mean,
+                                  a->lnf_rstd, c->layer_norm ? p->lnf_g : NULL, N, C);
+    }
 
     for (int l = c->depth - 1; l >= 0; l--) {
         const ModelLayerView *w = &p->layers[l];
@@ -155,6 +180,10 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
         ModelLayerActs *dl = &d->layers[l];
         const float *x = l > 0 ? a->layers[l - 1].out : a->emb;
         float *dx = l > 0 ? d->layers[l - 1].out : d->emb;
+        if (query_only && l == c->depth - 1) {
+            model__last_block_query_backward(m, a, d, x, dx, B);
+            continue;
+        }
 
         hook_backward(hooks, MODEL_SITE_BLOCK_OUT, l, dl->out);
         for (size_t i = 0; i < (size_t)N * C; i++)
@@ -174,11 +203,16 @@ void model_backward(Model *m, const ModelBatch *in, const ModelActs *a, ModelAct
         }
         model__linear_backward(dl->z, gw->wo, c->proj_bias ? gw->bo : NULL, dl->attn_out, la->z,
                                w->wo, N, C, C);
-        model__attn_values_backward(dl->att, dl->v, dl->z, la->att, la->v, B, H, T, HD);
-        hook_backward(hooks, MODEL_SITE_ATTN, l, dl->att);
-        model__softmax_backward(dl->pre, dl->att, la->att, B * H * T, T);
-        hook_backward(hooks, MODEL_SITE_ATTN_PRE, l, dl->pre);
-        model__scores_backward(dl->q, dl->k, dl->pre, la->q, la->k, B, H, T, HD);
+        if (hooks && hooks->before_backward) {
+            model__attn_values_backward(dl->att, dl->v, dl->z, la->att, la->v, B, H, T, HD);
+            hook_backward(hooks, MODEL_SITE_ATTN, l, dl->att);
+            model__softmax_backward(dl->pre, dl->att, la->att, B * H * T, T);
+            hook_backward(hooks, MODEL_SITE_ATTN_PRE, l, dl->pre);
+            model__scores_backward(dl->q, dl->k, dl->pre, la->q, la->k, B, H, T, HD);
+        } else {
+            model__attention_backward(dl->q, dl->k, dl->v, dl->att, dl->pre, dl->z, la->att, la->q,
+                                      la->k, la->v, B, H, T, HD, 0);
+        }
         hook_backward(hooks, MODEL_SITE_Q, l, dl->q);
         hook_backward(hooks, MODEL_SITE_K, l, dl->k);
         hook_backward(hooks, MODEL_SITE_V, l, dl->v);

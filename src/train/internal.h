@@ -15,6 +15,13 @@ typedef struct {
     ClampPlan *plan;
     DataBatch *batch; /* training and evaluation batches (capacity batch_size) */
     RunResult *result;
+    /* forward-only evaluation (evaluate.c): blocks of TRAIN_EVAL_BLOCK sequences; eval_acts is
+     * NULL when every eval goes through the run's clamped forward */
+    DataBatch *eval_batch;
+    ModelActs *eval_acts;
+    float *abl_logits; /* [2, TRAIN_EVAL_BLOCK, L] query logits of the two layer ablations */
+    int fast_sets;     /* evaluators, probe, dense patterns by the forward-only pass (no clamps) */
+    int fast_ablations; /* layer ablations from the same pass (mlp_ratio 0, depth >= 2) */
     int fsl_train;    /* evaluator whose loss times the phase change */
     /* progress of the loop (saved in checkpoints) */
     long step;        /* optimizer steps done */
@@ -24,6 +31,16 @@ typedef struct {
     double gnorm_sum;
     long n_since_eval;
 } TrainState;
+
+/* Sequences per forward-only evaluation block: large enough that the products are
+ * compute-bound and the distinct exemplar rows are projected once per block, small enough that
+ * its activations (about 37 KB a sequence for the paper model) keep a run's memory small. */
+enum { TRAIN_EVAL_BLOCK = 128 };
+
+/* Creates s->eval_batch, s->eval_acts, s->abl_logits and sets the fast_* flags (nothing when
+ * reference is non-zero). Errors: IH_ENOMEM. Free with train__evaluate_destroy. */
+int train__evaluate_create(TrainState *s, int reference);
+void train__evaluate_destroy(TrainState *s);
 
 /* Runs every evaluator, the probe set and (when due) the progress measures at sequences seen
  * `seq`, recording eval number result->n_evals and incrementing it. Errors: IH_ENOMEM (the

@@ -234,6 +234,10 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
     IH_TRY(data_batch_create(s.data, cfg->batch_size, &s.batch));
     IH_TRY(clamp_plan_create(&cfg->clamps, &cfg->model, cfg->batch_size, s.batch->max_rows,
                              &s.plan));
+    /* without clamps nothing reads the step's activations but its loss */
+    if (cfg->clamps.n == 0)
+        model_acts_set_query_only(clamp_output_acts(s.plan), 1);
+    IH_TRY(train__evaluate_create(&s, opts && opts->reference_eval));
     s.fsl_train = data_eval_find(s.data, "fsl_train");
     if (s.fsl_train < 0)
         s.fsl_train = 0;
@@ -252,6 +256,7 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
     IH_TRY(train_summarise(&s));
     result->wall_seconds = seconds_now() - t0;
 cleanup:
+    train__evaluate_destroy(&s);
     clamp_plan_destroy(&s.plan);
     data_batch_destroy(&s.batch);
     model_destroy(&s.model);

@@ -7,6 +7,7 @@
 #include "ihsweep/error.h"
 #include "ihsweep/train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,8 +298,204 @@ static void test_posthoc_wiring(void)
     free(cfg);
 }
 
+/* Largest difference |a - b| / (1 + |a|) over n values; NaN where exactly one side is NaN. */
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i]) || isnan(b[i])) {
+            if (isnan(a[i]) != isnan(b[i]))
+                return NAN;
+            continue;
+        }
+        double d = fabs((double)a[i] - (double)b[i]) / (1.0 + fabs((double)a[i]));
+        worst = d > worst ? d : worst;
+    }
+    return worst;
+}
+
+static void fast_eval_case(const char *model, const char *extra)
+{
+    /* The forward-only evaluation (blocks of 128, distinct rows projected once per block, last
+     * block and logits at the query only, both layer ablations from one dense pass) against the
+     * general clamped forward in batches of 32 with one plan per ablation, on the same run (evals
+     * do not touch training, so both runs see the same models). Both compute every value with
+     * the same kernels in the same order; only the matrix products cover other row sets, which
+     * can change OpenBLAS's blocking of a dot product (at most 512 terms of O(1) values): a few
+     * float32 ulps on a logit, averaged over the sets. 2e-5 relative leaves room for that and
+     * fails on any real difference (a wrong row, bias or position moves these by > 1e-3). */
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"train_iters\": 2000, \"eval_every\": 1000, \"data\": {\"source\": "
+             "{\"type\": \"synthetic\", \"dim\": 24}, \"eval_size\": 300, \"n_probe\": 40, "
+             "\"dense_subset\": 300}, \"model\": {%s}, \"optimizer\": {\"lr\": 0.003}%s}",
+             model, extra);
+    RunConfig *cfg = calloc(1, sizeof *cfg);
+    CHECK_OK(run_config_parse(text, "fast_eval", cfg));
+    RunResult *fast = NULL, *ref = NULL;
+    CHECK_OK(train_result_create(cfg, &fast));
+    CHECK_OK(train_result_create(cfg, &ref));
+    CHECK_OK(train_run(cfg, NULL, fast));
+    TrainOptions opts = {.reference_eval = 1};
+    CHECK_OK(train_run(cfg, &opts, ref));
+    CHECK_INT_EQ(fast->n_evals, ref->n_evals);
+    const size_t E = (size_t)ref->n_evals, H = (size_t)ref->n_heads;
+    CHECK(memcmp(fast->train_loss, ref->train_loss, E * sizeof(float)) == 0);
+    for (int i = 0; i < ref->n_evaluators; i++)
+        for (int m = 0; m < METRIC_COUNT; m++)
+            CHECK_NEAR(max_rel_diff(run_result_metric_const(ref, i, (Metric)m),
+                                    run_result_metric_const(fast, i, (Metric)m), E),
+                       0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->probe_logits, fast->probe_logits,
+                            E * (size_t)ref->n_probe * (size_t)ref->n_labels),
+               0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->induction_strength, fast->induction_strength, E * H), 0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->prev_token_score, fast->prev_token_score, E * H), 0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->loss_no_l0_direct, fast->loss_no_l0_direct, E), 0.0, 2e-5);
+    CHECK_NEAR(max_rel_diff(ref->loss_no_last_layer, fast->loss_no_last_layer, E), 0.0, 2e-5);
+    CHECK(isfinite(fast->loss_no_l0_direct[E - 1]) && isfinite(fast->loss_no_last_layer[E - 1]));
+    CHECK(isfinite(fast->induction_strength[(E - 1) * H]));
+    /* the measures see the model: the ablations differ from the plain loss and each other */
+    CHECK(fast->loss_no_l0_direct[E - 1] != fast->loss_no_last_layer[E - 1]);
+    run_result_destroy(&fast);
+    run_result_destroy(&ref);
+    free(cfg);
+}
+
+static void test_fast_eval_matches_reference(void)
+{
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 4", "");
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 2, \"depth\": 3, \"pos\": \"ape\", "
+                   "\"proj_bias\": true, \"qkv_bias\": true",
+                   "");
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 4, \"layer_norm\": false, \"mlp_ratio\": 2",
+                   "");
+    /* a clamped run: sets through the clamped forward, ablations of the bare model still fast */
+    fast_eval_case("\"d_model\": 16, \"n_heads\": 4",
+                   ", \"clamps\": [{\"type\": \"ablate_heads\", \"heads\": [\"1:0\"]}]");
+}
+
+/* The array of r that a fixture line names, and its length; NULL if unknown. */
+static const float *fixture_array(const RunResult *r, const char *name, size_t *n)
+{
+    static const char *const evaluators[] = {"fsl_train", "fsl_val_rl", "fsl_train_valex",
+                                             "fsl_test_class"};
+    const size_t E = (size_t)r->n_evals, H = (size_t)r->n_heads;
+    for (int i = 0; i < 4 && i < r->n_evaluators; i++)
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            char full[96];
+            snprintf(full, sizeof full, "%s/%s", evaluators[i], metric_name((Metric)m));
+            if (strcmp(full, name) == 0) {
+                *n = E;
+                return run_result_metric_const(r, i, (Metric)m);
+            }
+        }
+    struct {
+        const char *name;
+        const float *v;
+        size_t n;
+    } other[] = {{"induction_strength", r->induction_strength, E * H},
+                 {"prev_token_score", r->prev_token_score, E * H},
+                 {"loss_no_l0_direct", r->loss_no_l0_direct, E},
+                 {"loss_no_last_layer", r->loss_no_last_layer, E},
+                 {"probe_logits", r->probe_logits, E * (size_t)r->n_probe * (size_t)r->n_labels}};
+    for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
+        if (strcmp(other[k].name, name) == 0) {
+            *n = other[k].n;
+            return other[k].v;
+        }
+    return NULL;
+}
+
+static void test_eval_matches_previous_code(void)
+{
+    /* The eval curves of a short paper-model run (100 Adam steps at lr 1e-3, 5 evals of every
+     * evaluator, probe and progress measure) against those the code before the forward-only
+     * evaluation and the query-only training step wrote (fixtures/eval_before.txt). The new code
+     * sums some reductions in another order (layer-norm lanes, split products), so the models
+     * differ by float32 rounding carried through 100 steps: measured 1.2e-7 on losses and 2e-6 on
+     * logits of size 4. Continuous values must agree within 1e-5 (1 + |ref|); accuracies, counts
+     * over 200 sequences, within one sequence whose argmax a rounding could flip (0.0075).
+     * A wrong row, position, bias or ablation moves these by 1e-3 or more. */
+    const char *dir = getenv("IHSWEEP_TEST_DATA");
+    char path[1024], *text = NULL;
+    RunConfig *cfg = calloc(1, sizeof *cfg);
+    RunResult *r = NULL;
+    FILE *f = NULL;
+    if (!dir || !cfg) {
+        CHECK(0);
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/fixtures/eval_run.json", dir);
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        goto done;
+    text = calloc(4096, 1);
+    size_t len = text ? fread(text, 1, 4095, f) : 0;
+    fclose(f);
+    CHECK(len > 0);
+    CHECK_OK(run_config_parse(text, path, cfg));
+    CHECK_OK(train_result_create(cfg, &r));
+    if (!r)
+        goto done;
+    CHECK_OK(train_run(cfg, NULL, r));
+    snprintf(path, sizeof path, "%s/fixtures/eval_before.txt", dir);
+    f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f)
+        goto done;
+    char name[96];
+    int arrays = 0, c;
+    while ((c = fgetc(f)) != EOF) {
+        if (c == '#') {
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            continue;
+        }
+        ungetc(c, f);
+        if (fscanf(f, "%95s", name) != 1)
+            break;
+        size_t n = 0;
+        const float *v = fixture_array(r, name, &n);
+        CHECK(v != NULL);
+        if (!v)
+            break;
+        int is_acc = strstr(name, "acc") != NULL, bad = 0;
+        double worst = 0.0, worst_ref = 0.0, worst_c = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double ref;
+            if (fscanf(f, "%lf", &ref) != 1) {
+                bad = 1;
+                break;
+            }
+            double tol = is_acc ? 0.0075 : 1e-5 * (1.0 + fabs(ref));
+            double err = fabs((double)v[i] - ref);
+            if (!(err <= tol) && !(isnan(ref) && isnan(v[i]))) {
+                bad = 1;
+                worst = err;
+                worst_ref = ref;
+                worst_c = v[i];
+            }
+        }
+        if (bad)
+            fprintf(stderr, "eval fixture: %s: C %.9g ref %.9g err %.3g\n", name, worst_c,
+                    worst_ref, worst);
+        CHECK(!bad);
+        arrays++;
+    }
+    fclose(f);
+    CHECK_INT_EQ(arrays, 4 * METRIC_COUNT + 5);
+done:
+    run_result_destroy(&r);
+    free(text);
+    free(cfg);
+}
+
 int main(void)
 {
+    test_eval_matches_previous_code();
+    test_fast_eval_matches_reference();
     test_posthoc_wiring();
     test_clamp_progress();
     test_config_hash();
