@@ -225,7 +225,10 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     if (cannot) {
         sweep__result_failed(row);
     } else {
-        TrainOptions to = {ckpt, c->opts->stop, {c, on_eval}, exemplar_file_read};
+        TrainOptions to = {.checkpoint_path = ckpt,
+                           .stop = c->opts->stop,
+                           .observer = {c, on_eval},
+                           .data_reader = exemplar_file_read};
         double t0 = now();
         IH_TRY(train_result_create(c->cfg, &result));
         rc = train_run(c->cfg, &to, result);

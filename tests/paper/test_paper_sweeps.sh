@@ -2,8 +2,8 @@
 # CI-sized check of the paper's sweep files (sweeps/paper/): every file plans, and a few runs of
 # each (per stage its first run and the first seed's last condition, plus the file's last run,
 # with the runs they bind heads from) train under mpiexec -n 2 with tiny lengths and finish with
-# no failed or diverged run. The graft sweep runs on a stand-in graft source: a checkpoint of a
-# short `ihsweep train` stopped by SIGTERM. The toy command list runs with 50 iterations.
+# no failed or diverged run. The graft sweep runs on the final models of short graft-source runs
+# (graft_sources.sh with 2000 sequences); the toy command list runs with 50 iterations.
 set -u
 MPIEXEC=${MPIEXEC:-mpiexec}
 SRC=${IHSWEEP_SOURCE_DIR:?}
@@ -42,21 +42,12 @@ for f in $files; do
   grep -q '"description"' "$f" && ok "$name has a description" || bad "$name has no description"
 done
 
-# the graft sources: any checkpoint of the paper model stands in for the trained ones
-printf '{"name": "graft_source", "train_iters": 100000000, "eval_every": 2000,\n "data": {"eval_size": 50}}\n' >src.json
-"$IHSWEEP" train src.json -o src.h5 --checkpoint src.ckpt >src.log 2>&1 &
-pid=$!
-for _ in $(seq 600); do
-  grep -q 'eval 2/' src.log 2>/dev/null && break
-  sleep 0.1
-done
-kill -TERM $pid
-wait $pid
+# the graft sources: graft_sources.sh with 2000-sequence runs stands in for the trained models
+sh "$SRC/sweeps/paper/graft_sources.sh" "$IHSWEEP" results/paper/graft_sources 2000 >src.log 2>&1
 rc=$?
-[ $rc -eq 75 ] && [ -s src.ckpt ] && ok "a stopped train leaves a checkpoint (exit 75)" ||
-  { bad "stopped train exits $rc"; cat src.log; }
-mkdir -p results/paper/graft_sources
-for s in 5 6 7; do cp src.ckpt results/paper/graft_sources/is$s.ckpt; done
+n=$(ls results/paper/graft_sources/is*.ckpt 2>/dev/null | wc -l)
+[ $rc -eq 0 ] && [ "$n" -eq 3 ] && ok "graft_sources.sh saved $n final models" ||
+  { bad "graft_sources.sh exits $rc, $n models"; cat src.log; }
 
 for f in $files; do
   name=$(basename "$f" .json)
