@@ -30,7 +30,12 @@
 #define DATA_NAME_MAX 48
 #define DATA_PATH_MAX 1024
 
-typedef enum { DATA_SOURCE_SYNTHETIC = 0, DATA_SOURCE_HDF5, DATA_SOURCE_GAUSSIAN } DataSourceType;
+typedef enum {
+    DATA_SOURCE_SYNTHETIC = 0,
+    DATA_SOURCE_HDF5,
+    DATA_SOURCE_GAUSSIAN,
+    DATA_SOURCE_LOWRANK
+} DataSourceType;
 
 /* How the synthetic source makes its vectors non-negative (post-ReLU features are). */
 typedef enum { DATA_NONNEG_RELU = 0, DATA_NONNEG_ABS, DATA_NONNEG_NONE } DataNonneg;
@@ -78,6 +83,11 @@ typedef struct {
     /* gaussian (Reddy 2023): mu_c ~ N(0, I/D), x[c,e] = (mu_c + eps eta_ce) / sqrt(1 + eps^2),
      * eta_ce ~ N(0, I/D) */
     float within_class_noise; /* eps */
+    /* lowrank: like synthetic, but the class part is class_scale * W h_c with one fixed random
+     * map W [D, rank] ~ N(0, 1/rank) shared by all classes and h_c ~ N(0, I_rank), so every class
+     * lies in one (rank + 1)-dimensional affine subspace before the ReLU, as CNN features share
+     * low-dimensional structure: held-out classes resemble the training classes' span. */
+    int rank;
 } DataSourceConfig;
 
 /* One sequence sampler of spec 1.6. With mixing, weight is its probability (normalised). */

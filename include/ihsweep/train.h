@@ -66,7 +66,9 @@ typedef struct {
     volatile sig_atomic_t *stop; /* when it becomes non-zero: checkpoint at the next step, return
                                     IH_ESTOP */
     TrainObserver observer;
-    DataFileReader data_reader; /* reads file exemplar sources (NULL: generated sources only) */
+    DataFileReader data_reader;   /* reads file exemplar sources (NULL: generated sources only) */
+    const char *final_model_path; /* when set: a checkpoint of the final model, written after the
+                                     final eval of a run that did not diverge (a graft source) */
     int reference_eval; /* 1: evaluate every set through the run's general (clamped) forward in
                            batches of batch_size, one pass per measure: the slower reference
                            that tests compare the forward-only evaluation against */

@@ -30,13 +30,16 @@ static void train_on_signal(int sig)
 static void train_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ihsweep train RUN.json -o OUT.h5 [--checkpoint PATH] [--overwrite]\n\n"
+            "usage: ihsweep train RUN.json -o OUT.h5 [--checkpoint PATH] [--save-model PATH]\n"
+            "                     [--overwrite]\n\n"
             "Trains one run (schema: README, 'Run config') in this process and writes its\n"
             "curves as the single row of a results file. Progress goes to stderr, one line per\n"
             "eval. On SIGUSR1 or SIGTERM the run checkpoints and exits 75; the same command\n"
             "resumes it.\n\n"
             "  -o, --output FILE    results file to create (refuses to overwrite)\n"
             "  --checkpoint PATH    checkpoint file (default OUT.h5.ckpt)\n"
+            "  --save-model PATH    also save the final model there (a checkpoint file: the\n"
+            "                       source of a graft_in / graft_out clamp)\n"
             "  --overwrite          replace an existing OUT.h5\n");
 }
 
@@ -104,7 +107,7 @@ cleanup:
 }
 
 static int train_main(const char *config_path, const char *out_path, const char *ckpt_path,
-                      int overwrite)
+                      const char *model_path, int overwrite)
 {
     int rc = 0;
     char *text = NULL;
@@ -125,7 +128,8 @@ static int train_main(const char *config_path, const char *out_path, const char 
     TrainOptions opts = {.checkpoint_path = ckpt_path,
                          .stop = &train_stop_flag,
                          .observer = {&progress, train_on_eval},
-                         .data_reader = exemplar_file_read};
+                         .data_reader = exemplar_file_read,
+                         .final_model_path = model_path};
     IH_TRY(train_run(cfg, &opts, result));
     IH_TRY(train_write_file(out_path, overwrite, cfg, text, result));
     remove(ckpt_path);
@@ -146,10 +150,11 @@ int cmd_train(int argc, char **argv)
 {
     static const struct option options[] = {{"output", required_argument, NULL, 'o'},
                                             {"checkpoint", required_argument, NULL, 'c'},
+                                            {"save-model", required_argument, NULL, 'm'},
                                             {"overwrite", no_argument, NULL, 'w'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
-    const char *out = NULL, *ckpt = NULL;
+    const char *out = NULL, *ckpt = NULL, *model = NULL;
     int overwrite = 0, opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
@@ -162,6 +167,9 @@ int cmd_train(int argc, char **argv)
             break;
         case 'c':
             ckpt = optarg;
+            break;
+        case 'm':
+            model = optarg;
             break;
         case 'w':
             overwrite = 1;
@@ -195,7 +203,7 @@ int cmd_train(int argc, char **argv)
                                  "for sweeps across %d ranks",
                                  size);
     } else {
-        status = cli_report_error("train", train_main(argv[optind], out, ckpt, overwrite));
+        status = cli_report_error("train", train_main(argv[optind], out, ckpt, model, overwrite));
     }
     MPI_Finalize();
     return status;

@@ -2,6 +2,7 @@
  * `ihsweep sample` reads). Schema (every field optional; defaults are the paper's, data.h):
  *   source: {type: "synthetic", dim, seed, mean_scale, class_scale, exemplar_noise,
  *                 nonneg: "relu"|"abs"|"none"}
+ *         | {type: "lowrank", dim, seed, rank, mean_scale, class_scale, exemplar_noise, nonneg}
  *         | {type: "gaussian", dim, seed, within_class_noise}
  *         | {type: "hdf5", path, dataset}
  *   n_classes_total, n_exemplars, class_split: [a,b,c], exemplar_split: [a,b,c],
@@ -60,6 +61,9 @@ static int parse_source(const cJSON *obj, const char *path, DataSourceConfig *s)
 {
     static const char *const synthetic_keys[] = {
         "type", "dim", "seed", "mean_scale", "class_scale", "exemplar_noise", "nonneg", NULL};
+    static const char *const lowrank_keys[] = {"type",           "dim",        "seed",
+                                               "rank",           "mean_scale", "class_scale",
+                                               "exemplar_noise", "nonneg",     NULL};
     static const char *const gaussian_keys[] = {"type", "dim", "seed", "within_class_noise", NULL};
     static const char *const hdf5_keys[] = {"type", "path", "dataset", NULL};
     int rc = 0;
@@ -71,12 +75,14 @@ static int parse_source(const cJSON *obj, const char *path, DataSourceConfig *s)
     if (!cJSON_IsObject(src))
         IH_FAIL(IH_ECONFIG, "%s: expected an object", p);
     if (!cJSON_GetObjectItemCaseSensitive(src, "type"))
-        IH_FAIL(IH_ECONFIG, "%s.type: required (\"synthetic\", \"gaussian\" or \"hdf5\")", p);
+        IH_FAIL(IH_ECONFIG,
+                "%s.type: required (\"synthetic\", \"lowrank\", \"gaussian\" or \"hdf5\")", p);
     int type = 0;
     IH_TRY(json_get_enum(src, p, "type", data_source_type_names(), &type));
     s->type = (DataSourceType)type;
     const char *const *keys = s->type == DATA_SOURCE_HDF5       ? hdf5_keys
                               : s->type == DATA_SOURCE_GAUSSIAN ? gaussian_keys
+                              : s->type == DATA_SOURCE_LOWRANK  ? lowrank_keys
                                                                 : synthetic_keys;
     IH_TRY(json_check_keys(src, p, keys));
     if (s->type == DATA_SOURCE_HDF5) {
@@ -89,6 +95,7 @@ static int parse_source(const cJSON *obj, const char *path, DataSourceConfig *s)
     IH_TRY(json_get_int32(src, p, "dim", 1, 65536, &s->dim));
     IH_TRY(json_get_int(src, p, "seed", 0, 4294967295L, &seed));
     s->seed = (uint32_t)seed;
+    IH_TRY(json_get_int32(src, p, "rank", 1, 65536, &s->rank));
     IH_TRY(json_get_float(src, p, "mean_scale", 0.0, 1e6, &s->mean_scale));
     IH_TRY(json_get_float(src, p, "class_scale", 0.0, 1e6, &s->class_scale));
     IH_TRY(json_get_float(src, p, "exemplar_noise", 0.0, 1e6, &s->exemplar_noise));

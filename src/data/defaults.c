@@ -49,6 +49,7 @@ void data_config_default(DataConfig *cfg)
     s->exemplar_noise = 0.25f;
     s->nonneg = DATA_NONNEG_RELU;
     s->within_class_noise = 0.1f;
+    s->rank = 16;
 
     cfg->n_classes_total = 1623;
     cfg->n_exemplars = 5;
@@ -82,7 +83,7 @@ void data_config_default(DataConfig *cfg)
 
 const char *const *data_source_type_names(void)
 {
-    static const char *const names[] = {"synthetic", "hdf5", "gaussian", NULL};
+    static const char *const names[] = {"synthetic", "hdf5", "gaussian", "lowrank", NULL};
     return names;
 }
 

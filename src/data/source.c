@@ -1,10 +1,11 @@
 /* Exemplar sources behind one interface: a [C, E, D] float32 array. This file generates the
- * synthetic (post-ReLU-like) and Gaussian-cluster (Reddy 2023 style) sources, hands file sources
+ * synthetic (post-ReLU-like), low-rank synthetic and Gaussian-cluster (Reddy 2023 style) sources,
+ * hands file sources
  * to the caller's DataFileReader (io/'s exemplar_file_read), and computes geometry statistics.
  *
  * Each class c is generated from its own stream (source seed, RNG_PURPOSE_SYNTH_SOURCE, c), so a
  * class's vectors do not depend on how many classes or exemplars exist after it; the synthetic
- * source's shared mean comes from index 2^32.
+ * and low-rank sources' shared mean comes from index 2^32, the low-rank map from index 2^32 + 1.
  */
 #include "internal.h"
 
@@ -26,13 +27,18 @@ static float nonneg(DataNonneg mode, float v)
     }
 }
 
-static int generate_synthetic(const DataSourceConfig *cfg, DataSource *s)
+/* Synthetic (map == NULL) and low-rank (map = W [D, rank], row-major) sources: class c's
+ * pre-activation is mean + class_scale * z_c (z_c ~ N(0, I_D)) or mean + class_scale * W h_c
+ * (h_c ~ N(0, I_rank)), both from class c's stream, then exemplar noise and nonneg. */
+static int generate_shared_mean(const DataSourceConfig *cfg, const float *map, DataSource *s)
 {
     int rc = 0;
-    int D = s->dim;
-    float *mean = NULL, *z = NULL;
+    int D = s->dim, R = cfg->rank;
+    float *mean = NULL, *z = NULL, *h = NULL;
     IH_ALLOC(mean, D);
     IH_ALLOC(z, D);
+    if (map)
+        IH_ALLOC(h, R);
     Rng r;
     rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)1 << 32);
     data__add_noise(&r, mean, (size_t)D, 1.0f);
@@ -43,7 +49,19 @@ static int generate_synthetic(const DataSourceConfig *cfg, DataSource *s)
             continue;
         rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, (uint64_t)c);
         memcpy(z, mean, (size_t)D * sizeof *z);
-        data__add_noise(&r, z, (size_t)D, cfg->class_scale);
+        if (map) {
+            memset(h, 0, (size_t)R * sizeof *h);
+            data__add_noise(&r, h, (size_t)R, cfg->class_scale);
+            for (int d = 0; d < D; d++) {
+                const float *w = map + (size_t)d * R;
+                float acc = 0.0f;
+                for (int k = 0; k < R; k++)
+                    acc += w[k] * h[k];
+                z[d] += acc;
+            }
+        } else {
+            data__add_noise(&r, z, (size_t)D, cfg->class_scale);
+        }
         for (int e = 0; e < s->n_exemplars; e++) {
             float *x = (float *)data_source_vector(s, c, e);
             memcpy(x, z, (size_t)D * sizeof *x);
@@ -56,6 +74,22 @@ static int generate_synthetic(const DataSourceConfig *cfg, DataSource *s)
 cleanup:
     free(mean);
     free(z);
+    free(h);
+    return rc;
+}
+
+static int generate_lowrank(const DataSourceConfig *cfg, DataSource *s)
+{
+    int rc = 0;
+    float *map = NULL;
+    const size_t n = (size_t)s->dim * (size_t)cfg->rank;
+    IH_ALLOC(map, n);
+    Rng r;
+    rng_init(&r, cfg->seed, RNG_PURPOSE_SYNTH_SOURCE, ((uint64_t)1 << 32) + 1);
+    data__add_noise(&r, map, n, 1.0f / sqrtf((float)cfg->rank));
+    IH_TRY(generate_shared_mean(cfg, map, s));
+cleanup:
+    free(map);
     return rc;
 }
 
@@ -142,7 +176,9 @@ int data_source_load_classes(const DataSourceConfig *cfg, int n_classes, int n_e
         IH_TRY(data_source_select(s, needed));
         IH_ALLOC(s->x, (size_t)s->n_loaded * n_exemplars * cfg->dim);
         if (cfg->type == DATA_SOURCE_SYNTHETIC)
-            IH_TRY(generate_synthetic(cfg, s));
+            IH_TRY(generate_shared_mean(cfg, NULL, s));
+        else if (cfg->type == DATA_SOURCE_LOWRANK)
+            IH_TRY(generate_lowrank(cfg, s));
         else
             IH_TRY(generate_gaussian(cfg, s));
     }

@@ -159,6 +159,9 @@ static int check_source(const DataSourceConfig *s, const char *path)
         IH_FAIL(IH_ECONFIG, "%s.source.exemplar_noise: must be finite and >= 0", path);
     if (!(s->within_class_noise >= 0) || !isfinite(s->within_class_noise))
         IH_FAIL(IH_ECONFIG, "%s.source.within_class_noise: must be finite and >= 0", path);
+    if (s->type == DATA_SOURCE_LOWRANK && (s->rank < 1 || s->rank > s->dim))
+        IH_FAIL(IH_ECONFIG, "%s.source.rank: %d is out of range [1, dim = %d]", path, s->rank,
+                s->dim);
 cleanup:
     return rc;
 }

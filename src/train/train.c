@@ -252,6 +252,8 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
         if (opts && opts->observer.on_eval)
             opts->observer.on_eval(opts->observer.ctx, result, result->n_evals - 1);
         result->status = RUN_DONE;
+        if (opts && opts->final_model_path)
+            IH_TRY(train_checkpoint(&s, opts->final_model_path));
     }
     IH_TRY(train_summarise(&s));
     result->wall_seconds = seconds_now() - t0;

@@ -988,6 +988,12 @@ static void test_config_errors(void)
     paper_small(&cfg);
     cfg.source.type = DATA_SOURCE_HDF5;
     expect_invalid(&cfg, "data.source.path");
+    paper_small(&cfg);
+    cfg.source.type = DATA_SOURCE_LOWRANK;
+    cfg.source.rank = cfg.source.dim + 1;
+    expect_invalid(&cfg, "data.source.rank");
+    cfg.source.rank = 0;
+    expect_invalid(&cfg, "data.source.rank");
 
     expect_parse_error("{\"data\": {\"foo\": 1}}", IH_ECONFIG, "data.foo");
     expect_parse_error("{\"data\": {\"n_labels\": \"5\"}}", IH_ECONFIG, "data.n_labels");
@@ -999,6 +1005,15 @@ static void test_config_errors(void)
     expect_parse_error("{\"data\": {\"source\": {\"type\": \"hdf5\", \"path\": \"x.h5\", "
                        "\"dim\": 8}}}",
                        IH_ECONFIG, "data.source.dim");
+    expect_parse_error("{\"data\": {\"source\": {\"type\": \"lowrank\", \"rank\": 0}}}", IH_ECONFIG,
+                       "data.source.rank");
+    expect_parse_error("{\"data\": {\"source\": {\"type\": \"lowrank\", \"rank\": 2.5}}}",
+                       IH_ECONFIG, "data.source.rank");
+    expect_parse_error("{\"data\": {\"source\": {\"type\": \"lowrank\", "
+                       "\"within_class_noise\": 1}}}",
+                       IH_ECONFIG, "data.source.within_class_noise");
+    expect_parse_error("{\"data\": {\"source\": {\"type\": \"synthetic\", \"rank\": 4}}}",
+                       IH_ECONFIG, "data.source.rank");
     expect_parse_error("{\"data\": {\"relabel\": \"sideways\"}}", IH_ECONFIG, "data.relabel");
     expect_parse_error("{\"data\": {\"evaluators\": [{\"classes\": \"test\"}]}}", IH_ECONFIG,
                        "data.evaluators[0].name");

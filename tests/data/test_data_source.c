@@ -1,6 +1,7 @@
 /* Tests of the exemplar sources: the HDF5 loader on files this test writes (a small one, one with
  * the authors' shape [1623, 5, 512] at resnet18/224/feat, and broken ones), the synthetic source
- * (non-negativity, determinism, prefix stability, tunable separation) and the Gaussian clusters.
+ * (non-negativity, determinism, prefix stability, tunable separation), the low-rank synthetic
+ * source (the same properties plus its shared low-dimensional structure) and the Gaussian clusters.
  */
 #include "harness.h"
 
@@ -337,6 +338,115 @@ static void test_gaussian(void)
     data_source_destroy(&g); /* NULL-safe */
 }
 
+/* Fraction of |x|^2 of classes [K, K + n_test) (exemplar 0) outside the span of classes [0, K),
+ * averaged: 0 when held-out classes are linear combinations of the training classes. */
+static double heldout_residual(const DataSource *s, int K, int n_test)
+{
+    const int D = s->dim;
+    double *q = calloc((size_t)K * D, sizeof *q), *v = calloc((size_t)D, sizeof *v), frac = 0;
+    int nq = 0;
+    for (int c = 0; q && v && c < K + n_test; c++) {
+        const float *x = data_source_vector(s, c, 0);
+        double n0 = 0, n1 = 0;
+        for (int d = 0; d < D; d++)
+            v[d] = x[d], n0 += v[d] * v[d];
+        for (int pass = 0; pass < 2; pass++) /* Gram-Schmidt twice for stability */
+            for (int k = 0; k < nq; k++) {
+                double dot = 0;
+                for (int d = 0; d < D; d++)
+                    dot += q[(size_t)k * D + d] * v[d];
+                for (int d = 0; d < D; d++)
+                    v[d] -= dot * q[(size_t)k * D + d];
+            }
+        for (int d = 0; d < D; d++)
+            n1 += v[d] * v[d];
+        if (c >= K) {
+            frac += n1 / n0 / n_test;
+        } else if (n1 > 1e-12 * n0) {
+            for (int d = 0; d < D; d++)
+                q[(size_t)nq * D + d] = v[d] / sqrt(n1);
+            nq++;
+        }
+    }
+    if (!q || !v)
+        frac = NAN;
+    free(q);
+    free(v);
+    return frac;
+}
+
+static void test_lowrank(void)
+{
+    DataSourceConfig s, syn;
+    DataConfig dc;
+    data_config_default(&dc);
+    syn = s = dc.source;
+    s.type = DATA_SOURCE_LOWRANK;
+    DataSource *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(data_source_load(&s, 300, 5, exemplar_file_read, "data.source", &a));
+    CHECK_OK(data_source_load(&s, 60, 2, exemplar_file_read, "data.source", &b));
+    CHECK_OK(data_source_load(&syn, 300, 5, exemplar_file_read, "data.source", &c));
+    if (!a || !b || !c)
+        goto done;
+    CHECK_INT_EQ(a->n_classes, 300);
+    CHECK_INT_EQ(a->n_exemplars, 5);
+    CHECK_INT_EQ(a->dim, 512);
+    /* determinism and prefix stability: class c's vectors do not depend on the class count */
+    int differ = 0, negative = 0;
+    for (int k = 0; k < 60; k++)
+        for (int e = 0; e < 2; e++)
+            differ += memcmp(data_source_vector(a, k, e), data_source_vector(b, k, e),
+                             512 * sizeof(float)) != 0;
+    CHECK_INT_EQ(differ, 0);
+    for (size_t i = 0; i < (size_t)300 * 5 * 512; i++)
+        negative += a->x[i] < 0;
+    CHECK_INT_EQ(negative, 0);
+    /* another source seed gives other vectors */
+    DataSourceConfig s2 = s;
+    s2.seed = 1;
+    DataSource *d = NULL;
+    CHECK_OK(data_source_load(&s2, 2, 1, exemplar_file_read, "data.source", &d));
+    if (d)
+        CHECK(memcmp(d->x, a->x, 512 * sizeof(float)) != 0);
+    data_source_destroy(&d);
+
+    DataSourceStats st, st_syn;
+    data_source_stats(a, 0, &st);
+    data_source_stats(c, 0, &st_syn);
+    const double res = heldout_residual(a, 50, 100), res_syn = heldout_residual(c, 50, 100);
+    printf("lowrank (rank %d): norm %.2f, cos between %.3f, within %.3f, zero %.3f, held-out "
+           "residual %.3f; synthetic: cos between %.3f, within %.3f, residual %.3f\n",
+           s.rank, st.mean_norm, st.cos_between, st.cos_within, st.frac_zero, res,
+           st_syn.cos_between, st_syn.cos_within, res_syn);
+    /* Same marginal pre-activation (mean + N(0, class_scale^2) per coordinate) as the synthetic
+     * source, so similar norms and between-class cosines... */
+    CHECK_NEAR(st.mean_norm / st_syn.mean_norm, 1.0, 0.15);
+    CHECK_NEAR(st.cos_between, st_syn.cos_between, 0.1);
+    /* ...but shared structure: 50 training classes explain most of a held-out class, where for
+     * the synthetic source they explain little beyond the shared mean. */
+    CHECK(res < 0.5 * res_syn);
+
+    /* without the ReLU and exemplar noise every class lies in the (rank + 1)-dim span of the mean
+     * and the map: rank + 1 training classes span every other class exactly */
+    data_source_destroy(&b);
+    s.nonneg = DATA_NONNEG_NONE;
+    s.exemplar_noise = 0.0f;
+    s.rank = 8;
+    CHECK_OK(data_source_load(&s, 40, 1, exemplar_file_read, "data.source", &b));
+    if (b) {
+        const double exact = heldout_residual(b, 9, 31), under = heldout_residual(b, 8, 32);
+        printf("lowrank rank 8, no ReLU or noise: held-out residual %.2e with 9 classes, %.3f "
+               "with 8\n",
+               exact, under);
+        CHECK(exact < 1e-6);
+        CHECK(under > 1e-3);
+    }
+done:
+    data_source_destroy(&a);
+    data_source_destroy(&b);
+    data_source_destroy(&c);
+}
+
 /* Loading only some classes gives the same vectors as loading all of them, for every source type;
  * the others are not held. */
 static void test_class_subset(void)
@@ -345,8 +455,8 @@ static void test_class_subset(void)
     hsize_t dims[3] = {9, 2, 8};
     CHECK_INT_EQ(write_h5(fname, "feat", 3, dims, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 0), 0);
     const unsigned char needed[9] = {1, 1, 0, 0, 0, 1, 0, 1, 1};
-    DataSourceConfig cfgs[3];
-    for (int k = 0; k < 3; k++) {
+    DataSourceConfig cfgs[4];
+    for (int k = 0; k < 4; k++) {
         DataConfig dc;
         data_config_default(&dc);
         cfgs[k] = dc.source;
@@ -356,7 +466,9 @@ static void test_class_subset(void)
     cfgs[2].type = DATA_SOURCE_HDF5;
     snprintf(cfgs[2].path, sizeof cfgs[2].path, "%s", fname);
     snprintf(cfgs[2].dataset, sizeof cfgs[2].dataset, "feat");
-    for (int k = 0; k < 3; k++) {
+    cfgs[3].type = DATA_SOURCE_LOWRANK;
+    cfgs[3].rank = 4;
+    for (int k = 0; k < 4; k++) {
         DataSource *all = NULL, *some = NULL;
         CHECK_OK(data_source_load(&cfgs[k], 9, 2, exemplar_file_read, "data.source", &all));
         CHECK_OK(data_source_load_classes(&cfgs[k], 9, 2, needed, exemplar_file_read, "data.source",
@@ -385,5 +497,6 @@ int main(void)
     test_hdf5_paper_shape();
     test_synthetic();
     test_gaussian();
+    test_lowrank();
     TEST_MAIN_END("test_data_source");
 }

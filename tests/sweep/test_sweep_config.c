@@ -1,7 +1,7 @@
 /* Sweep files -> plans (MPI-free): run order and ids, stages and their source runs, zipped axes,
  * seeds, swept parameters, overrides and --set, selections (--runs, --shard), the results layout,
  * cost estimates, the error messages (file:line:col and the JSON path of the offending field), and
- * the repository's sweep files (quickstart, paper_main, paper_fig6) plan cleanly.
+ * the repository's sweep files (quickstart, paper/main, paper/data_dependence) plan cleanly.
  */
 #include "harness.h"
 
@@ -274,8 +274,9 @@ static void test_errors(void)
 static void test_repository_sweeps(void)
 {
     const char *src = getenv("IHSWEEP_SOURCE_DIR");
-    static const char *const files[] = {"quickstart.json", "paper_main.json", "paper_fig6.json"};
-    const int want_runs[] = {42, 16, 25};
+    static const char *const files[] = {"quickstart.json", "paper/main.json",
+                                        "paper/data_dependence.json"};
+    const int want_runs[] = {42, 80, 125};
     if (!src) {
         test_counts.failed++;
         fprintf(stderr, "IHSWEEP_SOURCE_DIR is not set\n");

@@ -26,9 +26,10 @@ printf '{"name": "bad",\n "axes": [{"field": "data.class_split",\n  "values": [[
 expect_rc 78 $? "plan of a bad sweep" err.txt
 grep -q "bad.json:3:31: axes\[0\].values\[1\]: run 1 .*data.class_split: expected 3 entries" err.txt &&
   ok "the error names file:line:col and the field" || { bad "error message"; cat err.txt; }
-for f in quickstart paper_main paper_fig6; do
-  "$IHSWEEP" plan "$IHSWEEP_SOURCE_DIR/sweeps/$f.json" >"$f.txt" 2>&1
-  expect_rc 0 $? "plan sweeps/$f.json ($(grep '^total' "$f.txt"))" "$f.txt"
+for f in quickstart paper/main paper/data_dependence; do
+  log=$(echo "$f" | tr / _).txt
+  "$IHSWEEP" plan "$IHSWEEP_SOURCE_DIR/sweeps/$f.json" >"$log" 2>&1
+  expect_rc 0 $? "plan sweeps/$f.json ($(grep '^total' "$log"))" "$log"
 done
 # srun without PMIx: every task is a singleton MPI job
 SLURM_NTASKS=2 SLURM_PROCID=0 "$IHSWEEP" run "$DATA/tiny.json" -o slurm.h5 >slurm.txt 2>&1

@@ -179,6 +179,41 @@ static void test_divergence(void)
     free(cfg);
 }
 
+/* final_model_path: a run that finishes saves its final model, which a graft_in clamp of another
+ * run then reads; a diverged run saves nothing. */
+static void test_final_model(void)
+{
+    RunConfig *cfg = calloc(1, sizeof *cfg), *graft = calloc(1, sizeof *graft);
+    char path[64], extra[256];
+    snprintf(path, sizeof path, "final-%d.ckpt", (int)getpid());
+    remove(path);
+    parse_small(cfg, 4000, "");
+    TrainOptions opts = {.final_model_path = path};
+    RunResult *r = NULL;
+    CHECK_OK(train_result_create(cfg, &r));
+    CHECK_OK(train_run(cfg, &opts, r));
+    CHECK_INT_EQ(r->status, RUN_DONE);
+    CHECK(access(path, F_OK) == 0);
+    run_result_destroy(&r);
+    snprintf(extra, sizeof extra,
+             ", \"clamps\": [{\"type\": \"graft_in\", \"checkpoint\": \"%s\", \"till_layer\": 0}]",
+             path);
+    parse_small(graft, 4000, extra);
+    CHECK_OK(train_result_create(graft, &r));
+    CHECK_OK(train_run(graft, NULL, r));
+    CHECK_INT_EQ(r->status, RUN_DONE);
+    run_result_destroy(&r);
+    remove(path);
+    cfg->adam.lr = 1e30f;
+    CHECK_OK(train_result_create(cfg, &r));
+    CHECK_OK(train_run(cfg, &opts, r));
+    CHECK_INT_EQ(r->status, RUN_DIVERGED);
+    CHECK(access(path, F_OK) != 0);
+    run_result_destroy(&r);
+    free(cfg);
+    free(graft);
+}
+
 static void test_common_random_numbers(void)
 {
     /* Same data config and seeds, different clamps: identical eval at step 0 for the unclamped
@@ -503,6 +538,7 @@ int main(void)
     test_config_errors();
     test_resume_bit_identical();
     test_divergence();
+    test_final_model();
     test_common_random_numbers();
     TEST_MAIN_END("test_train");
 }
