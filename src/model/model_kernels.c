@@ -258,12 +258,14 @@ void model__scores_backward(float *restrict dq, float *restrict dk, const float 
  * |r| <= ln 2 / 2 (ln 2 in two parts),
  * exp(r) by the degree-7 polynomial of Cephes' expf (within 1-2 ulp of the correctly rounded
  * value), times 2^n built in the exponent bits. Below -87.3 the result would be subnormal: 0 (as
- * the masked entries, -1e20 or a clamp's -1e9, need). NaN stays NaN. Deterministic: the same
+ * the masked entries, -1e20 or a clamp's -1e9, need). NaN stays NaN; x > 0 is not an argument
+ * softmax makes. Deterministic: the same
  * operations in the same order on every machine (no FMA contraction, no libm). */
 static inline float softmax_exp(float x)
 {
     const float lo = -87.3f;
-    float xc = x < lo ? lo : x;
+    /* xc in [lo, 0] always (NaN too), so the conversion to int below is defined */
+    float xc = x >= lo && x <= 0.0f ? x : (x > 0.0f ? 0.0f : lo);
     const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding and subtracting it rounds */
     float n = (xc * 1.44269504088896341f + round_magic) - round_magic;
     float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
@@ -278,7 +280,7 @@ static inline float softmax_exp(float x)
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     float e = y * scale;
-    return x < lo ? 0.0f : e;
+    return x >= lo ? e : (x < lo ? 0.0f : x); /* NaN stays NaN */
 }
 
 void model__softmax_forward(float *restrict att, const float *restrict pre, int rows, int T)

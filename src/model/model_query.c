@@ -71,8 +71,8 @@ static void head_rows(const Model *m, ModelActs *a, const float *stream, int row
     for (int b = 0; b < B; b++) {
         size_t src = (size_t)b * T + row, dst = (size_t)b * T + dst_row;
         model__layernorm_forward(a->lnf + dst * C, a->lnf_mean + dst, a->lnf_rstd + dst,
-                                 stream + src * C, c->layer_norm ? m->p.lnf_g : NULL, m->p.lnf_b,
-                                 1, C);
+                                 stream + src * C, c->layer_norm ? m->p.lnf_g : NULL, m->p.lnf_b, 1,
+                                 C);
     }
     model__linear_forward_rows(out, ldo, a->lnf + (size_t)dst_row * C, T * C, m->p.wu, m->p.bu, B,
                                C, c->n_labels);
@@ -120,8 +120,8 @@ static void ablation_logits(const Model *m, ModelActs *a, int B, float *no_l0_di
 void model__head_query_forward(const Model *m, ModelActs *a, int B)
 {
     const int T = model_tokens(&m->cfg), L = m->cfg.n_labels;
-    head_rows(m, a, a->layers[m->cfg.depth - 1].out, T - 1, T - 1,
-              a->logits + (size_t)(T - 1) * L, T * L, B);
+    head_rows(m, a, a->layers[m->cfg.depth - 1].out, T - 1, T - 1, a->logits + (size_t)(T - 1) * L,
+              T * L, B);
 }
 
 void model__head_query_backward(Model *m, const ModelActs *a, ModelActs *d, int B)
