@@ -108,6 +108,15 @@ int results__attr_read_string(hid_t obj, const char *name, char **out);
 int results__attr_write_strings(hid_t obj, const char *name, char *const *values, int n);
 int results__attr_read_strings(hid_t obj, const char *name, char ***out, int *n);
 
+/* Longest short parameter name + 1 (results_names.c). */
+enum { RESULTS__NAME_MAX = 64 };
+
+/* The short names of l's parameters (schema 2: their datasets and coordinates), into
+ * names[n_params]: the paper's symbol for fields it sweeps ("K" for data.class_split[0], "L",
+ * "B", "seed" for init_seed), else the last path segment ("class_split_1"), else the whole path
+ * made an identifier, else "param_<p>"; never a name already used in a group. Local. */
+void results__param_short_names(const ResultsLayout *l, char (*names)[RESULTS__NAME_MAX]);
+
 /* A hash of every field of a checked layout (to check ranks agree). Local. */
 uint64_t results__layout_fingerprint(const ResultsLayout *l);
 

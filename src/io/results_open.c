@@ -143,6 +143,7 @@ static int read_fixed_strings(hid_t ds, int n, const char *what, char ***out)
     RESULTS_H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
     RESULTS_H5(H5Tset_size(mtype, width), "results: cannot make a string type");
     RESULTS_H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_cset(mtype, H5Tget_cset(ftype)), "results: cannot make a string type");
     IH_ALLOC(buf, (size_t)n * width);
     RESULTS_H5(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
                what);
@@ -186,6 +187,7 @@ static int read_layout(ResultsFile *f)
     hid_t attr = H5I_INVALID_HID;
     char path[1024];
     double *column = NULL;
+    char (*short_names)[RESULTS__NAME_MAX] = NULL;
     htri_t has = H5Aexists(f->file, "schema_version");
     if (has <= 0)
         IH_FAIL(RESULTS_EBROKEN, "results: the file's creation never finished "
@@ -227,8 +229,11 @@ static int read_layout(ResultsFile *f)
     IH_TRY(read_all(f->hash, H5T_NATIVE_UINT64, l->hashes, "runs/hash"));
     IH_TRY(read_fixed_strings(f->condition, l->n_runs, "runs/condition", &l->conditions));
     IH_TRY(read_fixed_strings(f->config, l->n_runs, "runs/config", &l->configs));
+    /* schema 1 named parameter datasets by their field paths, schema 2 by short names */
+    IH_ALLOC(short_names, l->n_params > 0 ? l->n_params : 1);
+    results__param_short_names(l, short_names);
     for (int p = 0; p < l->n_params; p++) {
-        snprintf(path, sizeof path, "runs/%s", l->param_names[p]);
+        snprintf(path, sizeof path, "runs/%s", version >= 2 ? short_names[p] : l->param_names[p]);
         IH_TRY(open_dataset(f->file, path, &f->param[p]));
         IH_TRY(read_all(f->param[p], H5T_NATIVE_DOUBLE, column, path));
         for (int r = 0; r < l->n_runs; r++)
@@ -253,6 +258,7 @@ static int read_layout(ResultsFile *f)
     IH_TRY(open_dataset(f->file, "runs/status", &f->status));
 cleanup:
     free(column);
+    free(short_names);
     if (attr >= 0)
         H5Aclose(attr);
     return rc;
