@@ -138,6 +138,13 @@ int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **ou
 /* The file's layout. Borrowed: valid until results_close. Local. */
 const ResultsLayout *results_layout(const ResultsFile *f);
 
+/* The short name of parameter p (0 <= p < n_params) under which readers see it ("K", "seed";
+ * the dataset name in files of schema 2). Borrowed: valid until results_close. Local. */
+const char *results_param_name(const ResultsFile *f, int p);
+
+/* The file's schema_version (RESULT_SCHEMA_VERSION for a file made by results_create). Local. */
+int results_schema_version(const ResultsFile *f);
+
 /* Renames a file that results_open reported as RESULTS_EBROKEN to "<path>.broken-<n>" with the
  * smallest n >= 1 not taken, and writes that name to new_path (size bytes). Never overwrites or
  * deletes anything. Local: call it from one rank only. Errors: IH_ENOENT, IH_EIO. */

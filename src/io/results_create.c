@@ -51,7 +51,7 @@ typedef struct {
 /* Readers' names: the parameters' short names and the `coordinates` attribute of a dataset
  * without / with an eval axis. */
 typedef struct {
-    char (*param)[RESULTS__NAME_MAX];
+    char (*param)[RESULTS__NAME_MAX]; /* borrowed from the ResultsFile */
     char *coords, *coords_eval;
 } ReaderNames;
 
@@ -406,12 +406,12 @@ cleanup:
 }
 
 /* The parameters' short names and the coordinates attributes. Local. */
-static int reader_names_make(const ResultsLayout *l, ReaderNames *n)
+static int reader_names_make(const ResultsFile *f, ReaderNames *n)
 {
     int rc = 0;
+    const ResultsLayout *l = &f->layout;
     size_t len = sizeof "condition stage seq";
-    IH_ALLOC(n->param, l->n_params > 0 ? l->n_params : 1);
-    results__param_short_names(l, n->param);
+    n->param = f->param_short;
     for (int p = 0; p < l->n_params; p++)
         len += strlen(n->param[p]) + 1;
     IH_ALLOC(n->coords, len);
@@ -428,7 +428,6 @@ cleanup:
 
 static void reader_names_free(ReaderNames *n)
 {
-    free(n->param);
     free(n->coords);
     free(n->coords_eval);
 }
@@ -564,7 +563,7 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     if (rc == 0)
         rc = results__file_ids_alloc(f);
     if (rc == 0)
-        rc = reader_names_make(layout, &names);
+        rc = reader_names_make(f, &names);
     IH_TRY(ih_mpi_agree(f->comm, rc)); /* local allocations, before the collective create */
 
     RESULTS_H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");

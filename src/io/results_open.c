@@ -56,6 +56,8 @@ int results__file_ids_alloc(ResultsFile *f)
         f->metric[i] = H5I_INVALID_HID;
     for (int i = 0; i < f->layout.n_params; i++)
         f->param[i] = H5I_INVALID_HID;
+    IH_ALLOC(f->param_short, f->layout.n_params > 0 ? f->layout.n_params : 1);
+    results__param_short_names(&f->layout, f->param_short);
 cleanup:
     return rc;
 }
@@ -88,6 +90,7 @@ int results__file_free(ResultsFile *f)
         MPI_Comm_free(&f->comm);
     free(f->metric);
     free(f->param);
+    free(f->param_short);
     results_layout_free(&f->layout);
     free(f);
     if (failed) {
@@ -187,7 +190,6 @@ static int read_layout(ResultsFile *f)
     hid_t attr = H5I_INVALID_HID;
     char path[1024];
     double *column = NULL;
-    char (*short_names)[RESULTS__NAME_MAX] = NULL;
     htri_t has = H5Aexists(f->file, "schema_version");
     if (has <= 0)
         IH_FAIL(RESULTS_EBROKEN, "results: the file's creation never finished "
@@ -230,10 +232,9 @@ static int read_layout(ResultsFile *f)
     IH_TRY(read_fixed_strings(f->condition, l->n_runs, "runs/condition", &l->conditions));
     IH_TRY(read_fixed_strings(f->config, l->n_runs, "runs/config", &l->configs));
     /* schema 1 named parameter datasets by their field paths, schema 2 by short names */
-    IH_ALLOC(short_names, l->n_params > 0 ? l->n_params : 1);
-    results__param_short_names(l, short_names);
     for (int p = 0; p < l->n_params; p++) {
-        snprintf(path, sizeof path, "runs/%s", version >= 2 ? short_names[p] : l->param_names[p]);
+        snprintf(path, sizeof path, "runs/%s",
+                 version >= 2 ? f->param_short[p] : l->param_names[p]);
         IH_TRY(open_dataset(f->file, path, &f->param[p]));
         IH_TRY(read_all(f->param[p], H5T_NATIVE_DOUBLE, column, path));
         for (int r = 0; r < l->n_runs; r++)
@@ -258,7 +259,6 @@ static int read_layout(ResultsFile *f)
     IH_TRY(open_dataset(f->file, "runs/status", &f->status));
 cleanup:
     free(column);
-    free(short_names);
     if (attr >= 0)
         H5Aclose(attr);
     return rc;
@@ -302,6 +302,16 @@ cleanup:
 const ResultsLayout *results_layout(const ResultsFile *f)
 {
     return &f->layout;
+}
+
+const char *results_param_name(const ResultsFile *f, int p)
+{
+    return f->param_short[p];
+}
+
+int results_schema_version(const ResultsFile *f)
+{
+    return f->schema_version;
 }
 
 hid_t results_file_id(const ResultsFile *f)
