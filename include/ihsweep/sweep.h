@@ -59,6 +59,28 @@ int sweep_run_config(const SweepPlan *plan, int run, RunConfig *out);
 /* Prints the dry-run listing of the selected runs (sel NULL: all) and the totals. Local. */
 void sweep_plan_print(const SweepPlan *plan, const unsigned char *sel, FILE *out);
 
+/* Totals of the selected runs (sel NULL: all) from the plan's cost estimates. */
+typedef struct {
+    int n_runs;
+    double sequences, gflop;
+    double core_seconds;          /* estimated seconds on one core */
+    double critical_path_seconds; /* longest chain of runs that bind heads from each other */
+    int busy_ranks; /* ranks the selection keeps busy: core_seconds / critical path, <= runs */
+    int ranks;      /* the ranks wall_seconds is for */
+    double wall_seconds; /* max(core_seconds / ranks, critical path) */
+} SweepPlanTotals;
+
+/* Fills *t for the selection and ranks (>= 1). Local; cannot fail. */
+void sweep_plan_totals(const SweepPlan *plan, const unsigned char *sel, int ranks,
+                       SweepPlanTotals *t);
+
+/* The listing as one JSON object: sweep, file, seconds_per_gflop, params (field paths), runs
+ * (id, stage, condition, binds_from, setting, seed_field, seed, params, sequences, evals,
+ * est_gflop, est_seconds, chain_seconds, hash), totals (SweepPlanTotals for ranks) and layout.
+ * Local. */
+void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks,
+                           FILE *out);
+
 /* Who trains: every rank including rank 0 (shared), or every rank but rank 0, which only
  * schedules and reports (dedicated). Auto picks dedicated when one-sided access to rank 0's
  * memory does not progress while rank 0 computes (measured at start: osc/pt2pt, UCX without RDMA

@@ -11,6 +11,7 @@
 
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
+#include "ihsweep/json_out.h"
 #include "ihsweep/suggest.h"
 #include "ihsweep/sweep_plan.h"
 
@@ -98,23 +99,6 @@ static void csv_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", out);
-        else if (ch < 0x20)
-            fprintf(out, "\\u%04x", ch);
-        else
-            fputc(ch, out);
-    }
-    fputc('"', out);
-}
-
 static void emit(Writer *w, const Row *row)
 {
     FILE *out = w->out;
@@ -140,12 +124,12 @@ static void emit(Writer *w, const Row *row)
         for (int i = 0; i < row->n; i++) {
             const Cell *c = &row->c[i];
             fputs(i ? ", " : "", out);
-            json_string(out, c->name);
+            ih_json_string(out, c->name);
             fputs(": ", out);
             if (c->kind == CELL_NUMBER)
                 fputs(c->num, out);
             else if (c->kind == CELL_STRING)
-                json_string(out, c->str);
+                ih_json_string(out, c->str);
             else
                 fputs("null", out);
         }
