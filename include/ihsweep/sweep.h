@@ -129,9 +129,13 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
 
 /* Prints the progress summary and t* table of the results file at path (opened read-only on
  * MPI_COMM_SELF); sel (NULL: all runs) restricts the table and, when given, lists those runs one
- * per line. The sweep's stages and data settings are rebuilt from the file's sweep text.
- * Local (MPI initialised). Errors: IH_ENOENT, RESULTS_EBROKEN, IH_EHDF5, IH_ENOMEM. */
-int sweep_status_print(const char *path, const char *runs_spec, FILE *out);
+ * per line. Unfinished runs are running (a checkpoint "<path>.ckpt/run-<id>.ckpt" written in the
+ * last 15 minutes), interrupted (an older one) or pending; the ETA assumes as many ranks as runs
+ * are running and the speed of the done runs. json != 0 prints one JSON object instead (counts
+ * by state, ETA, one object per run). The sweep's stages and data settings are rebuilt from the
+ * file's sweep text. Local (MPI initialised). Errors: IH_ENOENT, RESULTS_EBROKEN, IH_EHDF5,
+ * IH_ENOMEM. */
+int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *out);
 
 /* A broken Slurm launch seen before MPI_Init, from the environment alone: srun tasks (SLURM_PROCID, more
  * than one task in the step) with neither PMIx (PMIX_RANK) nor mpirun (OMPI_COMM_WORLD_SIZE).
