@@ -49,4 +49,11 @@ struct SweepPlan;
 int sweep_plan_parse(const char *text, const char *source_name, const char *const *sets,
                      int n_sets, struct SweepPlan **out);
 
+/* The sweep text with one axis appended per axes[i] = "FIELD=V1,V2,..." (`--axis`): the values
+ * are read as a JSON array "[V1,V2,...]" when that parses, else as strings. *out is an owned,
+ * re-printed sweep text (free()); the plan is parsed from it as usual. Local.
+ * Errors: IH_EDATA (JSON syntax of text), IH_ECONFIG, IH_EUSAGE (a malformed --axis), IH_ENOMEM. */
+int sweep_text_add_axes(const char *text, const char *source, const char *const *axes, int n_axes,
+                        char **out);
+
 #endif

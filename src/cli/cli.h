@@ -50,4 +50,14 @@ int cli_parse_double(const char *s, double *out);
 /* True when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
 
+/* Usage error for an unknown option arg: names the nearest long option of options (a getopt
+ * table ending with a NULL name) when one is close. Returns 64. */
+struct option;
+int cli_unknown_option(const char *cmd, const char *arg, const struct option *options);
+
+/* Usage error for wrong positional arguments argv[first..argc): when one of them looks like a
+ * Hydra-style override (FIELD=VALUE), the message says to pass it as `--set FIELD=VALUE`
+ * (`--axis FIELD=V1,V2` for a list); otherwise "expected <expected>". Returns 64. */
+int cli_positional_error(const char *cmd, int argc, char **argv, int first, const char *expected);
+
 #endif

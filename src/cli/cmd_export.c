@@ -87,7 +87,7 @@ int cmd_export(int argc, char **argv)
                 return cli_usage_error("export", "at most %d curves", MAX_ITEMS);
             break;
         default:
-            return cli_usage_error("export", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_unknown_option("export", argv[optind - 1], options);
         }
     }
     if (optind != argc - 1)

@@ -43,6 +43,8 @@ static void run_usage(FILE *out)
         "  --force              with --resume: continue FILE even if its runs' config hashes\n"
         "                       differ from this sweep's (complete rows are kept)\n"
         "  --set FIELD=VALUE    override a run-config field in every run; repeatable\n"
+        "  --axis FIELD=V1,V2   add a swept axis (values as JSON; the grown sweep text is\n"
+        "                       stored in FILE; give the same --axis to --resume); repeatable\n"
         "  --runs LIST          only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
         "  --shard I/N          only ids with id %% N == I (plus the runs they bind from), for\n"
         "                       job arrays; merge the shard files with `ihsweep merge`\n"
@@ -77,8 +79,8 @@ cleanup:
 
 typedef struct {
     const char *sweep, *output, *runs, *shard;
-    const char *sets[MAX_SETS];
-    int n_sets, resume, force;
+    const char *sets[MAX_SETS], *axes[MAX_SETS];
+    int n_sets, n_axes, resume, force;
     double progress_every;
     SweepScheduler scheduler;
 } RunArgs;
@@ -95,6 +97,12 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
     if (a->shard)
         IH_TRY(sweep_shard_parse(a->shard, &shard_i, &shard_n));
     IH_TRY(read_broadcast(a->sweep, rank, &text));
+    if (a->n_axes > 0) {
+        char *grown = NULL;
+        IH_TRY(sweep_text_add_axes(text, a->sweep, a->axes, a->n_axes, &grown));
+        free(text);
+        text = grown;
+    }
     IH_TRY(sweep_plan_parse(text, a->sweep, a->sets, a->n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
@@ -127,6 +135,7 @@ int cmd_run(int argc, char **argv)
                                             {"resume", no_argument, NULL, 'R'},
                                             {"force", no_argument, NULL, 'f'},
                                             {"set", required_argument, NULL, 's'},
+                                            {"axis", required_argument, NULL, 'a'},
                                             {"runs", required_argument, NULL, 'r'},
                                             {"shard", required_argument, NULL, 'S'},
                                             {"progress-every", required_argument, NULL, 'p'},
@@ -156,6 +165,11 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "at most %d --set options", MAX_SETS);
             a.sets[a.n_sets++] = optarg;
             break;
+        case 'a':
+            if (a.n_axes == MAX_SETS)
+                return cli_usage_error("run", "at most %d --axis options", MAX_SETS);
+            a.axes[a.n_axes++] = optarg;
+            break;
         case 'r':
             a.runs = optarg;
             break;
@@ -178,11 +192,11 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "--scheduler takes auto, shared or dedicated");
             break;
         default:
-            return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_unknown_option("run", argv[optind - 1], options);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("run", "expected one sweep file");
+        return cli_positional_error("run", argc, argv, optind + 1, "one sweep file");
     if (!a.output)
         return cli_usage_error("run", "missing -o FILE");
     if (a.force && !a.resume)

@@ -44,7 +44,7 @@ int cmd_status(int argc, char **argv)
             json = 1;
             break;
         default:
-            return cli_usage_error("status", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_unknown_option("status", argv[optind - 1], options);
         }
     }
     if (optind != argc - 1)

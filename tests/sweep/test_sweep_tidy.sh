@@ -43,6 +43,30 @@ grep -q "did you mean K?" err.txt && ok "--where suggests K" || { bad "suggestio
 expect_rc 64 $? "a mistyped command" err.txt
 grep -q "did you mean 'export'" err.txt && ok "suggests export" || { bad "suggestion"; cat err.txt; }
 
+"$IHSWEEP" plan "$DATA/tiny.json" --set train_iter=100 >/dev/null 2>err.txt
+expect_rc 78 $? "--set of a mistyped field" err.txt
+grep -q 'did you mean "train_iters"' err.txt && ok "suggests train_iters" || { bad "suggestion"; cat err.txt; }
+"$IHSWEEP" plan "$DATA/tiny.json" train_iters=100 >/dev/null 2>err.txt
+expect_rc 64 $? "a bare FIELD=VALUE" err.txt
+grep -q "pass it as --set train_iters=100" err.txt && ok "hints --set" || { bad "hint"; cat err.txt; }
+"$IHSWEEP" plan "$DATA/tiny.json" --sett train_iters=100 >/dev/null 2>err.txt
+expect_rc 64 $? "a mistyped option" err.txt
+grep -q "did you mean '--set'" err.txt && ok "suggests --set" || { bad "suggestion"; cat err.txt; }
+
+# --axis adds a swept axis from the command line (shown by plan, stored by run)
+"$IHSWEEP" plan "$DATA/tiny.json" --axis optimizer.lr=1e-5,3e-5 --json >axis.json 2>err.txt
+expect_rc 0 $? "plan --axis" err.txt
+"$py" -c 'import json, sys; p = json.load(open(sys.argv[1]))
+assert p["totals"]["runs"] == 24, p["totals"]
+assert p["params"] == ["data.class_split[0]", "data.class_split[1]", "optimizer.lr", "init_seed"]
+assert [r["params"]["optimizer.lr"] for r in p["runs"][:4]] == [1e-5, 1e-5, 3e-5, 3e-5]' axis.json \
+  2>err.txt && ok "--axis doubles the grid" || { bad "--axis"; cat err.txt; }
+sweep 1 run "$DATA/tiny.json" -o ax.h5 --axis optimizer.lr=1e-5,3e-5 --runs 0 --set train_iters=2000 \
+  >ax.txt 2>&1
+expect_rc 0 $? "run --axis" ax.txt
+"$IHSWEEP" export ax.h5 --where run=0 >ax.csv 2>ax.txt
+head -1 ax.csv | grep -q ",lr," && ok "the axis is a column (lr)" || { bad "axis column"; cat ax.csv; }
+
 # a partial sweep: running (fresh checkpoint), interrupted (old one), pending; an ETA
 sweep 1 run "$DATA/tiny.json" -o p.h5 --runs 0-1 >prun.txt 2>&1
 expect_rc 0 $? "partial sweep" prun.txt
