@@ -36,7 +36,8 @@ static void run_usage(FILE *out)
         "one results file. Progress on stderr from rank 0: one line per finished run and a\n"
         "summary every --progress-every seconds; at the end a table of t* per condition and\n"
         "data setting. SIGUSR1 or SIGTERM: checkpoint in-flight runs, close the file, exit 75;\n"
-        "--resume then finishes the sweep with identical results.\n\n"
+        "--resume then finishes the sweep with identical results (with IHSWEEP_STOP_MARKER=PATH\n"
+        "set, rank 0 writes 75 to PATH and every rank exits 0 instead).\n\n"
         "  -o, --output FILE    results file (refuses an existing one without --resume)\n"
         "  --resume             continue FILE: skip verified done/diverged runs, redo the rest\n"
         "                       (from their checkpoints in FILE.ckpt/); creates FILE if missing\n"
@@ -75,6 +76,24 @@ static int read_broadcast(const char *path, int rank, char **text)
     MPI_Bcast(*text, (int)n + 1, MPI_CHAR, 0, MPI_COMM_WORLD);
 cleanup:
     return rc;
+}
+
+/* The exit status of a sweep stopped by a signal: 75, or 0 when the environment names a marker
+ * file (IHSWEEP_STOP_MARKER, set by the Slurm batch scripts): rank 0 writes "75" there, so that
+ * srun/mpirun do not report the normal checkpoint stop as a failed task. */
+static int stop_status(int rank)
+{
+    const char *marker = getenv("IHSWEEP_STOP_MARKER");
+    if (!marker || !marker[0])
+        return EXIT_STOPPED;
+    if (rank == 0) {
+        FILE *f = fopen(marker, "w");
+        if (!f || fprintf(f, "%d\n", EXIT_STOPPED) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "ihsweep run: cannot write the stop marker %s\n", marker);
+            return EXIT_STOPPED;
+        }
+    }
+    return 0;
 }
 
 typedef struct {
@@ -230,7 +249,7 @@ int cmd_run(int argc, char **argv)
         if (!local_error && rank == 0)
             cli_report_error("run", rc);
     } else if (stopped) {
-        status = EXIT_STOPPED;
+        status = stop_status(rank);
     }
     MPI_Finalize();
     return status;
