@@ -179,6 +179,16 @@ uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r);
  * Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
 int results_verify_run(ResultsFile *f, int run, int *ok);
 
+/* Writes run `run`'s resolved config (the JSON it trains with, symbolic heads bound) into
+ * /runs/resolved_config; call it before results_write_run. A file of schema 1 has no such
+ * dataset: nothing is written. Independent. Errors: IH_EDATA (text longer than the dataset's
+ * strings), IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
+int results_write_resolved_config(ResultsFile *f, int run, const char *text);
+
+/* Reads run `run`'s resolved config into an owned *out (free()); files of schema 1 give the
+ * planned config. Independent. Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
+int results_read_resolved_config(ResultsFile *f, int run, char **out);
+
 /* Resets run `run` to pending (status 0, then checksum 0) so that resume runs it again; the old
  * payload stays until overwritten. Independent. Errors: IH_EUSAGE, IH_EHDF5. */
 int results_mark_pending(ResultsFile *f, int run);

@@ -218,8 +218,31 @@ static int param_is_integral(const ResultsLayout *l, int p)
     return 1;
 }
 
+/* The string type of runs/resolved_config: room for each planned config once its symbolic heads
+ * are bound ("rest_ih" becomes n_heads - 1 heads "L:H") and progress_heads is set. */
+static hid_t resolved_string_type(const ResultsLayout *l)
+{
+    size_t longest = 0;
+    for (int i = 0; i < l->n_runs; i++) {
+        size_t n = strlen(l->configs[i]) + 96, rest = 0;
+        for (const char *p = l->configs[i]; (p = strstr(p, "rest_ih")) != NULL; p++)
+            rest++;
+        n += rest * (size_t)l->n_heads * 16;
+        longest = n > longest ? n : longest;
+    }
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return t;
+    if (H5Tset_size(t, longest + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
 static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *names,
-                           hid_t *cond_type, hid_t *cfg_type)
+                           hid_t *cond_type, hid_t *cfg_type, hid_t *res_type)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;
@@ -245,9 +268,19 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     IH_TRY(results__attr_write_string(f->condition, "_Encoding", "utf-8"));
     IH_TRY(create_dataset(f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->config));
-    IH_TRY(describe(f->config, "run config", "1", "the run's configuration as JSON"));
+    IH_TRY(describe(f->config, "run config", "1",
+                    "the run's configuration as planned (JSON; symbolic heads unbound)"));
     IH_TRY(results__attr_write_string(f->config, "_Encoding", "utf-8"));
     IH_TRY(results__attr_write_string(f->config, "coordinates", names->coords));
+    RESULTS_H5(*res_type = resolved_string_type(l), "results: cannot make a string type");
+    f->resolved_width = H5Tget_size(*res_type);
+    IH_TRY(create_dataset(f->file, s, s->size, "runs/resolved_config", *res_type, &run_axis, 1,
+                          H5T_NATIVE_INT, NULL, &f->resolved));
+    IH_TRY(describe(f->resolved, "resolved run config", "1",
+                    "the configuration the run trained with (JSON; symbolic heads replaced by the "
+                    "heads bound from its source run): `ihsweep train` on it reproduces the row"));
+    IH_TRY(results__attr_write_string(f->resolved, "_Encoding", "utf-8"));
+    IH_TRY(results__attr_write_string(f->resolved, "coordinates", names->coords));
     for (int p = 0; p < l->n_params; p++) {
         IH_TRY(join_path(path, "runs", names->param[p], NULL));
         hid_t type = param_is_integral(l, p) ? H5T_STD_I64LE : H5T_IEEE_F64LE;
@@ -457,7 +490,7 @@ cleanup:
 
 /* Rank 0's independent writes: scale values and per-run metadata. */
 static int write_metadata(ResultsFile *f, const Scales *s, const IndexVars *iv,
-                          hid_t cond_type, hid_t cfg_type)
+                          hid_t cond_type, hid_t cfg_type, hid_t res_type)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;
@@ -479,6 +512,7 @@ static int write_metadata(ResultsFile *f, const Scales *s, const IndexVars *iv,
     IH_TRY(write_all(f->hash, H5T_NATIVE_UINT64, l->hashes, "runs/hash"));
     IH_TRY(write_strings(f->condition, cond_type, l->conditions, l->n_runs, "runs/condition"));
     IH_TRY(write_strings(f->config, cfg_type, l->configs, l->n_runs, "runs/config"));
+    IH_TRY(write_strings(f->resolved, res_type, l->configs, l->n_runs, "runs/resolved_config"));
     IH_ALLOC(column, l->n_runs);
     for (int p = 0; p < l->n_params; p++) {
         for (int r = 0; r < l->n_runs; r++)
@@ -549,6 +583,7 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     int rc = 0;
     ResultsFile *f = NULL;
     hid_t fapl = H5I_INVALID_HID, cond_type = H5I_INVALID_HID, cfg_type = H5I_INVALID_HID;
+    hid_t res_type = H5I_INVALID_HID;
     Scales s;
     IndexVars iv = {0};
     ReaderNames names = {0};
@@ -576,10 +611,10 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     IH_TRY(make_group(f->file, "summary"));
     IH_TRY(make_group(f->file, "posthoc"));
     IH_TRY(create_scales(f, &s));
-    IH_TRY(create_metadata(f, &s, &names, &cond_type, &cfg_type));
+    IH_TRY(create_metadata(f, &s, &names, &cond_type, &cfg_type, &res_type));
     IH_TRY(create_payload(f, &s, &names));
     IH_TRY(add_coords(f, &s, &names, &iv));
-    rc = f->rank == 0 ? write_metadata(f, &s, &iv, cond_type, cfg_type) : 0;
+    rc = f->rank == 0 ? write_metadata(f, &s, &iv, cond_type, cfg_type, res_type) : 0;
     IH_TRY(ih_mpi_agree(f->comm, rc));
     IH_TRY(write_root_attributes(f));
     RESULTS_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: cannot flush %s", path);
@@ -597,6 +632,8 @@ cleanup:
         H5Tclose(cond_type);
     if (cfg_type >= 0)
         H5Tclose(cfg_type);
+    if (res_type >= 0)
+        H5Tclose(res_type);
     if (fapl >= 0)
         H5Pclose(fapl);
     results__file_free(f);

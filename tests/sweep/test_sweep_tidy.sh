@@ -23,6 +23,27 @@ expect_rc 0 $? "status --json" status.txt
 out=$("$py" "$(dirname "$0")/check_tidy.py" t.h5 all.csv pt.json curves.csv plan.json \
   status.json 2>&1) && ok "$out" || bad "$out"
 
+# a row's resolved config alone reproduces the row with `ihsweep train` (run 7 binds pt_head and
+# rest_ih from run 1): the curves are bit for bit the same
+"$py" -c 'import h5py, sys; f = h5py.File(sys.argv[1], "r")
+open("r7.json", "w").write(f["runs/resolved_config"][7].decode())' t.h5
+grep -q '"progress_heads"' r7.json && ! grep -q 'rest_ih\|pt_head"\]' r7.json &&
+  ok "run 7's resolved config has its heads bound" || { bad "resolved config"; cat r7.json; }
+"$IHSWEEP" train r7.json -o r7.h5 >train.txt 2>&1
+expect_rc 0 $? "train on a row's resolved config" train.txt
+"$py" - t.h5 r7.h5 <<'PY' >same.txt 2>&1 && ok "train reproduces row 7 bit for bit" || { bad "row 7"; cat same.txt; }
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+n = b["eval"].shape[0]
+for k in ["curves/eval_seq", "curves/fsl_train/loss", "curves/fsl_val_rl/acc", "curves/train_loss",
+          "curves/induction_strength", "curves/loss_no_last_layer", "curves/probe_logits"]:
+    x, y = a[k][7, :n], b[k][0]
+    assert x.tobytes() == y.tobytes(), k
+    assert not np.isnan(x[:n]).all(), k
+for k in ["summary/t_steepest", "runs/strongest_ih", "runs/pt_head", "posthoc/only_head_acc"]:
+    assert a[k][7].tobytes() == b[k][0].tobytes(), k
+PY
+
 # netCDF tools read the file
 if command -v ncdump >/dev/null; then
   ncdump -h t.h5 >nc.txt 2>&1
