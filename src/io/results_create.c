@@ -345,6 +345,11 @@ static int create_payload(ResultsFile *f, const Scales *s, const ReaderNames *na
     }
     const uint64_t zero_u64 = 0;
     const int8_t zero_i8 = 0, flags[4] = {RUN_PENDING, RUN_DONE, RUN_DIVERGED, RUN_FAILED};
+    const int8_t one_i8 = 1;
+    IH_TRY(create_dataset(f->file, s, s->size, "runs/selected", H5T_STD_I8LE, &run_axis, 1,
+                          H5T_NATIVE_INT8, &one_i8, &f->selected));
+    IH_TRY(describe(f->selected, "selected", "1",
+                    "1 when the latest ihsweep run session selected the run (--runs, --shard)"));
     IH_TRY(create_dataset(f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_UINT64, &zero_u64, &f->checksum));
     IH_TRY(describe(f->checksum, "row checksum", "1",

@@ -34,7 +34,8 @@ int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out)
     f->writable = writable;
     f->schema_version = RESULT_SCHEMA_VERSION; /* a new file; results_open reads the file's */
     f->file = f->checksum = f->status = H5I_INVALID_HID;
-    f->id = f->stage = f->hash = f->condition = f->config = f->resolved = H5I_INVALID_HID;
+    f->id = f->stage = f->hash = f->condition = f->config = H5I_INVALID_HID;
+    f->resolved = f->selected = H5I_INVALID_HID;
     for (int i = 0; i < RESULTS__N_ROW; i++)
         f->row[i] = H5I_INVALID_HID;
     if (MPI_Comm_rank(f->comm, &f->rank) != MPI_SUCCESS)
@@ -81,7 +82,8 @@ int results__file_free(ResultsFile *f)
     for (int i = 0; f->param && i < f->layout.n_params; i++)
         close_dataset(&f->param[i], &failed);
     hid_t *single[] = {&f->checksum,  &f->status, &f->id,      &f->stage,
-                       &f->hash,      &f->condition, &f->config, &f->resolved};
+                       &f->hash,      &f->condition, &f->config, &f->resolved,
+                       &f->selected};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
         close_dataset(single[i], &failed);
     if (f->file >= 0 && H5Fclose(f->file) < 0)
@@ -226,6 +228,7 @@ static int read_layout(ResultsFile *f)
     if (version >= 2) {
         hid_t type = H5I_INVALID_HID;
         IH_TRY(open_dataset(f->file, "runs/resolved_config", &f->resolved));
+        IH_TRY(open_dataset(f->file, "runs/selected", &f->selected));
         RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
         f->resolved_width = H5Tget_size(type);
         H5Tclose(type);

@@ -100,3 +100,20 @@ cleanup:
     free(buf);
     return rc;
 }
+
+int results_read_selection(ResultsFile *f, unsigned char *sel)
+{
+    int rc = 0;
+    int8_t *column = NULL;
+    memset(sel, 1, (size_t)f->layout.n_runs);
+    if (f->selected < 0)
+        goto cleanup;
+    IH_ALLOC(column, f->layout.n_runs);
+    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs,
+                            H5T_NATIVE_INT8, column, 0));
+    for (int r = 0; r < f->layout.n_runs; r++)
+        sel[r] = column[r] != 0;
+cleanup:
+    free(column);
+    return rc;
+}

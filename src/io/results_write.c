@@ -120,3 +120,21 @@ cleanup:
     free(buf);
     return rc;
 }
+
+int results_write_selection(ResultsFile *f, const unsigned char *sel)
+{
+    int rc = 0;
+    int8_t *column = NULL;
+    if (!f->writable)
+        IH_FAIL(IH_EUSAGE, "results: the file was opened read-only");
+    if (f->selected < 0)
+        goto cleanup; /* a file of schema 1 */
+    IH_ALLOC(column, f->layout.n_runs);
+    for (int r = 0; r < f->layout.n_runs; r++)
+        column[r] = (int8_t)(!sel || sel[r]);
+    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs,
+                            H5T_NATIVE_INT8, column, 1));
+cleanup:
+    free(column);
+    return rc;
+}

@@ -134,9 +134,10 @@ typedef struct {
 void sweep__eta(const SweepPlan *plan, const SweepRunInfo *info, const int *state,
                 const unsigned char *sel, SweepEta *eta);
 
-/* `ihsweep status --json`: counts by state, ETA and one object per selected row. Local. */
+/* `ihsweep status --json`: counts by state (n_unselected: unfinished runs the last session did
+ * not select, left out of sel), ETA and one object per selected row. Local. */
 void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
                         const int *state, const unsigned char *sel, int n_torn,
-                        const SweepEta *eta, FILE *out);
+                        int n_unselected, const SweepEta *eta, FILE *out);
 
 #endif

@@ -438,6 +438,8 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(c->reported, plan->n_runs);
     IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
     c->layout = results_layout(c->file);
+    rc = c->rank == 0 ? results_write_selection(c->file, opts->selected) : 0;
+    IH_TRY(ih_mpi_agree(comm, rc));
     if (fresh) {
         for (int r = 0; r < plan->n_runs; r++)
             init[r] =

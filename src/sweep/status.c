@@ -132,7 +132,7 @@ static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int state, 
 
 int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *out)
 {
-    int rc = 0, n_torn = 0;
+    int rc = 0, n_torn = 0, n_unselected = 0;
     int *state = NULL;
     SweepEta eta;
     ResultsFile *f = NULL;
@@ -151,15 +151,22 @@ int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *
         IH_TRY(plan_from_layout(l, path, &plan));
     IH_ALLOC(info, l->n_runs);
     IH_TRY(read_rows(f, info, &n_torn));
+    IH_ALLOC(sel, l->n_runs);
     if (runs_spec) {
-        IH_ALLOC(sel, l->n_runs);
         IH_TRY(sweep_runs_parse(runs_spec, l->n_runs, sel));
+    } else {
+        /* runs the latest session did not select and that are not finished are left out */
+        IH_TRY(results_read_selection(f, sel));
+        for (int r = 0; r < l->n_runs; r++) {
+            sel[r] = sel[r] || info[r].state == SWEEP_FINISHED;
+            n_unselected += !sel[r];
+        }
     }
     IH_ALLOC(state, l->n_runs);
     sweep__row_states(path, plan, info, state);
     sweep__eta(plan, info, state, sel, &eta);
     if (json) {
-        sweep__status_json(path, plan, info, state, sel, n_torn, &eta, out);
+        sweep__status_json(path, plan, info, state, sel, n_torn, n_unselected, &eta, out);
         goto cleanup;
     }
     int counts[4];
@@ -167,12 +174,14 @@ int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *
     int total = counts[0] + counts[1] + counts[2] + counts[3];
     fprintf(out, "%s: sweep %s, %d runs; ihsweep %s (git %s)\n", path, plan->name, l->n_runs,
             l->ihsweep_version ? l->ihsweep_version : "?", l->git_hash ? l->git_hash : "?");
-    fprintf(out, "progress: %d/%d done, %d diverged, %d failed, %d running, %d interrupted, "
-            "%d pending", total - counts[0], total, counts[RUN_DIVERGED], counts[RUN_FAILED],
-            eta.counts[SWEEP_ROW_RUNNING], eta.counts[SWEEP_ROW_INTERRUPTED],
-            eta.counts[SWEEP_ROW_PENDING]);
+    fprintf(out, "progress: %d/%d done, %d diverged, %d failed, %d pending, %d running, "
+            "%d interrupted", total - counts[0], total, counts[RUN_DIVERGED], counts[RUN_FAILED],
+            eta.counts[SWEEP_ROW_PENDING], eta.counts[SWEEP_ROW_RUNNING],
+            eta.counts[SWEEP_ROW_INTERRUPTED]);
     if (n_torn)
         fprintf(out, " (%d torn or corrupted: --resume redoes them)", n_torn);
+    if (n_unselected)
+        fprintf(out, "; %d more not selected by the last run's --runs/--shard", n_unselected);
     fprintf(out, "\n");
     if (counts[RUN_PENDING] > 0 && plan->runs[0].cost > 0) {
         char dur[32], left[32];
@@ -182,7 +191,7 @@ int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *
                 eta.ranks, eta.ranks == 1 ? "" : "s", left,
                 eta.measured ? "of the done runs" : "of the plan's cost model");
     }
-    for (int r = 0; sel && r < l->n_runs; r++)
+    for (int r = 0; runs_spec && r < l->n_runs; r++)
         if (sel[r])
             print_run(plan, &info[r], state[r], r, out);
     sweep__print_table(plan, info, sel, out);

@@ -77,7 +77,7 @@ void sweep__eta(const SweepPlan *plan, const SweepRunInfo *info, const int *stat
 
 void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
                         const int *state, const unsigned char *sel, int n_torn,
-                        const SweepEta *eta, FILE *out)
+                        int n_unselected, const SweepEta *eta, FILE *out)
 {
     fputs("{\"file\": ", out);
     ih_json_string(out, path);
@@ -86,7 +86,8 @@ void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunI
     fprintf(out, ", \"runs\": %d,\n \"counts\": {", plan->n_runs);
     for (int s = 0; s < SWEEP_ROW_N; s++)
         fprintf(out, "%s\"%s\": %d", s ? ", " : "", state_names[s], eta->counts[s]);
-    fprintf(out, ", \"torn\": %d},\n \"eta_seconds\": ", n_torn);
+    fprintf(out, ", \"torn\": %d, \"not_selected\": %d},\n \"eta_seconds\": ", n_torn,
+            n_unselected);
     ih_json_number(out, eta->seconds);
     fputs(", \"remaining_core_seconds\": ", out);
     ih_json_number(out, eta->remaining_core_seconds);

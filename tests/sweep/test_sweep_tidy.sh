@@ -88,13 +88,19 @@ expect_rc 0 $? "run --axis" ax.txt
 "$IHSWEEP" export ax.h5 --where run=0 >ax.csv 2>ax.txt
 head -1 ax.csv | grep -q ",lr," && ok "the axis is a column (lr)" || { bad "axis column"; cat ax.csv; }
 
-# a partial sweep: running (fresh checkpoint), interrupted (old one), pending; an ETA
+# a partial sweep: runs outside the latest --runs selection are not pending; running (fresh
+# checkpoint), interrupted (old one), pending; an ETA
 sweep 1 run "$DATA/tiny.json" -o p.h5 --runs 0-1 >prun.txt 2>&1
 expect_rc 0 $? "partial sweep" prun.txt
-mkdir -p p.h5.ckpt && touch p.h5.ckpt/run-2.ckpt && touch -d '2 hours ago' p.h5.ckpt/run-3.ckpt
 "$IHSWEEP" status p.h5 >pst.txt 2>&1
+grep -q "^progress: 2/2 done, 0 diverged, 0 failed, 0 pending, 0 running, 0 interrupted; 10 more not selected" pst.txt &&
+  ok "runs outside --runs are not pending" || { bad "selection in status"; cat pst.txt; }
+sweep 1 run "$DATA/tiny.json" -o p.h5 --runs 0-3 --resume >prun.txt 2>&1
+expect_rc 0 $? "resume with a larger selection" prun.txt
+mkdir -p p.h5.ckpt && touch p.h5.ckpt/run-4.ckpt && touch -d '2 hours ago' p.h5.ckpt/run-5.ckpt
+"$IHSWEEP" status p.h5 --runs 0-11 >pst.txt 2>&1
 expect_rc 0 $? "status of a partial file" pst.txt
-grep -q "2/12 done, 0 diverged, 0 failed, 1 running, 1 interrupted, 8 pending" pst.txt &&
+grep -q "4/12 done, 0 diverged, 0 failed, 6 pending, 1 running, 1 interrupted" pst.txt &&
   grep -q "^eta: about" pst.txt && ok "running, interrupted, pending and an ETA" ||
   { bad "partial status"; cat pst.txt; }
 rm -rf p.h5.ckpt
