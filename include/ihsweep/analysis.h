@@ -205,8 +205,9 @@ typedef struct {
     const char *const *where; /* [n_where] "FIELD=VALUE": keep runs whose column FIELD equals
                                  VALUE (numerically when both are numbers) */
     int n_where;
-    const char *const *curves; /* [n_curves] curves for the long format ("loss": every
-                                  evaluator's; "fsl_train/loss"; "train_loss"); 0: one row per run */
+    /* [n_curves] curves for the long format ("loss": every evaluator's; "fsl_train/loss";
+     * "train_loss"); n_curves 0: one row per run */
+    const char *const *curves;
     int n_curves;
 } AnalysisExportOptions;
 

@@ -65,8 +65,8 @@ typedef struct {
     double sequences, gflop;
     double core_seconds;          /* estimated seconds on one core */
     double critical_path_seconds; /* longest chain of runs that bind heads from each other */
-    int busy_ranks; /* ranks the selection keeps busy: core_seconds / critical path, <= runs */
-    int ranks;      /* the ranks wall_seconds is for */
+    int busy_ranks;      /* ranks the selection keeps busy: core_seconds / critical path, <= runs */
+    int ranks;           /* the ranks wall_seconds is for */
     double wall_seconds; /* max(core_seconds / ranks, critical path) */
 } SweepPlanTotals;
 
@@ -78,8 +78,7 @@ void sweep_plan_totals(const SweepPlan *plan, const unsigned char *sel, int rank
  * (id, stage, condition, binds_from, setting, seed_field, seed, params, sequences, evals,
  * est_gflop, est_seconds, chain_seconds, hash), totals (SweepPlanTotals for ranks) and layout.
  * Local. */
-void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks,
-                           FILE *out);
+void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks, FILE *out);
 
 /* Who trains: every rank including rank 0 (shared), or every rank but rank 0, which only
  * schedules and reports (dedicated). Auto picks dedicated when one-sided access to rank 0's

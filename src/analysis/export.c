@@ -44,7 +44,7 @@ typedef struct {
 typedef struct {
     const AnalysisExportOptions *o;
     FILE *out;
-    int n_rows; /* rows written so far */
+    int n_rows;                        /* rows written so far */
     const char *field[64], *value[64]; /* --where, split at '=' (pointing into where_text) */
     char *where_text;
 } Writer;
@@ -197,8 +197,7 @@ static void run_row(ResultsFile *f, const RunResult *r, const Names *nm, int i,
     add_string(row, "condition", l->conditions[i]);
     add_string(row, "stage", nm->stage[i]);
     for (int p = 0; p < l->n_params; p++)
-        add_number(row, results_param_name(f, p), l->param_values[(size_t)i * l->n_params + p],
-                   17);
+        add_number(row, results_param_name(f, p), l->param_values[(size_t)i * l->n_params + p], 17);
     static const char *const seed_cols[3] = {"init_seed", "train_seed", "eval_seed"};
     for (int s = 0; s < 3; s++) {
         int dup = 0;
@@ -261,13 +260,13 @@ cleanup:
 
 /* Resolves one --curves name against r: "loss" (every evaluator's), "fsl_train/loss", or an
  * eval-shaped curve of the row ("train_loss", "loss_no_last_layer"). */
-static int resolve_curve(const ResultsLayout *l, RunResult *r, const char *spec, Curve *out,
-                         int *n, int max)
+static int resolve_curve(const ResultsLayout *l, RunResult *r, const char *spec, Curve *out, int *n,
+                         int max)
 {
     int rc = 0, found = 0;
     const char *candidates[64];
     int n_cand = 0;
-#define EXPORT_EVAL_CURVE_(fld, since, mt, ft, shape, fill, group, units, desc)                     \
+#define EXPORT_EVAL_CURVE_(fld, since, mt, ft, shape, fill, group, units, desc)                    \
     if (shape == RESULT_SHAPE_EVAL) {                                                              \
         candidates[n_cand++] = #fld;                                                               \
         if (strcmp(spec, #fld) == 0 && *n < max) {                                                 \
@@ -294,7 +293,8 @@ static int resolve_curve(const ResultsLayout *l, RunResult *r, const char *spec,
     }
     if (!found) {
         const char *near = ih_suggest(spec, candidates, n_cand);
-        IH_FAIL(IH_EUSAGE, "--curves %s: no such curve%s%s%s (a metric like loss or acc, "
+        IH_FAIL(IH_EUSAGE,
+                "--curves %s: no such curve%s%s%s (a metric like loss or acc, "
                 "EVALUATOR/METRIC, or train_loss, grad_norm, loss_no_last_layer, ...)",
                 spec, near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
     }

@@ -97,7 +97,8 @@ int cli_unknown_option(const char *cmd, const char *arg, const struct option *op
     word[strcspn(word, "=")] = '\0';
     for (; options[n].name && n < 128; n++)
         names[n] = options[n].name;
-    const char *near = word[0] && arg[0] == '-' && arg[1] == '-' ? ih_suggest(word, names, n) : NULL;
+    const char *near =
+        word[0] && arg[0] == '-' && arg[1] == '-' ? ih_suggest(word, names, n) : NULL;
     if (near && strcmp(near, word) != 0)
         return cli_usage_error(cmd, "unknown option '%s'; did you mean '--%s'?", arg, near);
     return cli_usage_error(cmd, "unknown or incomplete option '%s'", arg);

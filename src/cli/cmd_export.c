@@ -51,12 +51,10 @@ static int split_list(char *s, const char **list, int *n)
 
 int cmd_export(int argc, char **argv)
 {
-    static const struct option options[] = {{"format", required_argument, NULL, 'f'},
-                                            {"output", required_argument, NULL, 'o'},
-                                            {"where", required_argument, NULL, 'w'},
-                                            {"curves", required_argument, NULL, 'c'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"where", required_argument, NULL, 'w'},  {"curves", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *where[MAX_ITEMS], *curves[MAX_ITEMS], *output = NULL;
     int n_where = 0, n_curves = 0, opt;
     AnalysisExportOptions o = {0};
@@ -71,6 +69,10 @@ int cmd_export(int argc, char **argv)
                 o.format = ANALYSIS_EXPORT_CSV;
             else if (strcmp(optarg, "json") == 0)
                 o.format = ANALYSIS_EXPORT_JSON;
+            else if (strcmp(optarg, "nc") == 0)
+                return cli_usage_error("export", "--format nc: the results file itself is "
+                                                 "netCDF-4 (xarray, ncdump read it); export "
+                                                 "writes csv or json");
             else
                 return cli_usage_error("export", "--format %s: expected csv or json", optarg);
             break;

@@ -36,14 +36,11 @@ static void plan_usage(FILE *out)
 
 int cmd_plan(int argc, char **argv)
 {
-    static const struct option options[] = {{"set", required_argument, NULL, 's'},
-                                            {"runs", required_argument, NULL, 'r'},
-                                            {"shard", required_argument, NULL, 'S'},
-                                            {"json", no_argument, NULL, 'j'},
-                                            {"axis", required_argument, NULL, 'a'},
-                                            {"ranks", required_argument, NULL, 'n'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"set", required_argument, NULL, 's'},   {"runs", required_argument, NULL, 'r'},
+        {"shard", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'j'},
+        {"axis", required_argument, NULL, 'a'},  {"ranks", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     const char *sets[MAX_SETS], *axes[MAX_SETS], *runs = NULL, *shard = NULL;
     int n_axes = 0, n_sets = 0, opt, rc = 0, shard_i = 0, shard_n = 0, json = 0;
     long ranks = 1;

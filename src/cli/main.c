@@ -34,7 +34,8 @@ static const CliCommand commands[] = {
     {"toy", "the three-vector toy model of the paper (spec 4.8)", cmd_toy},
     {"analyze", "phase-change timing tables and essential dynamics", cmd_analyze},
     {"plot", "draw figures from a results file", cmd_plot},
-    {"export", "a results file as a tidy table (CSV, JSON): one row per run or per eval", cmd_export},
+    {"export", "a results file as a tidy table (CSV, JSON): one row per run or per eval",
+     cmd_export},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

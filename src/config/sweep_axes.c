@@ -53,14 +53,15 @@ int sweep_text_add_axes(const char *text, const char *source, const char *const 
     for (int i = 0; i < n_axes; i++) {
         const char *eq = strchr(axes[i], '=');
         if (!eq || eq == axes[i] || !eq[1])
-            IH_FAIL(IH_EUSAGE, "--axis %s: expected FIELD=V1,V2,... (e.g. "
-                               "optimizer.lr=1e-5,3e-5)", axes[i]);
+            IH_FAIL(IH_EUSAGE,
+                    "--axis %s: expected FIELD=V1,V2,... (e.g. "
+                    "optimizer.lr=1e-5,3e-5)",
+                    axes[i]);
         cJSON *axis = cJSON_CreateObject(), *values = axis_values(eq + 1);
         char field[256];
         snprintf(field, sizeof field, "%.*s", (int)(eq - axes[i]), axes[i]);
         if (!axis || !values || !cJSON_AddStringToObject(axis, "field", field) ||
-            !cJSON_AddItemToObject(axis, "values", values) ||
-            !cJSON_AddItemToArray(list, axis)) {
+            !cJSON_AddItemToObject(axis, "values", values) || !cJSON_AddItemToArray(list, axis)) {
             cJSON_Delete(axis);
             IH_FAIL(IH_ENOMEM, "out of memory");
         }

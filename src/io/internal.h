@@ -73,8 +73,8 @@ struct ResultsFile {
     hid_t *metric;             /* [n_evaluators][METRIC_COUNT] curves/<evaluator>/<metric> */
     hid_t checksum, status;    /* row markers, written after the payload */
     hid_t id, stage, hash, condition, config; /* per-run metadata */
-    hid_t resolved;  /* runs/resolved_config (schema 2; -1 in older files) */
-    hid_t selected;  /* runs/selected (schema 2; -1 in older files) */
+    hid_t resolved;        /* runs/resolved_config (schema 2; -1 in older files) */
+    hid_t selected;        /* runs/selected (schema 2; -1 in older files) */
     size_t resolved_width; /* its fixed string size, NUL included */
     hid_t *param;                             /* [n_params] runs/<param> */
     char (*param_short)[RESULTS__NAME_MAX];   /* [n_params] short names (results_names.c) */

@@ -253,7 +253,8 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     IH_TRY(describe(f->id, "run id", "1", "run id (equal to the row)"));
     IH_TRY(create_dataset(f->file, s, s->size, "runs/stage", H5T_STD_I32LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->stage));
-    IH_TRY(describe(f->stage, "stage", "1", "index of the run's stage in the sweep file (0: first)"));
+    IH_TRY(
+        describe(f->stage, "stage", "1", "index of the run's stage in the sweep file (0: first)"));
     IH_TRY(create_dataset(f->file, s, s->size, "runs/hash", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->hash));
     IH_TRY(describe(f->hash, "config hash", "1", "hash of the run's configuration"));
@@ -284,8 +285,8 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     for (int p = 0; p < l->n_params; p++) {
         IH_TRY(join_path(path, "runs", names->param[p], NULL));
         hid_t type = param_is_integral(l, p) ? H5T_STD_I64LE : H5T_IEEE_F64LE;
-        IH_TRY(create_dataset(f->file, s, s->size, path, type, &run_axis, 1, H5T_NATIVE_INT,
-                              NULL, &f->param[p]));
+        IH_TRY(create_dataset(f->file, s, s->size, path, type, &run_axis, 1, H5T_NATIVE_INT, NULL,
+                              &f->param[p]));
         snprintf(text, sizeof text, "swept run-config field %s", l->param_names[p]);
         IH_TRY(describe(f->param[p], l->param_names[p], "1", text));
         IH_TRY(results__attr_write_string(f->param[p], "field", l->param_names[p]));
@@ -339,8 +340,8 @@ static int create_payload(ResultsFile *f, const Scales *s, const ReaderNames *na
                                   H5T_NATIVE_FLOAT, &nan_fill, ds));
             snprintf(text, sizeof text, "mean %s over the %s evaluator's eval set",
                      metric_name((Metric)m), l->evaluator_names[e]);
-            IH_TRY(describe_row(*ds, metric_name((Metric)m), m == METRIC_LOSS ? "nats" : "1",
-                                text, RESULTS__F32, NAN, 1, names));
+            IH_TRY(describe_row(*ds, metric_name((Metric)m), m == METRIC_LOSS ? "nats" : "1", text,
+                                RESULTS__F32, NAN, 1, names));
         }
     }
     const uint64_t zero_u64 = 0;
@@ -408,8 +409,8 @@ static int add_group_coords(ResultsFile *f, const Scales *s, const ReaderNames *
         if (index->n == MAX_INDEX)
             IH_FAIL(IH_ECONFIG, "results layout: too many groups");
         IH_TRY(join_path(path, group, results__dim_names[d], NULL));
-        IH_TRY(create_dataset(f->file, s, s->size, path, H5T_STD_I32LE, &d, 1, H5T_NATIVE_INT,
-                              NULL, &index->ds[index->n]));
+        IH_TRY(create_dataset(f->file, s, s->size, path, H5T_STD_I32LE, &d, 1, H5T_NATIVE_INT, NULL,
+                              &index->ds[index->n]));
         index->dim[index->n++] = d;
         IH_TRY(describe(index->ds[index->n - 1], dim_long_names[d][0], "1", dim_long_names[d][1]));
     }
@@ -427,8 +428,7 @@ cleanup:
     return rc;
 }
 
-static int add_coords(ResultsFile *f, const Scales *s, const ReaderNames *names,
-                      IndexVars *index)
+static int add_coords(ResultsFile *f, const Scales *s, const ReaderNames *names, IndexVars *index)
 {
     int rc = 0;
     char path[PATH_MAX_LEN];
@@ -494,8 +494,8 @@ cleanup:
 }
 
 /* Rank 0's independent writes: scale values and per-run metadata. */
-static int write_metadata(ResultsFile *f, const Scales *s, const IndexVars *iv,
-                          hid_t cond_type, hid_t cfg_type, hid_t res_type)
+static int write_metadata(ResultsFile *f, const Scales *s, const IndexVars *iv, hid_t cond_type,
+                          hid_t cfg_type, hid_t res_type)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;

@@ -17,8 +17,8 @@ static const char *const aliases[][2] = {{"data.class_split[0]", "K"},
                                          {"init_seed", "seed"}};
 
 /* Names a short name may not take: the coordinates and datasets it sits next to in a group. */
-static const char *const reserved[] = {"condition", "stage",    "seq",    "id",     "hash",
-                                       "config",    "checksum", "status", "run",    "eval",
+static const char *const reserved[] = {"condition", "stage",    "seq",    "id",      "hash",
+                                       "config",    "checksum", "status", "run",     "eval",
                                        "head",      "probe",    "label",  "src_head"};
 
 static int taken(const ResultsLayout *l, char (*names)[RESULTS__NAME_MAX], int p, const char *s)

@@ -81,9 +81,8 @@ int results__file_free(ResultsFile *f)
         close_dataset(&f->metric[i], &failed);
     for (int i = 0; f->param && i < f->layout.n_params; i++)
         close_dataset(&f->param[i], &failed);
-    hid_t *single[] = {&f->checksum,  &f->status, &f->id,      &f->stage,
-                       &f->hash,      &f->condition, &f->config, &f->resolved,
-                       &f->selected};
+    hid_t *single[] = {&f->checksum,  &f->status, &f->id,       &f->stage,   &f->hash,
+                       &f->condition, &f->config, &f->resolved, &f->selected};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
         close_dataset(single[i], &failed);
     if (f->file >= 0 && H5Fclose(f->file) < 0)

@@ -109,8 +109,8 @@ int results_read_selection(ResultsFile *f, unsigned char *sel)
     if (f->selected < 0)
         goto cleanup;
     IH_ALLOC(column, f->layout.n_runs);
-    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs,
-                            H5T_NATIVE_INT8, column, 0));
+    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs, H5T_NATIVE_INT8,
+                            column, 0));
     for (int r = 0; r < f->layout.n_runs; r++)
         sel[r] = column[r] != 0;
 cleanup:

@@ -108,8 +108,10 @@ int results_write_resolved_config(ResultsFile *f, int run, const char *text)
     if (f->resolved < 0)
         goto cleanup; /* a file of schema 1 has no resolved configs */
     if (strlen(text) + 1 > f->resolved_width)
-        IH_FAIL(IH_EDATA, "results: run %d's resolved config (%zu bytes) does not fit the file's "
-                "%zu", run, strlen(text) + 1, f->resolved_width);
+        IH_FAIL(IH_EDATA,
+                "results: run %d's resolved config (%zu bytes) does not fit the file's "
+                "%zu",
+                run, strlen(text) + 1, f->resolved_width);
     IH_ALLOC(buf, f->resolved_width);
     memcpy(buf, text, strlen(text));
     RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
@@ -132,8 +134,8 @@ int results_write_selection(ResultsFile *f, const unsigned char *sel)
     IH_ALLOC(column, f->layout.n_runs);
     for (int r = 0; r < f->layout.n_runs; r++)
         column[r] = (int8_t)(!sel || sel[r]);
-    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs,
-                            H5T_NATIVE_INT8, column, 1));
+    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs, H5T_NATIVE_INT8,
+                            column, 1));
 cleanup:
     free(column);
     return rc;

@@ -124,7 +124,7 @@ void sweep__row_states(const char *path, const SweepPlan *plan, const SweepRunIn
 /* Estimated time to finish the selected runs (sel NULL: all). */
 typedef struct {
     int counts[SWEEP_ROW_N];
-    double seconds_per_gflop;      /* measured on the done runs when measured, else the plan's */
+    double seconds_per_gflop; /* measured on the done runs when measured, else the plan's */
     int measured;
     double remaining_core_seconds; /* estimated cost of every unfinished run */
     int ranks;                     /* running runs (at least 1): the ranks assumed at work */
@@ -137,7 +137,7 @@ void sweep__eta(const SweepPlan *plan, const SweepRunInfo *info, const int *stat
 /* `ihsweep status --json`: counts by state (n_unselected: unfinished runs the last session did
  * not select, left out of sel), ETA and one object per selected row. Local. */
 void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
-                        const int *state, const unsigned char *sel, int n_torn,
-                        int n_unselected, const SweepEta *eta, FILE *out);
+                        const int *state, const unsigned char *sel, int n_torn, int n_unselected,
+                        const SweepEta *eta, FILE *out);
 
 #endif

@@ -244,8 +244,7 @@ static void json_key(FILE *out, const char *key)
     fputs(": ", out);
 }
 
-void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks,
-                           FILE *out)
+void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks, FILE *out)
 {
     SweepPlanTotals t;
     sweep_plan_totals(plan, sel, ranks, &t);
@@ -305,11 +304,11 @@ void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int 
     ih_json_number(out, t.core_seconds);
     fputs(", \"critical_path_seconds\": ", out);
     ih_json_number(out, t.critical_path_seconds);
-    fprintf(out, ", \"busy_ranks\": %d, \"ranks\": %d, \"wall_seconds\": ", t.busy_ranks,
-            t.ranks);
+    fprintf(out, ", \"busy_ranks\": %d, \"ranks\": %d, \"wall_seconds\": ", t.busy_ranks, t.ranks);
     ih_json_number(out, t.wall_seconds);
-    fprintf(out, "},\n \"layout\": {\"rows\": %d, \"evals\": %d, \"heads\": %d, "
-                 "\"labels\": %d, \"probe\": %d, \"evaluators\": [",
+    fprintf(out,
+            "},\n \"layout\": {\"rows\": %d, \"evals\": %d, \"heads\": %d, "
+            "\"labels\": %d, \"probe\": %d, \"evaluators\": [",
             plan->n_runs, plan->max_evals, plan->n_heads, plan->max_labels, plan->max_probe);
     for (int e = 0; e < plan->n_evaluators; e++) {
         fputs(e ? ", " : "", out);

@@ -174,8 +174,10 @@ int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *
     int total = counts[0] + counts[1] + counts[2] + counts[3];
     fprintf(out, "%s: sweep %s, %d runs; ihsweep %s (git %s)\n", path, plan->name, l->n_runs,
             l->ihsweep_version ? l->ihsweep_version : "?", l->git_hash ? l->git_hash : "?");
-    fprintf(out, "progress: %d/%d done, %d diverged, %d failed, %d pending, %d running, "
-            "%d interrupted", total - counts[0], total, counts[RUN_DIVERGED], counts[RUN_FAILED],
+    fprintf(out,
+            "progress: %d/%d done, %d diverged, %d failed, %d pending, %d running, "
+            "%d interrupted",
+            total - counts[0], total, counts[RUN_DIVERGED], counts[RUN_FAILED],
             eta.counts[SWEEP_ROW_PENDING], eta.counts[SWEEP_ROW_RUNNING],
             eta.counts[SWEEP_ROW_INTERRUPTED]);
     if (n_torn)

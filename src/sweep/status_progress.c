@@ -76,8 +76,8 @@ void sweep__eta(const SweepPlan *plan, const SweepRunInfo *info, const int *stat
 }
 
 void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
-                        const int *state, const unsigned char *sel, int n_torn,
-                        int n_unselected, const SweepEta *eta, FILE *out)
+                        const int *state, const unsigned char *sel, int n_torn, int n_unselected,
+                        const SweepEta *eta, FILE *out)
 {
     fputs("{\"file\": ", out);
     ih_json_string(out, path);
