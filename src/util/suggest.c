@@ -42,6 +42,9 @@ const char *ih_suggest(const char *word, const char *const *candidates, int n)
     for (int i = 0; i < n; i++) {
         if (!candidates[i])
             continue;
+        /* a short word must at least start like its candidate ("x" is not a typo of "n") */
+        if (len <= 4 && tolower((unsigned char)word[0]) != tolower((unsigned char)candidates[i][0]))
+            continue;
         int d = distance(word, candidates[i]);
         if (d < best_d) {
             best_d = d;
