@@ -112,7 +112,7 @@ ihsweep_job_run()
         cmd=(srun --kill-on-bad-exit=1)
         [ -n "${IHSWEEP_SRUN_MPI-pmix}" ] && cmd+=("--mpi=${IHSWEEP_SRUN_MPI-pmix}")
         ;;
-    mpirun) cmd=(mpirun) ;;
+    mpirun) cmd=(mpirun -x IHSWEEP_STOP_MARKER) ;;
     *)
         ihsweep_job_log "IHSWEEP_LAUNCHER must be srun or mpirun, not '$launcher'"
         return 64
@@ -136,6 +136,11 @@ ihsweep_job_run()
         trap - USR1 TERM
         return "$IHSWEEP_EXIT_RESUMABLE"
     fi
+    # A checkpoint stop makes the ranks exit 0 and leave this marker, so that the launcher does
+    # not log the normal stop before a time limit as a failed task; it is exit 75 from here on.
+    IHSWEEP_STOP_MARKER="$out.stopped-$(ihsweep_job_id)"
+    export IHSWEEP_STOP_MARKER
+    rm -f "$IHSWEEP_STOP_MARKER"
     "${cmd[@]}" &
     _ihsweep_job_pid=$!
     # wait returns early (status > 128) whenever a trapped signal arrives: wait again.
@@ -150,7 +155,13 @@ ihsweep_job_run()
     done
     _ihsweep_job_pid=""
     trap - USR1 TERM
+    if [ "$rc" -eq 0 ] && [ -e "$IHSWEEP_STOP_MARKER" ]; then
+        rc=$IHSWEEP_EXIT_RESUMABLE
+    fi
+    rm -f "$IHSWEEP_STOP_MARKER"
     ihsweep_job_log "ihsweep exited with $rc"
+    [ "$rc" -ne "$IHSWEEP_EXIT_RESUMABLE" ] ||
+        ihsweep_job_log "checkpointed every in-flight run (exit 75 is the normal stop, not an error)"
 
     if [ "$rc" -eq "$IHSWEEP_EXIT_RESUMABLE" ]; then
         if [ -z "${SLURM_JOB_ID:-}" ]; then

@@ -196,4 +196,29 @@ struct EssentialDynamics; /* pca.h */
 int analysis_store(hid_t file, MPI_Comm comm, const AnalysisInput *in, const AnalysisGroups *g,
                    const AnalysisFit *fits, int n_fits, const struct EssentialDynamics *ed);
 
+/* ---- Export (src/analysis/export.c) ---- */
+
+typedef enum { ANALYSIS_EXPORT_CSV = 0, ANALYSIS_EXPORT_JSON } AnalysisExportFormat;
+
+typedef struct {
+    AnalysisExportFormat format;
+    const char *const *where; /* [n_where] "FIELD=VALUE": keep runs whose column FIELD equals
+                                 VALUE (numerically when both are numbers) */
+    int n_where;
+    /* [n_curves] curves for the long format ("loss": every evaluator's; "fsl_train/loss";
+     * "train_loss"); n_curves 0: one row per run */
+    const char *const *curves;
+    int n_curves;
+} AnalysisExportOptions;
+
+/* Writes f as a tidy table to out: one row per run (run, status, condition, stage, each
+ * parameter under its short name, init/train/eval seeds, n_evals, final_seq, t_star (empty when
+ * not crossed), crossed, t_censor (the last eval of a run that never crossed), t_09, t_05,
+ * t_steepest, final train and per-evaluator loss and acc, strongest_ih, pt_head, diverged_seq,
+ * wall_seconds), or with curves one row per (run, eval) of finished runs (run, status, condition,
+ * stage, parameters, eval, seq, the curves). Rows are not verified against their checksums.
+ * Independent reads. Errors: IH_EUSAGE (a --where field or curve that does not exist, naming the
+ * nearest), IH_EHDF5, IH_EIO, IH_ENOMEM. */
+int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out);
+
 #endif

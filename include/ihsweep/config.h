@@ -5,6 +5,8 @@
 #ifndef IHSWEEP_CONFIG_H
 #define IHSWEEP_CONFIG_H
 
+#include "ihsweep/clamp.h"
+
 /* Reads a whole config file into an owned NUL-terminated string (free()); a file holding a NUL
  * byte is refused. Errors: IH_ENOENT, IH_EIO, IH_EDATA, IH_ENOMEM. Local. */
 int config_read_file(const char *path, char **text_out);
@@ -48,5 +50,19 @@ struct SweepPlan;
  * Errors: IH_EDATA (JSON syntax), IH_ECONFIG, IH_EUSAGE (a malformed --set), IH_ENOMEM. Local. */
 int sweep_plan_parse(const char *text, const char *source_name, const char *const *sets,
                      int n_sets, struct SweepPlan **out);
+
+/* The sweep text with one axis appended per axes[i] = "FIELD=V1,V2,..." (`--axis`): the values
+ * are read as a JSON array "[V1,V2,...]" when that parses, else as strings. *out is an owned,
+ * re-printed sweep text (free()); the plan is parsed from it as usual. Local.
+ * Errors: IH_EDATA (JSON syntax of text), IH_ECONFIG, IH_EUSAGE (a malformed --axis), IH_ENOMEM. */
+int sweep_text_add_axes(const char *text, const char *source, const char *const *axes, int n_axes,
+                        char **out);
+
+/* The run config JSON text with its symbolic clamp heads bound as clamp_config_resolve binds them
+ * (for a model of n_heads heads per layer and depth layers) and progress_heads set to b: the text
+ * `ihsweep train` reproduces a bound run from. *out is owned (free()). Local.
+ * Errors: IH_EDATA (JSON syntax), IH_ENOMEM. */
+int run_config_bind_text(const char *text, const char *source, const ClampHeadBindings *b,
+                         int n_heads, int depth, char **out);
 
 #endif

@@ -7,7 +7,7 @@
  * payload; resume re-verifies done rows (results_verify_run) and resets torn ones.
  * This module does not schedule runs, decide what to resume, or analyse anything.
  *
- * ---- Schema (schema_version 1) ------------------------------------------------------------
+ * ---- Schema (schema_version 2; what differs from 1 is marked [2]) ------------------------
  * Dimensions (HDF5 dimension scales, H5DS, in the root group so that h5py and xarray with
  * engine="h5netcdf" see named dimensions in every group; netCDF looks a dimension up in the
  * variable's group and its ancestors only):
@@ -18,13 +18,30 @@
  *   /probe int32 [probe]  0..n_probe-1 (absent when n_probe == 0)
  *   /src_head int32 [src_head] 0..n_heads-1 (first-layer head of a composition score)
  * Every dataset below has each of its axes attached to the scale of that name.
+ * [2] Readers' attributes and coordinates (CF conventions, root attribute Conventions "CF-1.8"):
+ *   every dataset has long_name, units ("sequences", "nats", "s", "1") and description (row
+ *   fields: from result.h's tables), row payload datasets a _FillValue equal to their fill value
+ *   and a `coordinates` attribute ("condition stage <params>", plus "seq" with an eval axis);
+ *   /runs/status has flag_values [0 1 2 3] and flag_meanings; every group (runs, curves,
+ *   curves/<evaluator>, summary, posthoc) holds an int32 index variable named after each
+ *   dimension it uses (attached to the root scale) and hard links to /runs/condition,
+ *   /runs/stage, each /runs/<param> and, with an eval axis, "seq" -> /curves/eval_seq; so xarray
+ *   (engine="h5netcdf") labels every group and ncdump reads the file.
  * Per-run metadata, written when the file is created:
  *   /runs/id int32, /runs/stage int32, /runs/hash uint64                           [run]
- *   /runs/condition, /runs/config  fixed-length NUL-terminated strings (longest + 1) [run]
- *   /runs/<param> float64 [run], one per swept parameter, named by its dotted JSON path
- *       ("data.n_train_classes", "seed"): dots stay in the name (no '/' groups), so
- *       f["runs"]["data.n_train_classes"] in h5py and ds["data.n_train_classes"] in xarray;
- *       a parameter may not take the name of another /runs dataset (results_layout_check).
+ *   /runs/condition, /runs/config  fixed-length NUL-terminated strings (longest + 1) [run],
+ *       [2] UTF-8 with attribute _Encoding "utf-8" (xarray decodes them to str); config is the
+ *       run's config as planned (symbolic heads unbound)
+ *   [2] /runs/selected int8 [run] (1): the runs the latest `ihsweep run` selected (--runs,
+ *       --shard; results_write_selection), so that status leaves the others out
+ *   [2] /runs/resolved_config fixed-length UTF-8 string [run]: the config the run trained with
+ *       (initially the planned one; rewritten with its bound heads before the row by
+ *       results_write_resolved_config); room for "rest_ih" expanded to every head
+ *   /runs/<param> [run], one per swept parameter: [1] float64 named by its dotted JSON path
+ *       ("data.n_train_classes"); [2] named by its short name (results_param_name: "K", "seed",
+ *       "n_train_classes"), int64 when every value is an integer (else float64), with the
+ *       dotted path in its attribute `field`; a parameter may not take the name of another
+ *       /runs dataset (results_layout_check).
  * Per-run payload, written by the rank that ran it (fill value of unwritten rows in brackets):
  *   /runs/status int8 [run] (0): 0 pending, 1 done, 2 diverged, 3 failed (RunStatus)
  *   /runs/checksum uint64 [run] (0): run_result_checksum of the row
@@ -49,7 +66,7 @@
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
  *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
- *   schema_version (int32, 1; written last at creation: a file without it is incomplete),
+ *   schema_version (int32, 2; written last at creation: a file without it is incomplete),
  *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
  *   evaluator_names (string array, the order of RunResult's evaluators),
  *   param_names (string array, the order of ResultsLayout.param_values; absent if no params).
@@ -142,6 +159,13 @@ int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **ou
 /* The file's layout. Borrowed: valid until results_close. Local. */
 const ResultsLayout *results_layout(const ResultsFile *f);
 
+/* The short name of parameter p (0 <= p < n_params) under which readers see it ("K", "seed";
+ * the dataset name in files of schema 2). Borrowed: valid until results_close. Local. */
+const char *results_param_name(const ResultsFile *f, int p);
+
+/* The file's schema_version (RESULT_SCHEMA_VERSION for a file made by results_create). Local. */
+int results_schema_version(const ResultsFile *f);
+
 /* Renames a file that results_open reported as RESULTS_EBROKEN to "<path>.broken-<n>" with the
  * smallest n >= 1 not taken, and writes that name to new_path (size bytes). Never overwrites or
  * deletes anything. Local: call it from one rank only. Errors: IH_ENOENT, IH_EIO. */
@@ -175,6 +199,26 @@ uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r);
  * re-read payload equals the stored one; *ok = 0 otherwise (pending or torn). Independent.
  * Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
 int results_verify_run(ResultsFile *f, int run, int *ok);
+
+/* Writes run `run`'s resolved config (the JSON it trains with, symbolic heads bound) into
+ * /runs/resolved_config; call it before results_write_run. A file of schema 1 has no such
+ * dataset: nothing is written. Independent. Errors: IH_EDATA (text longer than the dataset's
+ * strings), IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
+int results_write_resolved_config(ResultsFile *f, int run, const char *text);
+
+/* Reads run `run`'s resolved config into an owned *out (free()); files of schema 1 give the
+ * planned config. Independent. Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
+int results_read_resolved_config(ResultsFile *f, int run, char **out);
+
+/* Records which runs the current `ihsweep run` session selected (sel[n_runs], NULL: all) in
+ * /runs/selected, so that status does not count unselected runs as pending. Independent: call
+ * it from one rank. Files of schema 1: nothing is written. Errors: IH_EUSAGE, IH_EHDF5,
+ * IH_ENOMEM. */
+int results_write_selection(ResultsFile *f, const unsigned char *sel);
+
+/* Reads the latest selection into sel[n_runs] (all 1 in files of schema 1). Independent.
+ * Errors: IH_EHDF5, IH_ENOMEM. */
+int results_read_selection(ResultsFile *f, unsigned char *sel);
 
 /* Resets run `run` to pending (status 0, then checksum 0) so that resume runs it again; the old
  * payload stays until overwritten. Independent. Errors: IH_EUSAGE, IH_EHDF5. */

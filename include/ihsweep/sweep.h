@@ -59,6 +59,27 @@ int sweep_run_config(const SweepPlan *plan, int run, RunConfig *out);
 /* Prints the dry-run listing of the selected runs (sel NULL: all) and the totals. Local. */
 void sweep_plan_print(const SweepPlan *plan, const unsigned char *sel, FILE *out);
 
+/* Totals of the selected runs (sel NULL: all) from the plan's cost estimates. */
+typedef struct {
+    int n_runs;
+    double sequences, gflop;
+    double core_seconds;          /* estimated seconds on one core */
+    double critical_path_seconds; /* longest chain of runs that bind heads from each other */
+    int busy_ranks;      /* ranks the selection keeps busy: core_seconds / critical path, <= runs */
+    int ranks;           /* the ranks wall_seconds is for */
+    double wall_seconds; /* max(core_seconds / ranks, critical path) */
+} SweepPlanTotals;
+
+/* Fills *t for the selection and ranks (>= 1). Local; cannot fail. */
+void sweep_plan_totals(const SweepPlan *plan, const unsigned char *sel, int ranks,
+                       SweepPlanTotals *t);
+
+/* The listing as one JSON object: sweep, file, seconds_per_gflop, params (field paths), runs
+ * (id, stage, condition, binds_from, setting, seed_field, seed, params, sequences, evals,
+ * est_gflop, est_seconds, chain_seconds, hash), totals (SweepPlanTotals for ranks) and layout.
+ * Local. */
+void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks, FILE *out);
+
 /* Who trains: every rank including rank 0 (shared), or every rank but rank 0, which only
  * schedules and reports (dedicated). Auto picks dedicated when one-sided access to rank 0's
  * memory does not progress while rank 0 computes (measured at start: osc/pt2pt, UCX without RDMA
@@ -107,9 +128,13 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
 
 /* Prints the progress summary and t* table of the results file at path (opened read-only on
  * MPI_COMM_SELF); sel (NULL: all runs) restricts the table and, when given, lists those runs one
- * per line. The sweep's stages and data settings are rebuilt from the file's sweep text.
- * Local (MPI initialised). Errors: IH_ENOENT, RESULTS_EBROKEN, IH_EHDF5, IH_ENOMEM. */
-int sweep_status_print(const char *path, const char *runs_spec, FILE *out);
+ * per line. Unfinished runs are running (a checkpoint "<path>.ckpt/run-<id>.ckpt" written in the
+ * last 15 minutes), interrupted (an older one) or pending; the ETA assumes as many ranks as runs
+ * are running and the speed of the done runs. json != 0 prints one JSON object instead (counts
+ * by state, ETA, one object per run). The sweep's stages and data settings are rebuilt from the
+ * file's sweep text. Local (MPI initialised). Errors: IH_ENOENT, RESULTS_EBROKEN, IH_EHDF5,
+ * IH_ENOMEM. */
+int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *out);
 
 /* A broken Slurm launch seen before MPI_Init, from the environment alone: srun tasks (SLURM_PROCID, more
  * than one task in the step) with neither PMIx (PMIX_RANK) nor mpirun (OMPI_COMM_WORLD_SIZE).

@@ -23,6 +23,7 @@ int cmd_status(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Prints "ihsweep <cmd>: <message>" for a usage problem and returns 64. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -48,5 +49,15 @@ int cli_parse_double(const char *s, double *out);
 
 /* True when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
+
+/* Usage error for an unknown option arg: names the nearest long option of options (a getopt
+ * table ending with a NULL name) when one is close. Returns 64. */
+struct option;
+int cli_unknown_option(const char *cmd, const char *arg, const struct option *options);
+
+/* Usage error for wrong positional arguments argv[first..argc): when one of them looks like a
+ * Hydra-style override (FIELD=VALUE), the message says to pass it as `--set FIELD=VALUE`
+ * (`--axis FIELD=V1,V2` for a list); otherwise "expected <expected>". Returns 64. */
+int cli_positional_error(const char *cmd, int argc, char **argv, int first, const char *expected);
 
 #endif

@@ -3,9 +3,13 @@
 
 #include "ihsweep/error.h"
 #include "ihsweep/mpi_agree.h"
+#include "ihsweep/suggest.h"
+
+#include <getopt.h>
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,4 +85,34 @@ int cli_wants_help(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return 1;
     return 0;
+}
+
+int cli_unknown_option(const char *cmd, const char *arg, const struct option *options)
+{
+    const char *names[128];
+    int n = 0;
+    char word[128];
+    /* "--sett=3" -> "sett" */
+    snprintf(word, sizeof word, "%s", arg + strspn(arg, "-"));
+    word[strcspn(word, "=")] = '\0';
+    for (; options[n].name && n < 128; n++)
+        names[n] = options[n].name;
+    const char *near =
+        word[0] && arg[0] == '-' && arg[1] == '-' ? ih_suggest(word, names, n) : NULL;
+    if (near && strcmp(near, word) != 0)
+        return cli_usage_error(cmd, "unknown option '%s'; did you mean '--%s'?", arg, near);
+    return cli_usage_error(cmd, "unknown or incomplete option '%s'", arg);
+}
+
+int cli_positional_error(const char *cmd, int argc, char **argv, int first, const char *expected)
+{
+    for (int i = first; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (eq && eq != argv[i] && !strchr(argv[i], '/') && argv[i][0] != '-')
+            return cli_usage_error(cmd,
+                                   "'%s' looks like an override: pass it as --set %s (or "
+                                   "--axis FIELD=V1,V2,... to sweep a field)",
+                                   argv[i], argv[i]);
+    }
+    return cli_usage_error(cmd, "expected %s", expected);
 }

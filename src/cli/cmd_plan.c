@@ -16,26 +16,34 @@ enum { MAX_SETS = 256 };
 static void plan_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ihsweep plan SWEEP.json [--set FIELD=VALUE]... [--runs LIST] [--shard I/N]\n\n"
+            "usage: ihsweep plan SWEEP.json [--set FIELD=VALUE]... [--axis FIELD=V1,V2,...]...\n"
+            "                    [--runs LIST] [--shard I/N] [--json [--ranks N]]\n\n"
             "Lists every run of a sweep (schema: README, 'Sweep files') without running anything:\n"
             "id, stage, condition, the run whose heads it binds, sequences, evals, estimated\n"
             "GFLOP and time on one core, and its data setting and seed; then the totals and the\n"
             "results file's layout.\n\n"
             "  --set FIELD=VALUE  override a run-config field in every run (JSON path, e.g.\n"
             "                     train_iters=2000 or data.eval_size=100); repeatable\n"
+            "  --axis FIELD=V1,V2 add a swept axis (Cartesian product with the file's axes;\n"
+            "                     values as JSON, e.g. optimizer.lr=1e-5,3e-5 or\n"
+            "                     data.class_split=[50,1473,100],[100,1423,100]); repeatable\n"
             "  --runs LIST        only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
-            "  --shard I/N        only ids with id %% N == I (plus the runs they bind from)\n");
+            "  --shard I/N        only ids with id %% N == I (plus the runs they bind from)\n"
+            "  --json             the same as one JSON object (runs, parameters, estimated\n"
+            "                     costs, totals with the critical path) for scripts\n"
+            "  --ranks N          with --json: the wall time for N ranks (default 1)\n");
 }
 
 int cmd_plan(int argc, char **argv)
 {
-    static const struct option options[] = {{"set", required_argument, NULL, 's'},
-                                            {"runs", required_argument, NULL, 'r'},
-                                            {"shard", required_argument, NULL, 'S'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
-    const char *sets[MAX_SETS], *runs = NULL, *shard = NULL;
-    int n_sets = 0, opt, rc = 0, shard_i = 0, shard_n = 0;
+    static const struct option options[] = {
+        {"set", required_argument, NULL, 's'},   {"runs", required_argument, NULL, 'r'},
+        {"shard", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'j'},
+        {"axis", required_argument, NULL, 'a'},  {"ranks", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    const char *sets[MAX_SETS], *axes[MAX_SETS], *runs = NULL, *shard = NULL;
+    int n_axes = 0, n_sets = 0, opt, rc = 0, shard_i = 0, shard_n = 0, json = 0;
+    long ranks = 1;
     char *text = NULL;
     SweepPlan *plan = NULL;
     unsigned char *sel = NULL;
@@ -56,19 +64,41 @@ int cmd_plan(int argc, char **argv)
         case 'S':
             shard = optarg;
             break;
+        case 'j':
+            json = 1;
+            break;
+        case 'a':
+            if (n_axes == MAX_SETS)
+                return cli_usage_error("plan", "at most %d --axis options", MAX_SETS);
+            axes[n_axes++] = optarg;
+            break;
+        case 'n':
+            if (cli_parse_long(optarg, 1, 1000000, &ranks) != 0)
+                return cli_usage_error("plan", "--ranks %s: expected a positive integer", optarg);
+            break;
         default:
-            return cli_usage_error("plan", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_unknown_option("plan", argv[optind - 1], options);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("plan", "expected one sweep file");
+        return cli_positional_error("plan", argc, argv, optind + 1, "one sweep file");
     if (shard)
         IH_TRY(sweep_shard_parse(shard, &shard_i, &shard_n));
     IH_TRY(config_read_file(argv[optind], &text));
+    if (n_axes > 0) {
+        char *grown = NULL;
+        IH_TRY(sweep_text_add_axes(text, argv[optind], axes, n_axes, &grown));
+        free(text);
+        text = grown;
+    }
     IH_TRY(sweep_plan_parse(text, argv[optind], sets, n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
     IH_TRY(sweep_select(plan, runs, shard_i, shard_n, sel, &added));
+    if (json) {
+        sweep_plan_print_json(plan, runs || shard ? sel : NULL, (int)ranks, stdout);
+        goto cleanup;
+    }
     sweep_plan_print(plan, runs || shard ? sel : NULL, stdout);
     if (added)
         printf("note: %d run%s added because selected runs bind heads from them\n", added,

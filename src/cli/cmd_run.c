@@ -36,13 +36,16 @@ static void run_usage(FILE *out)
         "one results file. Progress on stderr from rank 0: one line per finished run and a\n"
         "summary every --progress-every seconds; at the end a table of t* per condition and\n"
         "data setting. SIGUSR1 or SIGTERM: checkpoint in-flight runs, close the file, exit 75;\n"
-        "--resume then finishes the sweep with identical results.\n\n"
+        "--resume then finishes the sweep with identical results (with IHSWEEP_STOP_MARKER=PATH\n"
+        "set, rank 0 writes 75 to PATH and every rank exits 0 instead).\n\n"
         "  -o, --output FILE    results file (refuses an existing one without --resume)\n"
         "  --resume             continue FILE: skip verified done/diverged runs, redo the rest\n"
         "                       (from their checkpoints in FILE.ckpt/); creates FILE if missing\n"
         "  --force              with --resume: continue FILE even if its runs' config hashes\n"
         "                       differ from this sweep's (complete rows are kept)\n"
         "  --set FIELD=VALUE    override a run-config field in every run; repeatable\n"
+        "  --axis FIELD=V1,V2   add a swept axis (values as JSON; the grown sweep text is\n"
+        "                       stored in FILE; give the same --axis to --resume); repeatable\n"
         "  --runs LIST          only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
         "  --shard I/N          only ids with id %% N == I (plus the runs they bind from), for\n"
         "                       job arrays; merge the shard files with `ihsweep merge`\n"
@@ -75,10 +78,28 @@ cleanup:
     return rc;
 }
 
+/* The exit status of a sweep stopped by a signal: 75, or 0 when the environment names a marker
+ * file (IHSWEEP_STOP_MARKER, set by the Slurm batch scripts): rank 0 writes "75" there, so that
+ * srun/mpirun do not report the normal checkpoint stop as a failed task. */
+static int stop_status(int rank)
+{
+    const char *marker = getenv("IHSWEEP_STOP_MARKER");
+    if (!marker || !marker[0])
+        return EXIT_STOPPED;
+    if (rank == 0) {
+        FILE *f = fopen(marker, "w");
+        if (!f || fprintf(f, "%d\n", EXIT_STOPPED) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "ihsweep run: cannot write the stop marker %s\n", marker);
+            return EXIT_STOPPED;
+        }
+    }
+    return 0;
+}
+
 typedef struct {
     const char *sweep, *output, *runs, *shard;
-    const char *sets[MAX_SETS];
-    int n_sets, resume, force;
+    const char *sets[MAX_SETS], *axes[MAX_SETS];
+    int n_sets, n_axes, resume, force;
     double progress_every;
     SweepScheduler scheduler;
 } RunArgs;
@@ -95,6 +116,12 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
     if (a->shard)
         IH_TRY(sweep_shard_parse(a->shard, &shard_i, &shard_n));
     IH_TRY(read_broadcast(a->sweep, rank, &text));
+    if (a->n_axes > 0) {
+        char *grown = NULL;
+        IH_TRY(sweep_text_add_axes(text, a->sweep, a->axes, a->n_axes, &grown));
+        free(text);
+        text = grown;
+    }
     IH_TRY(sweep_plan_parse(text, a->sweep, a->sets, a->n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
@@ -127,6 +154,7 @@ int cmd_run(int argc, char **argv)
                                             {"resume", no_argument, NULL, 'R'},
                                             {"force", no_argument, NULL, 'f'},
                                             {"set", required_argument, NULL, 's'},
+                                            {"axis", required_argument, NULL, 'a'},
                                             {"runs", required_argument, NULL, 'r'},
                                             {"shard", required_argument, NULL, 'S'},
                                             {"progress-every", required_argument, NULL, 'p'},
@@ -156,6 +184,11 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "at most %d --set options", MAX_SETS);
             a.sets[a.n_sets++] = optarg;
             break;
+        case 'a':
+            if (a.n_axes == MAX_SETS)
+                return cli_usage_error("run", "at most %d --axis options", MAX_SETS);
+            a.axes[a.n_axes++] = optarg;
+            break;
         case 'r':
             a.runs = optarg;
             break;
@@ -178,11 +211,11 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "--scheduler takes auto, shared or dedicated");
             break;
         default:
-            return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_unknown_option("run", argv[optind - 1], options);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("run", "expected one sweep file");
+        return cli_positional_error("run", argc, argv, optind + 1, "one sweep file");
     if (!a.output)
         return cli_usage_error("run", "missing -o FILE");
     if (a.force && !a.resume)
@@ -216,7 +249,7 @@ int cmd_run(int argc, char **argv)
         if (!local_error && rank == 0)
             cli_report_error("run", rc);
     } else if (stopped) {
-        status = EXIT_STOPPED;
+        status = stop_status(rank);
     }
     MPI_Finalize();
     return status;

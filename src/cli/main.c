@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "ihsweep/results.h"
+#include "ihsweep/suggest.h"
 #include "ihsweep/version.h"
 
 #include <stdio.h>
@@ -34,6 +35,8 @@ static const CliCommand commands[] = {
     {"toy", "the three-vector toy model of the paper (spec 4.8)", cmd_toy},
     {"analyze", "phase-change timing tables and essential dynamics", cmd_analyze},
     {"plot", "draw figures from a results file", cmd_plot},
+    {"export", "a results file as a tidy table (CSV, JSON): one row per run or per eval",
+     cmd_export},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
@@ -47,7 +50,6 @@ static void print_usage(FILE *out)
     fprintf(out, "\noptions:\n  --help     this text\n  --version  version, git hash and "
                  "library versions\n");
 }
-
 
 int main(int argc, char **argv)
 {
@@ -67,8 +69,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].main(argc - 1, argv + 1);
-    if (argv[1][0] == '-')
+    if (argv[1][0] == '-') {
         fprintf(stderr, "ihsweep: unknown option '%s' (see ihsweep --help)\n", argv[1]);
+        return 64;
+    }
+    const char *names[sizeof commands / sizeof commands[0]];
+    for (int i = 0; i < n_commands; i++)
+        names[i] = commands[i].name;
+    const char *near = ih_suggest(argv[1], names, n_commands);
+    if (near)
+        fprintf(stderr, "ihsweep: unknown command '%s'; did you mean '%s'? (see ihsweep --help)\n",
+                argv[1], near);
     else
         fprintf(stderr, "ihsweep: unknown command '%s' (see ihsweep --help)\n", argv[1]);
     return 64;

@@ -2,6 +2,7 @@
 #include "config/json.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/suggest.h"
 
 #include <errno.h>
 #include <math.h>
@@ -166,8 +167,13 @@ int json_check_keys(const cJSON *obj, const char *path, const char *const *allow
             known = strcmp(*a, c->string) == 0;
         if (!known) {
             char full[512];
-            IH_FAIL(IH_ECONFIG, "%s: unknown field", json_path_join(full, sizeof full, path,
-                                                                    c->string));
+            int n = 0;
+            while (allowed[n])
+                n++;
+            const char *near = ih_suggest(c->string, allowed, n);
+            IH_FAIL(IH_ECONFIG, "%s: unknown field%s%s%s",
+                    json_path_join(full, sizeof full, path, c->string),
+                    near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
         }
     }
 cleanup:

@@ -59,6 +59,9 @@ typedef enum {
 
 extern const char *const results__dim_names[RESULTS__N_DIMS];
 
+/* Longest short parameter name + 1 (results_names.c). */
+enum { RESULTS__NAME_MAX = 64 };
+
 struct ResultsFile {
     MPI_Comm comm; /* duplicate of the communicator the file was created/opened on */
     int rank;
@@ -70,14 +73,19 @@ struct ResultsFile {
     hid_t *metric;             /* [n_evaluators][METRIC_COUNT] curves/<evaluator>/<metric> */
     hid_t checksum, status;    /* row markers, written after the payload */
     hid_t id, stage, hash, condition, config; /* per-run metadata */
+    hid_t resolved;        /* runs/resolved_config (schema 2; -1 in older files) */
+    hid_t selected;        /* runs/selected (schema 2; -1 in older files) */
+    size_t resolved_width; /* its fixed string size, NUL included */
     hid_t *param;                             /* [n_params] runs/<param> */
+    char (*param_short)[RESULTS__NAME_MAX];   /* [n_params] short names (results_names.c) */
 };
 
 /* Allocates an empty ResultsFile (empty layout, every id -1) holding a duplicate of comm.
  * Collective on comm (MPI_Comm_dup; an allocation failure is agreed on). */
 int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out);
 
-/* Allocates the metric and parameter id arrays (all -1) once f->layout is set. Local. */
+/* Allocates the metric and parameter id arrays (all -1) and the parameters' short names once
+ * f->layout is set. Local. */
 int results__file_ids_alloc(ResultsFile *f);
 
 /* Closes every open dataset and the file, frees the handle. Collective when the file is open.
@@ -107,6 +115,12 @@ int results__attr_read_string(hid_t obj, const char *name, char **out);
  * Read: *out owned array of owned strings, *n its length. */
 int results__attr_write_strings(hid_t obj, const char *name, char *const *values, int n);
 int results__attr_read_strings(hid_t obj, const char *name, char ***out, int *n);
+
+/* The short names of l's parameters (schema 2: their datasets and coordinates), into
+ * names[n_params]: the paper's symbol for fields it sweeps ("K" for data.class_split[0], "L",
+ * "B", "seed" for init_seed), else the last path segment ("class_split_1"), else the whole path
+ * made an identifier, else "param_<p>"; never a name already used in a group. Local. */
+void results__param_short_names(const ResultsLayout *l, char (*names)[RESULTS__NAME_MAX]);
 
 /* A hash of every field of a checked layout (to check ranks agree). Local. */
 uint64_t results__layout_fingerprint(const ResultsLayout *l);

@@ -119,6 +119,7 @@ static int copy_rows(ResultsFile *in, ResultsFile *out, const char *const *input
                      MergeState *st)
 {
     int rc = 0, size = 1;
+    char *resolved = NULL;
     const ResultsLayout *l = results_layout(in);
     MPI_Comm_size(in->comm, &size);
     IH_TRY(results_read_status(in, st->status, st->checksum));
@@ -137,12 +138,17 @@ static int copy_rows(ResultsFile *in, ResultsFile *out, const char *const *input
                         inputs[st->from[run]], inputs[k]);
             continue;
         }
+        IH_TRY(results_read_resolved_config(in, run, &resolved));
+        IH_TRY(results_write_resolved_config(out, run, resolved));
+        free(resolved);
+        resolved = NULL;
         IH_TRY(results_write_run(out, run, st->row));
         st->copied[run] = 1;
         st->sum[run] = st->checksum[run];
         st->from[run] = k;
     }
 cleanup:
+    free(resolved);
     return rc;
 }
 

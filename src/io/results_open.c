@@ -35,6 +35,7 @@ int results__file_alloc(MPI_Comm comm, int writable, ResultsFile **out)
     f->schema_version = RESULT_SCHEMA_VERSION; /* a new file; results_open reads the file's */
     f->file = f->checksum = f->status = H5I_INVALID_HID;
     f->id = f->stage = f->hash = f->condition = f->config = H5I_INVALID_HID;
+    f->resolved = f->selected = H5I_INVALID_HID;
     for (int i = 0; i < RESULTS__N_ROW; i++)
         f->row[i] = H5I_INVALID_HID;
     if (MPI_Comm_rank(f->comm, &f->rank) != MPI_SUCCESS)
@@ -56,6 +57,8 @@ int results__file_ids_alloc(ResultsFile *f)
         f->metric[i] = H5I_INVALID_HID;
     for (int i = 0; i < f->layout.n_params; i++)
         f->param[i] = H5I_INVALID_HID;
+    IH_ALLOC(f->param_short, f->layout.n_params > 0 ? f->layout.n_params : 1);
+    results__param_short_names(&f->layout, f->param_short);
 cleanup:
     return rc;
 }
@@ -78,8 +81,8 @@ int results__file_free(ResultsFile *f)
         close_dataset(&f->metric[i], &failed);
     for (int i = 0; f->param && i < f->layout.n_params; i++)
         close_dataset(&f->param[i], &failed);
-    hid_t *single[] = {&f->checksum, &f->status,    &f->id,    &f->stage,
-                       &f->hash,     &f->condition, &f->config};
+    hid_t *single[] = {&f->checksum,  &f->status, &f->id,       &f->stage,   &f->hash,
+                       &f->condition, &f->config, &f->resolved, &f->selected};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
         close_dataset(single[i], &failed);
     if (f->file >= 0 && H5Fclose(f->file) < 0)
@@ -88,6 +91,7 @@ int results__file_free(ResultsFile *f)
         MPI_Comm_free(&f->comm);
     free(f->metric);
     free(f->param);
+    free(f->param_short);
     results_layout_free(&f->layout);
     free(f);
     if (failed) {
@@ -143,6 +147,7 @@ static int read_fixed_strings(hid_t ds, int n, const char *what, char ***out)
     RESULTS_H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
     RESULTS_H5(H5Tset_size(mtype, width), "results: cannot make a string type");
     RESULTS_H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_cset(mtype, H5Tget_cset(ftype)), "results: cannot make a string type");
     IH_ALLOC(buf, (size_t)n * width);
     RESULTS_H5(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "results: cannot read %s",
                what);
@@ -219,6 +224,14 @@ static int read_layout(ResultsFile *f)
     IH_TRY(open_dataset(f->file, "runs/hash", &f->hash));
     IH_TRY(open_dataset(f->file, "runs/condition", &f->condition));
     IH_TRY(open_dataset(f->file, "runs/config", &f->config));
+    if (version >= 2) {
+        hid_t type = H5I_INVALID_HID;
+        IH_TRY(open_dataset(f->file, "runs/resolved_config", &f->resolved));
+        IH_TRY(open_dataset(f->file, "runs/selected", &f->selected));
+        RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
+        f->resolved_width = H5Tget_size(type);
+        H5Tclose(type);
+    }
     IH_ALLOC(l->stages, l->n_runs);
     IH_ALLOC(l->hashes, l->n_runs);
     IH_ALLOC(l->param_values, (size_t)l->n_runs * (size_t)l->n_params);
@@ -227,8 +240,10 @@ static int read_layout(ResultsFile *f)
     IH_TRY(read_all(f->hash, H5T_NATIVE_UINT64, l->hashes, "runs/hash"));
     IH_TRY(read_fixed_strings(f->condition, l->n_runs, "runs/condition", &l->conditions));
     IH_TRY(read_fixed_strings(f->config, l->n_runs, "runs/config", &l->configs));
+    /* schema 1 named parameter datasets by their field paths, schema 2 by short names */
     for (int p = 0; p < l->n_params; p++) {
-        snprintf(path, sizeof path, "runs/%s", l->param_names[p]);
+        snprintf(path, sizeof path, "runs/%s",
+                 version >= 2 ? f->param_short[p] : l->param_names[p]);
         IH_TRY(open_dataset(f->file, path, &f->param[p]));
         IH_TRY(read_all(f->param[p], H5T_NATIVE_DOUBLE, column, path));
         for (int r = 0; r < l->n_runs; r++)
@@ -296,6 +311,16 @@ cleanup:
 const ResultsLayout *results_layout(const ResultsFile *f)
 {
     return &f->layout;
+}
+
+const char *results_param_name(const ResultsFile *f, int p)
+{
+    return f->param_short[p];
+}
+
+int results_schema_version(const ResultsFile *f)
+{
+    return f->schema_version;
 }
 
 hid_t results_file_id(const ResultsFile *f)

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int results_read_run(ResultsFile *f, int run, RunResult *r)
 {
@@ -72,4 +73,47 @@ cleanup:
 uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r)
 {
     return run_result_checksum(r, f->schema_version);
+}
+
+int results_read_resolved_config(ResultsFile *f, int run, char **out)
+{
+    int rc = 0;
+    hid_t type = H5I_INVALID_HID;
+    char *buf = NULL;
+    *out = NULL;
+    if (run < 0 || run >= f->layout.n_runs)
+        IH_FAIL(IH_EUSAGE, "results: run %d is outside 0..%d", run, f->layout.n_runs - 1);
+    if (f->resolved < 0) {
+        size_t n = strlen(f->layout.configs[run]) + 1;
+        IH_ALLOC(*out, n);
+        memcpy(*out, f->layout.configs[run], n);
+        goto cleanup;
+    }
+    IH_ALLOC(buf, f->resolved_width + 1);
+    RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
+    IH_TRY(results__rows_io(f, f->resolved, RESULT_SHAPE_RUN, run, 1, type, buf, 0));
+    *out = buf;
+    buf = NULL;
+cleanup:
+    if (type >= 0)
+        H5Tclose(type);
+    free(buf);
+    return rc;
+}
+
+int results_read_selection(ResultsFile *f, unsigned char *sel)
+{
+    int rc = 0;
+    int8_t *column = NULL;
+    memset(sel, 1, (size_t)f->layout.n_runs);
+    if (f->selected < 0)
+        goto cleanup;
+    IH_ALLOC(column, f->layout.n_runs);
+    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs, H5T_NATIVE_INT8,
+                            column, 0));
+    for (int r = 0; r < f->layout.n_runs; r++)
+        sel[r] = column[r] != 0;
+cleanup:
+    free(column);
+    return rc;
 }

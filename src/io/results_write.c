@@ -8,6 +8,7 @@
 #include "io/internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Validates a row against the file before anything is written. */
@@ -92,5 +93,50 @@ int results_mark_pending(ResultsFile *f, int run)
     IH_TRY(write_marker(f, f->status, H5T_NATIVE_INT8, run, &status));
     IH_TRY(write_marker(f, f->checksum, H5T_NATIVE_UINT64, run, &checksum));
 cleanup:
+    return rc;
+}
+
+int results_write_resolved_config(ResultsFile *f, int run, const char *text)
+{
+    int rc = 0;
+    hid_t type = H5I_INVALID_HID;
+    char *buf = NULL;
+    if (!f->writable)
+        IH_FAIL(IH_EUSAGE, "results: the file was opened read-only");
+    if (run < 0 || run >= f->layout.n_runs)
+        IH_FAIL(IH_EUSAGE, "results: run %d is outside 0..%d", run, f->layout.n_runs - 1);
+    if (f->resolved < 0)
+        goto cleanup; /* a file of schema 1 has no resolved configs */
+    if (strlen(text) + 1 > f->resolved_width)
+        IH_FAIL(IH_EDATA,
+                "results: run %d's resolved config (%zu bytes) does not fit the file's "
+                "%zu",
+                run, strlen(text) + 1, f->resolved_width);
+    IH_ALLOC(buf, f->resolved_width);
+    memcpy(buf, text, strlen(text));
+    RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
+    IH_TRY(results__rows_io(f, f->resolved, RESULT_SHAPE_RUN, run, 1, type, buf, 1));
+cleanup:
+    if (type >= 0)
+        H5Tclose(type);
+    free(buf);
+    return rc;
+}
+
+int results_write_selection(ResultsFile *f, const unsigned char *sel)
+{
+    int rc = 0;
+    int8_t *column = NULL;
+    if (!f->writable)
+        IH_FAIL(IH_EUSAGE, "results: the file was opened read-only");
+    if (f->selected < 0)
+        goto cleanup; /* a file of schema 1 */
+    IH_ALLOC(column, f->layout.n_runs);
+    for (int r = 0; r < f->layout.n_runs; r++)
+        column[r] = (int8_t)(!sel || sel[r]);
+    IH_TRY(results__rows_io(f, f->selected, RESULT_SHAPE_RUN, 0, f->layout.n_runs, H5T_NATIVE_INT8,
+                            column, 1));
+cleanup:
+    free(column);
     return rc;
 }

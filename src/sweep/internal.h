@@ -100,4 +100,44 @@ void sweep__ckpt_path(const char *output, int run, char *buf, int size);
 /* The row a run that could not start gets: status failed, no evals. Fills the given result. */
 void sweep__result_failed(RunResult *padded);
 
+/* ---- status of a results file (status_progress.c) ---- */
+
+/* What a row is to `ihsweep status`: the finished states follow RunStatus order. */
+enum {
+    SWEEP_ROW_PENDING = 0,
+    SWEEP_ROW_RUNNING,     /* a checkpoint written in the last 15 minutes */
+    SWEEP_ROW_INTERRUPTED, /* an older checkpoint: --resume continues from it */
+    SWEEP_ROW_DONE,
+    SWEEP_ROW_DIVERGED,
+    SWEEP_ROW_FAILED,
+    SWEEP_ROW_N
+};
+
+/* The state's name ("pending", "running", ...). Static string. */
+const char *sweep__row_state_name(int state);
+
+/* state[n_runs] of every row of the results file at path, from info (read and verified rows)
+ * and the runs' checkpoint files. Local. */
+void sweep__row_states(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
+                       int *state);
+
+/* Estimated time to finish the selected runs (sel NULL: all). */
+typedef struct {
+    int counts[SWEEP_ROW_N];
+    double seconds_per_gflop; /* measured on the done runs when measured, else the plan's */
+    int measured;
+    double remaining_core_seconds; /* estimated cost of every unfinished run */
+    int ranks;                     /* running runs (at least 1): the ranks assumed at work */
+    double seconds; /* max(remaining core-seconds / ranks, longest remaining chain) */
+} SweepEta;
+
+void sweep__eta(const SweepPlan *plan, const SweepRunInfo *info, const int *state,
+                const unsigned char *sel, SweepEta *eta);
+
+/* `ihsweep status --json`: counts by state (n_unselected: unfinished runs the last session did
+ * not select, left out of sel), ETA and one object per selected row. Local. */
+void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
+                        const int *state, const unsigned char *sel, int n_torn, int n_unselected,
+                        const SweepEta *eta, FILE *out);
+
 #endif

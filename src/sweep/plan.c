@@ -6,8 +6,10 @@
 
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
+#include "ihsweep/json_out.h"
 #include "ihsweep/version.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,4 +200,119 @@ void sweep_plan_print(const SweepPlan *plan, const unsigned char *sel, FILE *out
     for (int p = 0; p < plan->n_params; p++)
         fprintf(out, "%s%s", p ? "," : " ", plan->param_names[p]);
     fprintf(out, "\n");
+}
+
+/* Estimated seconds of run i plus those of the runs it waits for (its source chain). */
+static double chain_seconds(const SweepPlan *plan, int i)
+{
+    double s = 0;
+    for (int r = i; r >= 0; r = plan->runs[r].source)
+        s += plan->runs[r].cost * sweep_seconds_per_gflop();
+    return s;
+}
+
+void sweep_plan_totals(const SweepPlan *plan, const unsigned char *sel, int ranks,
+                       SweepPlanTotals *t)
+{
+    memset(t, 0, sizeof *t);
+    t->ranks = ranks < 1 ? 1 : ranks;
+    for (int i = 0; i < plan->n_runs; i++) {
+        if (sel && !sel[i])
+            continue;
+        const SweepRun *r = &plan->runs[i];
+        t->n_runs++;
+        t->sequences += (double)r->train_iters;
+        t->gflop += r->cost;
+        double c = chain_seconds(plan, i);
+        t->critical_path_seconds = c > t->critical_path_seconds ? c : t->critical_path_seconds;
+    }
+    t->core_seconds = t->gflop * sweep_seconds_per_gflop();
+    t->busy_ranks = t->critical_path_seconds > 0
+                        ? (int)ceil(t->core_seconds / t->critical_path_seconds - 1e-9)
+                        : t->n_runs;
+    if (t->busy_ranks > t->n_runs)
+        t->busy_ranks = t->n_runs;
+    if (t->busy_ranks < 1)
+        t->busy_ranks = 1;
+    double per_rank = t->core_seconds / t->ranks;
+    t->wall_seconds = per_rank > t->critical_path_seconds ? per_rank : t->critical_path_seconds;
+}
+
+static void json_key(FILE *out, const char *key)
+{
+    ih_json_string(out, key);
+    fputs(": ", out);
+}
+
+void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int ranks, FILE *out)
+{
+    SweepPlanTotals t;
+    sweep_plan_totals(plan, sel, ranks, &t);
+    fputs("{", out);
+    json_key(out, "sweep");
+    ih_json_string(out, plan->name);
+    fputs(", ", out);
+    json_key(out, "file");
+    ih_json_string(out, plan->source_name);
+    fprintf(out, ", \"seconds_per_gflop\": ");
+    ih_json_number(out, sweep_seconds_per_gflop());
+    fputs(",\n \"params\": [", out);
+    for (int p = 0; p < plan->n_params; p++) {
+        fputs(p ? ", " : "", out);
+        ih_json_string(out, plan->param_names[p]);
+    }
+    fputs("],\n \"runs\": [", out);
+    int first = 1;
+    for (int i = 0; i < plan->n_runs; i++) {
+        if (sel && !sel[i])
+            continue;
+        const SweepRun *r = &plan->runs[i];
+        fprintf(out, "%s\n  {\"id\": %d, \"stage\": ", first ? "" : ",", i);
+        first = 0;
+        ih_json_string(out, plan->stage_names[r->stage]);
+        fputs(", \"condition\": ", out);
+        ih_json_string(out, plan->condition_names[r->condition]);
+        fprintf(out, ", \"binds_from\": ");
+        if (r->source >= 0)
+            fprintf(out, "%d", r->source);
+        else
+            fputs("null", out);
+        fputs(", \"setting\": ", out);
+        ih_json_string(out, plan->setting_labels[r->setting]);
+        fputs(", \"seed_field\": ", out);
+        ih_json_string(out, plan->seed_field);
+        fprintf(out, ", \"seed\": %ld, \"params\": {", plan->seed_values[r->seed]);
+        for (int p = 0; p < plan->n_params; p++) {
+            fputs(p ? ", " : "", out);
+            json_key(out, plan->param_names[p]);
+            ih_json_number(out, plan->param_values[(size_t)i * plan->n_params + p]);
+        }
+        fprintf(out, "}, \"sequences\": %ld, \"evals\": %d, \"est_gflop\": ", r->train_iters,
+                r->n_evals);
+        ih_json_number(out, r->cost);
+        fputs(", \"est_seconds\": ", out);
+        ih_json_number(out, r->cost * sweep_seconds_per_gflop());
+        fputs(", \"chain_seconds\": ", out);
+        ih_json_number(out, chain_seconds(plan, i));
+        fprintf(out, ", \"hash\": \"%016llx\"}", (unsigned long long)r->hash);
+    }
+    fprintf(out, "],\n \"totals\": {\"runs\": %d, \"sequences\": ", t.n_runs);
+    ih_json_number(out, t.sequences);
+    fputs(", \"est_gflop\": ", out);
+    ih_json_number(out, t.gflop);
+    fputs(", \"core_seconds\": ", out);
+    ih_json_number(out, t.core_seconds);
+    fputs(", \"critical_path_seconds\": ", out);
+    ih_json_number(out, t.critical_path_seconds);
+    fprintf(out, ", \"busy_ranks\": %d, \"ranks\": %d, \"wall_seconds\": ", t.busy_ranks, t.ranks);
+    ih_json_number(out, t.wall_seconds);
+    fprintf(out,
+            "},\n \"layout\": {\"rows\": %d, \"evals\": %d, \"heads\": %d, "
+            "\"labels\": %d, \"probe\": %d, \"evaluators\": [",
+            plan->n_runs, plan->max_evals, plan->n_heads, plan->max_labels, plan->max_probe);
+    for (int e = 0; e < plan->n_evaluators; e++) {
+        fputs(e ? ", " : "", out);
+        ih_json_string(out, plan->evaluator_names[e]);
+    }
+    fputs("]}}\n", out);
 }

@@ -9,6 +9,7 @@
  */
 #include "sweep/internal.h"
 
+#include "ihsweep/config.h"
 #include "ihsweep/error.h"
 #include "ihsweep/exemplar_file.h"
 #include "ihsweep/mpi_agree.h"
@@ -174,9 +175,9 @@ static int heads_needed(const ClampConfig *cc, int *need_ih, int *need_pt)
     return *need_ih || *need_pt;
 }
 
-/* Binds run's symbolic heads from its source; 0 when bound, 1 when the run cannot run (said on
- * stderr), negative on error. */
-static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src)
+/* Binds run's symbolic heads from its source; 0 when bound (*bound receives the heads, left at
+ * -1 when the run binds nothing), 1 when the run cannot run (said on stderr), negative on error. */
+static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src, ClampHeadBindings *bound)
 {
     int need_ih, need_pt;
     const SweepRun *r = &c->plan->runs[run];
@@ -195,6 +196,7 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src)
         ClampHeadBindings b = {(int)src->strongest_ih, (int)src->pt_head};
         if (clamp_config_resolve(&c->cfg->clamps, &b, c->plan->n_heads, c->plan->depth) == 0) {
             c->cfg->progress_heads = b; /* the clamp progress measures' heads (spec 4.7) */
+            *bound = b;
             return 0;
         }
         why = ih_error_message();
@@ -214,14 +216,24 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     int rc = 0;
     char ckpt[4300];
     RunResult *result = NULL, *row = NULL;
+    char *resolved = NULL;
     const ResultsLayout *l = c->layout;
     struct stat st;
     sweep__ckpt_path(c->opts->output, run, ckpt, (int)sizeof ckpt);
     IH_TRY(sweep_run_config(c->plan, run, c->cfg));
     IH_TRY(run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels,
                              &row));
-    int cannot = bind_heads(c, run, src);
+    ClampHeadBindings bound = {-1, -1};
+    int cannot = bind_heads(c, run, src, &bound);
     IH_TRY(cannot);
+    if (!cannot && (bound.strongest_ih >= 0 || bound.pt_head >= 0)) {
+        /* the row's config as trained, written before the row (its checksum comes last) */
+        char name[64];
+        snprintf(name, sizeof name, "run %d", run);
+        IH_TRY(run_config_bind_text(c->plan->runs[run].config, name, &bound, c->plan->n_heads,
+                                    c->plan->depth, &resolved));
+        IH_TRY(results_write_resolved_config(c->file, run, resolved));
+    }
     if (cannot) {
         sweep__result_failed(row);
     } else {
@@ -268,6 +280,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
 cleanup:
     run_result_destroy(&result);
     run_result_destroy(&row);
+    free(resolved);
     return rc;
 }
 
@@ -429,6 +442,8 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(c->reported, plan->n_runs);
     IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
     c->layout = results_layout(c->file);
+    rc = c->rank == 0 ? results_write_selection(c->file, opts->selected) : 0;
+    IH_TRY(ih_mpi_agree(comm, rc));
     if (fresh) {
         for (int r = 0; r < plan->n_runs; r++)
             init[r] =

@@ -115,7 +115,7 @@ cleanup:
     return rc;
 }
 
-static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int r, FILE *out)
+static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int state, int r, FILE *out)
 {
     static const char *const names[] = {"pending", "done", "diverged", "failed"};
     char what[1024], dur[32];
@@ -123,16 +123,18 @@ static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int r, FILE
     sweep__duration(in->wall, dur);
     const int s = in->status >= 0 && in->status <= 3 ? (int)in->status : 0;
     if (in->state != SWEEP_FINISHED)
-        fprintf(out, "run %d: pending: %s\n", r, what);
+        fprintf(out, "run %d: %s: %s\n", r, sweep__row_state_name(state), what);
     else
         fprintf(out, "run %d: %s, t*=%.0f%s, %s, strongest_ih %d, pt_head %d: %s\n", r, names[s],
                 in->t_star, in->crossed == 1 ? "" : " (never crossed)", dur, (int)in->strongest_ih,
                 (int)in->pt_head, what);
 }
 
-int sweep_status_print(const char *path, const char *runs_spec, FILE *out)
+int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *out)
 {
-    int rc = 0, n_torn = 0;
+    int rc = 0, n_torn = 0, n_unselected = 0;
+    int *state = NULL;
+    SweepEta eta;
     ResultsFile *f = NULL;
     SweepPlan *plan = NULL;
     SweepRunInfo *info = NULL;
@@ -149,23 +151,51 @@ int sweep_status_print(const char *path, const char *runs_spec, FILE *out)
         IH_TRY(plan_from_layout(l, path, &plan));
     IH_ALLOC(info, l->n_runs);
     IH_TRY(read_rows(f, info, &n_torn));
+    IH_ALLOC(sel, l->n_runs);
     if (runs_spec) {
-        IH_ALLOC(sel, l->n_runs);
         IH_TRY(sweep_runs_parse(runs_spec, l->n_runs, sel));
+    } else {
+        /* runs the latest session did not select and that are not finished are left out */
+        IH_TRY(results_read_selection(f, sel));
+        for (int r = 0; r < l->n_runs; r++) {
+            sel[r] = sel[r] || info[r].state == SWEEP_FINISHED;
+            n_unselected += !sel[r];
+        }
+    }
+    IH_ALLOC(state, l->n_runs);
+    sweep__row_states(path, plan, info, state);
+    sweep__eta(plan, info, state, sel, &eta);
+    if (json) {
+        sweep__status_json(path, plan, info, state, sel, n_torn, n_unselected, &eta, out);
+        goto cleanup;
     }
     int counts[4];
     sweep__count(plan, info, sel, counts);
     int total = counts[0] + counts[1] + counts[2] + counts[3];
     fprintf(out, "%s: sweep %s, %d runs; ihsweep %s (git %s)\n", path, plan->name, l->n_runs,
             l->ihsweep_version ? l->ihsweep_version : "?", l->git_hash ? l->git_hash : "?");
-    fprintf(out, "progress: %d/%d done, %d diverged, %d failed, %d pending", total - counts[0],
-            total, counts[RUN_DIVERGED], counts[RUN_FAILED], counts[RUN_PENDING]);
+    fprintf(out,
+            "progress: %d/%d done, %d diverged, %d failed, %d pending, %d running, "
+            "%d interrupted",
+            total - counts[0], total, counts[RUN_DIVERGED], counts[RUN_FAILED],
+            eta.counts[SWEEP_ROW_PENDING], eta.counts[SWEEP_ROW_RUNNING],
+            eta.counts[SWEEP_ROW_INTERRUPTED]);
     if (n_torn)
         fprintf(out, " (%d torn or corrupted: --resume redoes them)", n_torn);
+    if (n_unselected)
+        fprintf(out, "; %d more not selected by the last run's --runs/--shard", n_unselected);
     fprintf(out, "\n");
-    for (int r = 0; sel && r < l->n_runs; r++)
+    if (counts[RUN_PENDING] > 0 && plan->runs[0].cost > 0) {
+        char dur[32], left[32];
+        sweep__duration(eta.seconds, dur);
+        sweep__duration(eta.remaining_core_seconds, left);
+        fprintf(out, "eta: about %s with %d rank%s (%s of estimated work left, speed %s)\n", dur,
+                eta.ranks, eta.ranks == 1 ? "" : "s", left,
+                eta.measured ? "of the done runs" : "of the plan's cost model");
+    }
+    for (int r = 0; runs_spec && r < l->n_runs; r++)
         if (sel[r])
-            print_run(plan, &info[r], r, out);
+            print_run(plan, &info[r], state[r], r, out);
     sweep__print_table(plan, info, sel, out);
 cleanup:
     if (f)
@@ -173,5 +203,6 @@ cleanup:
     sweep_plan_destroy(&plan);
     free(info);
     free(sel);
+    free(state);
     return rc;
 }

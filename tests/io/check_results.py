@@ -29,7 +29,7 @@ def fixture_status(run):
 
 def check_h5py(path, n_runs, n_written):
     with h5py.File(path, "r") as f:
-        expect(int(f.attrs["schema_version"]) == 1, "schema_version", 1, f.attrs["schema_version"])
+        expect(int(f.attrs["schema_version"]) == 2, "schema_version", 2, f.attrs["schema_version"])
         expect(f.attrs["git_hash"] == "0123abc", "git_hash", "0123abc", f.attrs["git_hash"])
         expect(f.attrs["slurm_job_ids"] == "4242", "slurm_job_ids", "4242",
                f.attrs["slurm_job_ids"])
@@ -45,13 +45,16 @@ def check_h5py(path, n_runs, n_written):
         expect(f["runs/condition"][2] == b"clamp_ih_long_condition", "condition of run 2",
                b"clamp_ih_long_condition", f["runs/condition"][2])
         expect(f["runs/config"][4].decode().startswith('{"run": 4,'), "config of run 4")
-        expect(f["runs/data.n_train_classes"][5] == 102, "data.n_train_classes of run 5", 102,
-               f["runs/data.n_train_classes"][5])
+        # parameters under their short names, integers stored as integers, the field path kept
+        k = f["runs/n_train_classes"]
+        expect(k[5] == 102 and k.dtype == np.int64, "n_train_classes of run 5", 102, k[5])
+        expect(k.attrs["field"] == "data.n_train_classes", "field attribute",
+               "data.n_train_classes", k.attrs["field"])
         expect(f["runs/seed"][7] == 2, "seed of run 7", 2, f["runs/seed"][7])
         # Every dataset has named dimensions that h5py sees.
         for name, want in [("curves/induction_strength", ["run", "eval", "head"]),
                            ("curves/fsl_val_rl/prob", ["run", "eval"]),
-                           ("runs/data.n_train_classes", ["run"])]:
+                           ("runs/n_train_classes", ["run"])]:
             names = [list(d.keys()) for d in f[name].dims]
             scales = [d[0].name for d in f[name].dims]
             expect(names == [[w] for w in want], f"h5py dimension names of {name}", want, names)
@@ -65,7 +68,8 @@ def check_values(ds, run, max_evals, n_probe, salt=0.0):
     n_evals = 1 + run % max_evals
     for i in range(max_evals):
         used = i < n_evals
-        seq = int(ds["eval_seq"][run, i])
+        seq = ds["eval_seq"][run, i]  # xarray masks the fill value -1 as NaN
+        seq = -1 if np.isnan(seq) else int(seq)
         expect(seq == (1000 * i if used else -1), f"eval_seq[{run},{i}]", 1000 * i, seq)
         for e, name in enumerate(EVALUATORS):
             for m, metric in enumerate(METRICS):
@@ -97,7 +101,7 @@ def check_xarray(path, n_runs, n_written, max_evals, n_probe):
     curves = xr.open_dataset(path, engine="h5netcdf", group="curves")
     summary = xr.open_dataset(path, engine="h5netcdf", group="summary")
     dims = [
-        (runs, "status", ("run",)), (runs, "data.n_train_classes", ("run",)),
+        (runs, "status", ("run",)), (runs, "n_train_classes", ("run",)),
         (runs, "condition", ("run",)), (runs, "hash", ("run",)),
         (curves, "eval_seq", ("run", "eval")),
         (curves, "induction_strength", ("run", "eval", "head")),
@@ -106,7 +110,20 @@ def check_xarray(path, n_runs, n_written, max_evals, n_probe):
     ]
     for ds, name, want in dims:
         expect(ds[name].dims == want, f"xarray dims of {name}", want, ds[name].dims)
-        expect(not ds[name].attrs, f"xarray attributes of {name}", {}, ds[name].attrs)
+        for attr in ["long_name", "units", "description"]:
+            expect(attr in ds[name].attrs, f"xarray attribute {attr} of {name}", attr,
+                   ds[name].attrs)
+    # labelled: run carries the per-run coordinates in every group, strings decode to str
+    for ds in [runs, curves, summary]:
+        for coord in ["run", "condition", "stage", "n_train_classes", "seed"]:
+            expect(coord in ds.coords, f"coordinate {coord}", coord, list(ds.coords))
+    expect(summary["condition"].values[2] == "clamp_ih_long_condition", "condition as str",
+           "clamp_ih_long_condition", summary["condition"].values[2])
+    expect(curves["seq"].dims == ("run", "eval"), "seq coordinate", ("run", "eval"),
+           curves["seq"].dims)
+    expect(curves["eval_seq"].attrs["units"] == "sequences", "units of eval_seq", "sequences",
+           curves["eval_seq"].attrs["units"])
+    expect(list(runs["status"].attrs["flag_values"]) == [0, 1, 2, 3], "status flag_values")
     values = {"eval_seq": curves["eval_seq"].values,
               "induction_strength": curves["induction_strength"].values,
               "probe_logits": curves["probe_logits"].values, "t_star": summary["t_star"].values}
@@ -119,11 +136,11 @@ def check_xarray(path, n_runs, n_written, max_evals, n_probe):
     for run in range(n_written):
         check_values(values, run, max_evals, n_probe)
     for run in range(n_written, n_runs):  # fill values of rows nobody wrote
-        expect(np.all(values["eval_seq"][run] == -1), f"eval_seq fill of run {run}")
+        expect(np.all(np.isnan(values["eval_seq"][run])), f"eval_seq fill (masked) of run {run}")
         expect(np.all(np.isnan(values["fsl_train/loss"][run])), f"loss fill of run {run}")
         expect(np.isnan(values["t_star"][run]), f"t_star fill of run {run}")
-        expect(summary["crossed"].values[run] == -1, f"crossed fill of run {run}", -1,
-               summary["crossed"].values[run])
+        expect(np.isnan(summary["crossed"].values[run]), f"crossed fill (masked) of run {run}",
+               "nan", summary["crossed"].values[run])
 
 
 def main():

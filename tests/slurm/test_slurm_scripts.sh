@@ -69,15 +69,20 @@ rc=$?
 echo "$out"
 check "submit --dry-run exits 0" [ "$rc" -eq 0 ]
 check "submit --dry-run prints the sbatch command with ranks and time" \
-    log_has <(echo "$out") "^IHSWEEP=[^ ]*ihsweep sbatch --ntasks=2 --time=[78] [^ ]*/ihsweep.sbatch tiny.json r.h5$"
+    log_has <(echo "$out") "^IHSWEEP=[^ ]*ihsweep sbatch --ntasks=2 --time=[78] --job-name=ihsweep-slurm-tiny [^ ]*/ihsweep.sbatch tiny.json r.h5$"
 check "submit --dry-run queues nothing" [ -z "$(squeue -h -o %A)" ]
 out=$("$SLURM_DIR/submit" tiny.json -o r.h5 --max-tasks 2 --max-time 6 --dry-run -- --set train_iters=6400 2>&1)
 check "submit --max-time caps the limit and says why" log_has <(echo "$out") "capped at 6 min"
 check "submit passes run options on" log_has <(echo "$out") "--time=6 .* tiny.json r.h5 --set train_iters=6400$"
+out=$("$SLURM_DIR/submit" tiny.json -o r.h5 --time 1-02 --dry-run 2>&1)
+check "submit --time takes Slurm's D-HH" log_has <(echo "$out") "--time=1560 "
+out=$("$SLURM_DIR/submit" tiny.json -o r.h5 --time 0:30:01 --sbatch=--job-name=mine --dry-run 2>&1)
+check "submit --time takes HH:MM:SS; --job-name overrides the sweep's" \
+    log_has <(echo "$out") "--time=31 --job-name=mine "
 out=$("$SLURM_DIR/submit" tiny.json -o r.h5 --array 2 --ntasks 1 --dry-run 2>&1)
 echo "$out"
 check "submit --array: the array job" \
-    log_has <(echo "$out") "sbatch --parsable --array=0-1 --ntasks=1 --time=[0-9]+ [^ ]*/ihsweep-array.sbatch tiny.json r.h5$"
+    log_has <(echo "$out") "sbatch --parsable --array=0-1 --ntasks=1 --time=[0-9]+ --job-name=ihsweep-slurm-tiny [^ ]*/ihsweep-array.sbatch tiny.json r.h5$"
 check "submit --array: the merge job after it" \
     log_has <(echo "$out") "sbatch '--dependency=afterok:<array job id>' .*merge r.h5 r.shard-0-of-2.h5 r.shard-1-of-2.h5"
 

@@ -29,10 +29,10 @@ def main(path):
         expect('"name": "tiny"' in f.attrs["sweep_text"], "sweep_text holds the sweep file")
         status = f["runs/status"][...]
         expect((status == 1).all(), "every run done", [1] * n, list(status))
-        seeds = f["runs/init_seed"][...]
+        seeds = f["runs/seed"][...]
         want = [5, 6, 5, 6] + [5, 5, 6, 6, 5, 5, 6, 6]
         expect(list(seeds) == want, "init_seed per run", want, list(seeds))
-        k = f["runs/data.class_split[0]"][...]
+        k = f["runs/K"][...]
         want = [50, 50, 100, 100, 50, 50, 50, 50, 100, 100, 100, 100]
         expect(list(k) == want, "data.class_split[0] per run", want, list(k))
         cond = [c.decode() for c in f["runs/condition"][...]]
@@ -50,9 +50,8 @@ def main(path):
         names = [list(d.keys()) for d in f["curves/induction_strength"].dims]
         expect(names == [["run"], ["eval"], ["head"]], "dimension names", "run eval head", names)
     runs = xr.open_dataset(path, group="runs", engine="h5netcdf")
-    expect(runs["init_seed"].dims == ("run",), "xarray dims of init_seed", ("run",),
-           runs["init_seed"].dims)
-    expect(int(runs["data.class_split[0]"].sel(run=9)) == 100, "xarray selection by run")
+    expect(runs["seed"].dims == ("run",), "xarray dims of seed", ("run",), runs["seed"].dims)
+    expect(int(runs["K"].sel(run=9)) == 100, "xarray selection by run")
     summary = xr.open_dataset(path, group="summary", engine="h5netcdf")
     ts = summary["t_star"]
     expect(ts.dims == ("run",) and ts.sizes["run"] == 12, "xarray t_star", ("run",), ts.dims)

@@ -22,7 +22,7 @@ check "unknown command" 64 "$IHSWEEP" frobnicate
 [ "$(wc -l </tmp/ih_cli_out.$$)" -eq 1 ] || { echo "FAIL: unknown command message is not one line"; fail=$((fail+1)); }
 check "unknown flag" 64 "$IHSWEEP" --frobnicate
 # every subcommand is reachable (a command compiled but missing from the table fails here)
-want="version train plan run status merge sample bench toy analyze plot"
+want="version train plan run status merge sample bench toy analyze plot export"
 got=$("$IHSWEEP" --help | awk '/^commands:/{f=1;next} /^$/{f=0} f{print $1}' | tr '\n' ' ')
 [ "$(echo $got | tr ' ' '\n' | sort | tr '\n' ' ')" = "$(echo $want | tr ' ' '\n' | sort | tr '\n' ' ')" ] &&
   passed=$((passed+1)) || { echo "FAIL: commands: want '$want', got '$got'"; fail=$((fail+1)); }

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The results file as a labelled dataset and ihsweep's machine-readable outputs: a 2-rank sweep of
+# tiny.json read by xarray (coordinates, units, selection, seq, the tidy t* table: check_tidy.py)
+# and by ncdump; export (CSV, JSON, long curves, --where), plan --json, status --json (running /
+# interrupted / pending, ETA); a schema-1 file (parameters under their field paths) still opens in
+# status, analyze and export; "did you mean" for mistyped names.
+TOOL=
+source "$(dirname "$0")/lib.sh"
+cd "$dir" || exit 1
+py=/usr/bin/python3
+sweep 2 run "$DATA/tiny.json" -o t.h5 >run.txt 2>&1
+expect_rc 0 $? "2-rank sweep" run.txt
+"$IHSWEEP" export t.h5 -o all.csv >export.txt 2>&1
+expect_rc 0 $? "export" export.txt
+"$IHSWEEP" export t.h5 --format json --where condition=pt_pattern >pt.json 2>export.txt
+expect_rc 0 $? "export --format json --where" export.txt
+"$IHSWEEP" export t.h5 --curves loss,train_loss --where seed=5 >curves.csv 2>export.txt
+expect_rc 0 $? "export --curves" export.txt
+"$IHSWEEP" plan "$DATA/tiny.json" --json --ranks 4 >plan.json 2>plan.txt
+expect_rc 0 $? "plan --json" plan.txt
+"$IHSWEEP" status t.h5 --json >status.json 2>status.txt
+expect_rc 0 $? "status --json" status.txt
+out=$("$py" "$(dirname "$0")/check_tidy.py" t.h5 all.csv pt.json curves.csv plan.json \
+  status.json 2>&1) && ok "$out" || bad "$out"
+
+# a row's resolved config alone reproduces the row with `ihsweep train` (run 7 binds pt_head and
+# rest_ih from run 1): the curves are bit for bit the same
+"$py" -c 'import h5py, sys; f = h5py.File(sys.argv[1], "r")
+open("r7.json", "w").write(f["runs/resolved_config"][7].decode())' t.h5
+grep -q '"progress_heads"' r7.json && ! grep -q 'rest_ih\|pt_head"\]' r7.json &&
+  ok "run 7's resolved config has its heads bound" || { bad "resolved config"; cat r7.json; }
+"$IHSWEEP" train r7.json -o r7.h5 >train.txt 2>&1
+expect_rc 0 $? "train on a row's resolved config" train.txt
+"$py" - t.h5 r7.h5 <<'PY' >same.txt 2>&1 && ok "train reproduces row 7 bit for bit" || { bad "row 7"; cat same.txt; }
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+n = b["eval"].shape[0]
+for k in ["curves/eval_seq", "curves/fsl_train/loss", "curves/fsl_val_rl/acc", "curves/train_loss",
+          "curves/induction_strength", "curves/loss_no_last_layer", "curves/probe_logits"]:
+    x, y = a[k][7, :n], b[k][0]
+    assert x.tobytes() == y.tobytes(), k
+    assert not np.isnan(x[:n]).all(), k
+for k in ["summary/t_steepest", "runs/strongest_ih", "runs/pt_head", "posthoc/only_head_acc"]:
+    assert a[k][7].tobytes() == b[k][0].tobytes(), k
+PY
+
+# netCDF tools read the file
+if command -v ncdump >/dev/null; then
+  ncdump -h t.h5 >nc.txt 2>&1
+  expect_rc 0 $? "ncdump -h" nc.txt
+  grep -q 'double t_star(run) ;' nc.txt && grep -q 't_star:units = "sequences"' nc.txt &&
+    grep -q 'string condition(run) ;' nc.txt && grep -q 'int64 K(run) ;' nc.txt &&
+    grep -q 'status:flag_meanings = "pending done diverged failed"' nc.txt &&
+    ok "ncdump sees variables, units, flags" || { bad "ncdump header"; head -40 nc.txt; }
+else
+  bad "ncdump not found (Debian: netcdf-bin, .ci/install-deps test)"
+fi
+
+# mistyped names
+"$IHSWEEP" export t.h5 --where Kk=50 >/dev/null 2>err.txt
+expect_rc 64 $? "export --where of an unknown column" err.txt
+grep -q "did you mean K?" err.txt && ok "--where suggests K" || { bad "suggestion"; cat err.txt; }
+"$IHSWEEP" exprt t.h5 >/dev/null 2>err.txt
+expect_rc 64 $? "a mistyped command" err.txt
+grep -q "did you mean 'export'" err.txt && ok "suggests export" || { bad "suggestion"; cat err.txt; }
+
+"$IHSWEEP" plan "$DATA/tiny.json" --set train_iter=100 >/dev/null 2>err.txt
+expect_rc 78 $? "--set of a mistyped field" err.txt
+grep -q 'did you mean "train_iters"' err.txt && ok "suggests train_iters" || { bad "suggestion"; cat err.txt; }
+"$IHSWEEP" plan "$DATA/tiny.json" train_iters=100 >/dev/null 2>err.txt
+expect_rc 64 $? "a bare FIELD=VALUE" err.txt
+grep -q "pass it as --set train_iters=100" err.txt && ok "hints --set" || { bad "hint"; cat err.txt; }
+"$IHSWEEP" plan "$DATA/tiny.json" --sett train_iters=100 >/dev/null 2>err.txt
+expect_rc 64 $? "a mistyped option" err.txt
+grep -q "did you mean '--set'" err.txt && ok "suggests --set" || { bad "suggestion"; cat err.txt; }
+
+# --axis adds a swept axis from the command line (shown by plan, stored by run)
+"$IHSWEEP" plan "$DATA/tiny.json" --axis optimizer.lr=1e-5,3e-5 --json >axis.json 2>err.txt
+expect_rc 0 $? "plan --axis" err.txt
+"$py" -c 'import json, sys; p = json.load(open(sys.argv[1]))
+assert p["totals"]["runs"] == 24, p["totals"]
+assert p["params"] == ["data.class_split[0]", "data.class_split[1]", "optimizer.lr", "init_seed"]
+assert [r["params"]["optimizer.lr"] for r in p["runs"][:4]] == [1e-5, 1e-5, 3e-5, 3e-5]' axis.json \
+  2>err.txt && ok "--axis doubles the grid" || { bad "--axis"; cat err.txt; }
+sweep 1 run "$DATA/tiny.json" -o ax.h5 --axis optimizer.lr=1e-5,3e-5 --runs 0 --set train_iters=2000 \
+  >ax.txt 2>&1
+expect_rc 0 $? "run --axis" ax.txt
+"$IHSWEEP" export ax.h5 --where run=0 >ax.csv 2>ax.txt
+head -1 ax.csv | grep -q ",lr," && ok "the axis is a column (lr)" || { bad "axis column"; cat ax.csv; }
+
+# a partial sweep: runs outside the latest --runs selection are not pending; running (fresh
+# checkpoint), interrupted (old one), pending; an ETA
+sweep 1 run "$DATA/tiny.json" -o p.h5 --runs 0-1 >prun.txt 2>&1
+expect_rc 0 $? "partial sweep" prun.txt
+"$IHSWEEP" status p.h5 >pst.txt 2>&1
+grep -q "^progress: 2/2 done, 0 diverged, 0 failed, 0 pending, 0 running, 0 interrupted; 10 more not selected" pst.txt &&
+  ok "runs outside --runs are not pending" || { bad "selection in status"; cat pst.txt; }
+sweep 1 run "$DATA/tiny.json" -o p.h5 --runs 0-3 --resume >prun.txt 2>&1
+expect_rc 0 $? "resume with a larger selection" prun.txt
+mkdir -p p.h5.ckpt && touch p.h5.ckpt/run-4.ckpt && touch -d '2 hours ago' p.h5.ckpt/run-5.ckpt
+"$IHSWEEP" status p.h5 --runs 0-11 >pst.txt 2>&1
+expect_rc 0 $? "status of a partial file" pst.txt
+grep -q "4/12 done, 0 diverged, 0 failed, 6 pending, 1 running, 1 interrupted" pst.txt &&
+  grep -q "^eta: about" pst.txt && ok "running, interrupted, pending and an ETA" ||
+  { bad "partial status"; cat pst.txt; }
+rm -rf p.h5.ckpt
+
+# a schema-1 file: parameters under their field paths, no short names
+cp t.h5 old.h5
+"$py" - old.h5 <<'PY' >conv.txt 2>&1
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "a") as f:
+    for short, field in [("K", "data.class_split[0]"), ("class_split_1", "data.class_split[1]"),
+                         ("seed", "init_seed")]:
+        for g in ["curves", "summary", "posthoc"]:
+            del f[g][short]
+        f["runs"].move(short, field)
+    f.attrs["schema_version"] = np.int32(1)
+PY
+expect_rc 0 $? "making a schema-1 file" conv.txt
+"$IHSWEEP" status old.h5 >old.txt 2>&1
+expect_rc 0 $? "status of a schema-1 file" old.txt
+grep -q "12/12 done" old.txt && ok "schema-1 rows verify" || { bad "schema-1 status"; cat old.txt; }
+"$IHSWEEP" analyze old.h5 --no-store >old.txt 2>&1
+expect_rc 0 $? "analyze of a schema-1 file" old.txt
+"$IHSWEEP" export old.h5 --where K=100 >old.csv 2>old.txt
+expect_rc 0 $? "export of a schema-1 file" old.txt
+[ "$(wc -l <old.csv)" = 7 ] && ok "schema-1 export --where K=100: 6 rows" ||
+  { bad "schema-1 export"; cat old.csv; }
+finish
