@@ -120,6 +120,7 @@ typedef enum { SWEEP_SCHED_AUTO = 0, SWEEP_SCHED_SHARED, SWEEP_SCHED_DEDICATED }
 
 typedef struct {
     const char *output;            /* results file path */
+    const char *checkpoint_dir;    /* per-run checkpoints; NULL: "<output>.ckpt" (may be node-local) */
     int resume;                    /* continue an existing file (created when missing) */
     int force;                     /* resume even if the file's run hashes differ from the plan's */
     const unsigned char *selected; /* [n_runs] runs to do (NULL: all) */
@@ -150,9 +151,10 @@ typedef struct {
  * "<output>.broken-<n>" and a new one created), refuses a file whose layout or run hashes differ
  * from the plan's (unless opts->force and only hashes or texts differ), verifies every row whose
  * status is done/diverged/failed against its checksum, resets torn ones, and skips complete
- * done/diverged rows. Checkpoints live in "<output>.ckpt/run-<id>.ckpt" and are removed once the
- * row is written. On *opts->stop: in-flight runs checkpoint, dispatch stops, the file is closed
- * and report->stopped = 1 everywhere (return 0). Progress goes to opts->log on rank 0.
+ * done/diverged rows. Checkpoints live in "<checkpoint_dir>/run-<id>.ckpt" and are removed once
+ * the row is written; a node-local checkpoint_dir works too (a run resumed on another node
+ * starts afresh, with the same result). On *opts->stop: in-flight runs checkpoint, dispatch
+ * stops, the file is closed and report->stopped = 1 everywhere (return 0). Progress goes to opts->log on rank 0.
  * Errors (the same on every rank; report->local_error marks the rank that failed): IH_EIO (file
  * exists without resume), IH_EDATA (layout mismatch), IH_ECONFIG, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
 int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,

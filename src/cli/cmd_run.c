@@ -39,7 +39,9 @@ static void run_usage(FILE *out)
         "--resume then finishes the sweep with identical results.\n\n"
         "  -o, --output FILE    results file (refuses an existing one without --resume)\n"
         "  --resume             continue FILE: skip verified done/diverged runs, redo the rest\n"
-        "                       (from their checkpoints in FILE.ckpt/); creates FILE if missing\n"
+        "                       (from their checkpoints); creates FILE if missing\n"
+        "  --checkpoint-dir DIR per-run checkpoints (default FILE.ckpt/); may be node-local\n"
+        "                       (e.g. $TMPDIR): a run resumed on another node starts afresh\n"
         "  --force              with --resume: continue FILE even if its runs' config hashes\n"
         "                       differ from this sweep's (complete rows are kept)\n"
         "  --set FIELD=VALUE    override a run-config field in every run; repeatable\n"
@@ -76,7 +78,7 @@ cleanup:
 }
 
 typedef struct {
-    const char *sweep, *output, *runs, *shard;
+    const char *sweep, *output, *runs, *shard, *checkpoint_dir;
     const char *sets[MAX_SETS];
     int n_sets, resume, force;
     double progress_every;
@@ -103,6 +105,7 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
         fprintf(stderr, "ihsweep run: %d run%s added because selected runs bind heads from them\n",
                 added, added == 1 ? "" : "s");
     SweepRunOptions o = {.output = a->output,
+                         .checkpoint_dir = a->checkpoint_dir,
                          .resume = a->resume,
                          .force = a->force,
                          .selected = a->runs || a->shard ? sel : NULL,
@@ -131,6 +134,7 @@ int cmd_run(int argc, char **argv)
                                             {"shard", required_argument, NULL, 'S'},
                                             {"progress-every", required_argument, NULL, 'p'},
                                             {"scheduler", required_argument, NULL, 'x'},
+                                            {"checkpoint-dir", required_argument, NULL, 'c'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     RunArgs a = {.progress_every = 30};
@@ -161,6 +165,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'S':
             a.shard = optarg;
+            break;
+        case 'c':
+            a.checkpoint_dir = optarg;
             break;
         case 'p':
             a.progress_every = strtod(optarg, &end);

@@ -107,12 +107,12 @@ cleanup:
     return rc;
 }
 
-void sweep__ckpt_path(const char *output, int run, char *buf, int size)
+void sweep__ckpt_path(const char *ckpt_dir, int run, char *buf, int size)
 {
-    snprintf(buf, (size_t)size, "%s.ckpt/run-%d.ckpt", output, run);
+    snprintf(buf, (size_t)size, "%s/run-%d.ckpt", ckpt_dir, run);
 }
 
-int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *output,
+int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *ckpt_dir,
                   const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error)
 {
     int rc = 0, rank = 0, size = 1;
@@ -150,7 +150,7 @@ int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const ch
         cols[5 * n + i] = r->timing.crossed;
         memcpy(&cols[6 * n + i], &r->timing.t_star, sizeof(double));
         memcpy(&cols[7 * n + i], &r->wall_seconds, sizeof(double));
-        sweep__ckpt_path(output, i, ckpt, (int)sizeof ckpt);
+        sweep__ckpt_path(ckpt_dir, i, ckpt, (int)sizeof ckpt);
         if (remove(ckpt) != 0 && errno != ENOENT)
             IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
     }

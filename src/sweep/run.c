@@ -31,6 +31,7 @@ typedef struct {
     int table_ready;
     int dedicated;  /* rank 0 schedules and reports only */
     RunConfig *cfg; /* scratch for the run in hand */
+    char ckpt_dir[4200];
     int stop_published;
     double last_check;
     /* rank 0: progress */
@@ -215,7 +216,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     RunResult *result = NULL, *row = NULL;
     const ResultsLayout *l = c->layout;
     struct stat st;
-    sweep__ckpt_path(c->opts->output, run, ckpt, (int)sizeof ckpt);
+    sweep__ckpt_path(c->ckpt_dir, run, ckpt, (int)sizeof ckpt);
     IH_TRY(sweep_run_config(c->plan, run, c->cfg));
     IH_TRY(run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels,
                              &row));
@@ -314,7 +315,7 @@ cleanup:
  * until no run is left to claim or a stop. */
 static int serve(SweepCtx *c)
 {
-    int rc = 0, flag = 0;
+    int rc = 0;
     double t0 = now();
     for (;;) {
         IH_TRY(sync_stop(c));
@@ -327,7 +328,7 @@ static int serve(SweepCtx *c)
         if (!left)
             break;
         IH_TRY(poll_progress(c, 0));
-        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, MPI_STATUS_IGNORE);
+        IH_TRY(sweep__table_serve(&c->table));
         nap(0.002);
     }
 cleanup:
@@ -344,7 +345,7 @@ static int drain(SweepCtx *c)
     MPI_Request req;
     double last_poll = 0;
     while (c->rank == 0 && c->opts->log) {
-        int busy = 0, stop = 0, flag = 0;
+        int busy = 0, stop = 0;
         if (now() - last_poll >= 0.1) {
             last_poll = now();
             if (poll_progress(c, 0) < 0 || sweep__table_stop_requested(&c->table, &stop) < 0) {
@@ -357,14 +358,20 @@ static int drain(SweepCtx *c)
                 break;
         }
         /* MPI calls, not just sleep: some transports progress others' one-sided operations on
-         * rank 0's window only inside rank 0's MPI calls */
-        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, MPI_STATUS_IGNORE);
+         * rank 0's window only inside rank 0's MPI calls; a served table needs its answers */
+        if (sweep__table_serve(&c->table) < 0) {
+            ih_error_clear();
+            break;
+        }
         nap(0.002);
     }
     if (MPI_Ibarrier(c->comm, &req) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "sweep: MPI_Ibarrier failed");
     while (!done) {
         MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        /* a served table answers until every rank is here (each waits for its answers) */
+        if (!done && c->rank == 0 && sweep__table_serve(&c->table) < 0 && rc == 0)
+            rc = ih_error_code();
         if (!done)
             nap(c->rank == 0 ? 0.002 : 0.02);
     }
@@ -414,7 +421,6 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     int rc = 0, fresh = 0, loop_rc = 0;
     SweepCtx ctx = {.comm = comm, .plan = plan, .opts = opts}, *c = &ctx;
     SweepRunInfo *init = NULL;
-    char dir[4200] = "";
     memset(report, 0, sizeof *report);
     MPI_Comm_rank(comm, &c->rank);
     MPI_Comm_size(comm, &c->size);
@@ -423,6 +429,10 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(init, plan->n_runs);
     IH_ALLOC(c->info, plan->n_runs);
     IH_ALLOC(c->reported, plan->n_runs);
+    if (opts->checkpoint_dir)
+        snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s", opts->checkpoint_dir);
+    else
+        snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s.ckpt", opts->output);
     IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
     c->layout = results_layout(c->file);
     if (fresh) {
@@ -439,16 +449,16 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     } else {
         int own = 0;
         rc =
-            sweep__verify(comm, c->file, plan, opts->output, opts->selected, init, opts->log, &own);
+            sweep__verify(comm, c->file, plan, c->ckpt_dir, opts->selected, init, opts->log, &own);
         report->local_error = own;
         if (own)
             fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
         IH_TRY(rc);
     }
-    snprintf(dir, sizeof dir, "%s.ckpt", opts->output);
+    /* every rank: the folder may be node-local */
     int mk = 0;
-    if (c->rank == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        ih_error_set(__FILE__, __LINE__, __func__, IH_EIO, "cannot create %s: %s", dir,
+    if (mkdir(c->ckpt_dir, 0777) != 0 && errno != EEXIST) {
+        ih_error_set(__FILE__, __LINE__, __func__, IH_EIO, "cannot create %s: %s", c->ckpt_dir,
                      strerror(errno));
         mk = IH_EIO;
     }
@@ -457,7 +467,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     c->table_ready = 1;
     IH_TRY(sweep__table_probe(&c->table, &report->probe_seconds));
     c->dedicated =
-        c->size > 1 && (opts->scheduler == SWEEP_SCHED_DEDICATED ||
+        c->size > 1 && (c->table.served || opts->scheduler == SWEEP_SCHED_DEDICATED ||
                         (opts->scheduler == SWEEP_SCHED_AUTO && report->probe_seconds > 0.02));
     report->dedicated = c->dedicated;
     memcpy(c->info, init, (size_t)plan->n_runs * sizeof *init);
@@ -473,7 +483,12 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                 "rank%s\n",
                 stamp, plan->name, plan->n_runs, counts[0] + counts[1] + counts[2] + counts[3],
                 counts[1] + counts[2], opts->output, todo, c->size, c->size == 1 ? "" : "s");
-        if (c->size > 1)
+        if (c->table.served)
+            fprintf(opts->log,
+                    "%s scheduler: rank 0 schedules only (no one-sided MPI component spans these "
+                    "ranks: it answers requests by messages)\n",
+                    stamp);
+        else if (c->size > 1)
             fprintf(opts->log,
                     "%s scheduler: %s (one-sided access to rank 0 took %.3g ms while "
                     "it computed)\n",
@@ -524,12 +539,10 @@ cleanup:
             rc = close_rc;
         report->setup_seconds += now() - t0;
     }
-    if (rc == 0 && c->rank == 0) {
-        if (dir[0])
-            rmdir(dir); /* the checkpoint directory, once empty */
-        if (opts->log)
-            print_end(c, report);
-    }
+    if (rc == 0 && c->ckpt_dir[0])
+        rmdir(c->ckpt_dir); /* the checkpoint folder once empty (each node's, where node-local) */
+    if (rc == 0 && c->rank == 0 && opts->log)
+        print_end(c, report);
     free(c->cfg);
     free(c->info);
     free(c->reported);
