@@ -128,6 +128,9 @@ typedef struct {
     double progress_every;         /* seconds between progress summaries on rank 0 (<= 0: none) */
     FILE *log;                     /* rank 0 progress stream (stderr); NULL: silent */
     SweepScheduler scheduler;
+    double simulate; /* > 0: no training (scheduler benchmarks): each run sleeps its estimated
+                        time (cost x sweep_seconds_per_gflop) times simulate and writes a
+                        placeholder row (sweep__result_simulated); the file says so */
 } SweepRunOptions;
 
 typedef struct {

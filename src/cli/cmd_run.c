@@ -10,6 +10,7 @@
 #include "ihsweep/sweep.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,10 @@ static void run_usage(FILE *out)
         "  --progress-every S   seconds between progress summaries (default 30; 0: none)\n"
         "  --scheduler MODE     auto (default): rank 0 trains too unless one-sided access to\n"
         "                       it stalls while it computes (measured at start; e.g. TCP-only\n"
-        "                       clusters), then it only schedules; shared; dedicated\n");
+        "                       clusters), then it only schedules; shared; dedicated\n"
+        "  --simulate SCALE     no training: each run sleeps its estimated time (as `ihsweep\n"
+        "                       plan` prints it) times SCALE and writes a placeholder row;\n"
+        "                       benchmarks the scheduler at many ranks (the file says so)\n");
 }
 
 /* Rank 0 reads the file; every rank gets the text. Errors are the same on every rank. */
@@ -81,7 +85,7 @@ typedef struct {
     const char *sweep, *output, *runs, *shard, *checkpoint_dir;
     const char *sets[MAX_SETS];
     int n_sets, resume, force;
-    double progress_every;
+    double progress_every, simulate;
     SweepScheduler scheduler;
 } RunArgs;
 
@@ -112,7 +116,8 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
                          .stop = &run_stop_flag,
                          .progress_every = a->progress_every,
                          .log = rank == 0 ? stderr : NULL,
-                         .scheduler = a->scheduler};
+                         .scheduler = a->scheduler,
+                         .simulate = a->simulate};
     rc = sweep_run(MPI_COMM_WORLD, plan, &o, &report);
     *local_error = report.local_error;
     *stopped = report.stopped;
@@ -135,6 +140,7 @@ int cmd_run(int argc, char **argv)
                                             {"progress-every", required_argument, NULL, 'p'},
                                             {"scheduler", required_argument, NULL, 'x'},
                                             {"checkpoint-dir", required_argument, NULL, 'c'},
+                                            {"simulate", required_argument, NULL, 'm'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     RunArgs a = {.progress_every = 30};
@@ -168,6 +174,11 @@ int cmd_run(int argc, char **argv)
             break;
         case 'c':
             a.checkpoint_dir = optarg;
+            break;
+        case 'm':
+            a.simulate = strtod(optarg, &end);
+            if (end == optarg || *end || !(a.simulate > 0) || !isfinite(a.simulate))
+                return cli_usage_error("run", "--simulate needs a scale > 0");
             break;
         case 'p':
             a.progress_every = strtod(optarg, &end);

@@ -113,4 +113,9 @@ void sweep__result_pad(const RunResult *r, RunResult *padded);
 /* The row a run that could not start gets: status failed, no evals. Fills the given result. */
 void sweep__result_failed(RunResult *padded);
 
+/* The row of a simulated run (SweepRunOptions.simulate): status done, no evals, t* NaN (never
+ * crossed), heads strongest_ih and pt_head derived from the run's hash (so that later stages
+ * bind), wall = seconds slept. Fills the given result. */
+void sweep__result_simulated(const SweepRun *run, int n_heads, double seconds, RunResult *padded);
+
 #endif

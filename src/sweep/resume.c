@@ -47,6 +47,12 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
         IH_FAIL(IH_EIO, "%s exists: pass --resume to continue it, or choose another -o",
                 opts->output);
     IH_TRY(sweep_layout_build(plan, &layout));
+    if (opts->simulate > 0) { /* the file tells readers its rows are no results */
+        const size_t used = strlen(layout.library_versions);
+        snprintf(layout.library_versions + used, 512 - used,
+                 "; SIMULATED (ihsweep run --simulate %g: no training, placeholder rows)",
+                 opts->simulate);
+    }
     if (exists) {
         rc = ih_mpi_agree(comm, results_open(comm, opts->output, 1, &f));
         if (rc == RESULTS_EBROKEN) {

@@ -1,10 +1,11 @@
 /* A run's RunResult in the results file's dims: runs of one sweep may differ in their number of
  * evals, labels and probe sequences, while the file has one size per axis; the row is the run's
  * values padded with the fill values run_result_create leaves (NaN, -1). Also the row of a run
- * that could not start. Plain copies; no MPI, no HDF5.
+ * that could not start, and of a simulated run. Plain copies; no MPI, no HDF5.
  */
 #include "sweep/internal.h"
 
+#include <math.h>
 #include <string.h>
 
 void sweep__result_pad(const RunResult *r, RunResult *p)
@@ -54,4 +55,15 @@ void sweep__result_failed(RunResult *p)
     p->status = RUN_FAILED;
     p->n_evals = 0;
     p->wall_seconds = 0;
+}
+
+void sweep__result_simulated(const SweepRun *run, int n_heads, double seconds, RunResult *p)
+{
+    p->status = RUN_DONE;
+    p->n_evals = 0;
+    p->timing.t_star = NAN;
+    p->timing.crossed = 0;
+    p->strongest_ih = (int)(run->hash % (uint64_t)n_heads);
+    p->pt_head = (int)((run->hash >> 32) % (uint64_t)n_heads);
+    p->wall_seconds = seconds;
 }

@@ -38,6 +38,7 @@ typedef struct {
     SweepRunInfo *info;
     unsigned char *reported;
     double t_start, last_summary, cost_done;
+    double sim_even, sim_chain; /* simulate: lower bounds of the dispatch time (print_end) */
     /* accounting (seconds) */
     double t_train, t_io, t_idle;
     int n_ran;
@@ -207,6 +208,24 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src)
     return 1;
 }
 
+/* A simulated run: sleeps its scaled estimated time, looking at stop requests (and, on rank 0,
+ * progress) every quarter second as training does at its evals. IH_ESTOP when stopped (nothing
+ * to checkpoint: a resume starts the run again). */
+static int simulate_one(SweepCtx *c, int run)
+{
+    const double end =
+        now() + c->plan->runs[run].cost * sweep_seconds_per_gflop() * c->opts->simulate;
+    for (;;) {
+        const double left = end - now();
+        if (left <= 0)
+            return 0;
+        nap(left < 0.25 ? left : 0.25);
+        on_eval(c, NULL, 0);
+        if (*c->opts->stop)
+            return IH_ESTOP;
+    }
+}
+
 /* Trains run `run` and writes its row; *info receives what the table publishes. IH_ESTOP when a
  * stop request interrupted it (checkpointed, row not written). */
 static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *info)
@@ -224,6 +243,13 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     IH_TRY(cannot);
     if (cannot) {
         sweep__result_failed(row);
+    } else if (c->opts->simulate > 0) {
+        double t0 = now();
+        rc = simulate_one(c, run);
+        c->t_train += now() - t0;
+        if (rc == IH_ESTOP)
+            goto cleanup;
+        sweep__result_simulated(&c->plan->runs[run], c->plan->n_heads, now() - t0, row);
     } else {
         TrainOptions to = {ckpt, c->opts->stop, {c, on_eval}};
         double t0 = now();
@@ -287,7 +313,7 @@ static int dispatch(SweepCtx *c)
             double t0 = now();
             IH_TRY(poll_progress(c, 0));
             nap(wait);
-            wait = fmin(wait * 2, 0.25);
+            wait = fmin(wait * 2, 0.1);
             c->t_idle += now() - t0;
             continue;
         }
@@ -395,6 +421,30 @@ static void report_times(SweepCtx *c, double wall, SweepRunReport *rep)
     rep->n_ran = (int)sum[4];
 }
 
+/* Simulate: two lower bounds of the dispatch time of the runs to do, in scaled seconds: their
+ * total over the training ranks, and the longest chain of runs binding heads from each other
+ * (a source id is always below its dependents' ids). */
+static int simulate_bounds(SweepCtx *c, const SweepRunInfo *init)
+{
+    int rc = 0;
+    const int n = c->plan->n_runs;
+    double *chain = NULL, total = 0;
+    IH_ALLOC(chain, n);
+    for (int r = 0; r < n; r++) {
+        const SweepRun *run = &c->plan->runs[r];
+        const double t = init[r].state == SWEEP_TODO
+                             ? run->cost * sweep_seconds_per_gflop() * c->opts->simulate
+                             : 0;
+        total += t;
+        chain[r] = t + (run->source >= 0 ? chain[run->source] : 0);
+        c->sim_chain = fmax(c->sim_chain, chain[r]);
+    }
+    c->sim_even = total / (c->size - c->dedicated);
+cleanup:
+    free(chain);
+    return rc;
+}
+
 static void print_end(SweepCtx *c, const SweepRunReport *rep)
 {
     FILE *log = c->opts->log;
@@ -407,6 +457,14 @@ static void print_end(SweepCtx *c, const SweepRunReport *rep)
             "%.2f%%, scheduling %.3f%%, waiting %.1f%% of rank-time; setup and close %s\n",
             wall, c->size, c->size == 1 ? "" : "s", rep->n_ran, 100 * rep->train_frac,
             100 * rep->io_frac, 100 * rep->sched_frac, 100 * rep->idle_frac, setup);
+    if (c->opts->simulate > 0) {
+        const double bound = fmax(c->sim_even, c->sim_chain);
+        fprintf(log,
+                "simulate: dispatch %.2fs on %d training rank%s; lower bounds: runs' time / "
+                "ranks %.2fs, longest chain %.2fs; dispatch / bound = %.4f\n",
+                rep->wall, c->size - c->dedicated, c->size - c->dedicated == 1 ? "" : "s",
+                c->sim_even, c->sim_chain, bound > 0 ? rep->wall / bound : NAN);
+    }
     sweep__print_table(c->plan, c->info, c->opts->selected, log);
     if (rep->stopped)
         fprintf(log, "stopped on request: in-flight runs were checkpointed; run the same command "
@@ -471,6 +529,8 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                         (opts->scheduler == SWEEP_SCHED_AUTO && report->probe_seconds > 0.02));
     report->dedicated = c->dedicated;
     memcpy(c->info, init, (size_t)plan->n_runs * sizeof *init);
+    if (opts->simulate > 0)
+        IH_TRY(simulate_bounds(c, init));
     if (c->rank == 0 && opts->log) {
         int counts[4], todo = 0;
         char stamp[32];

@@ -2,8 +2,9 @@
  * passive-target one-sided operations under MPI_Win_lock, so no rank has to serve requests and
  * rank 0 trains like the others. Layout, in int64 words: [0] stop flag, [1] unused, then the
  * state of every run (a column, so a claim reads one small block), then SWEEP_INFO_WORDS words
- * of info per run. A claim takes an exclusive lock, reads the states, marks the first ready run
- * of the dispatch order claimed and reads its source's info, all in one epoch.
+ * of info per run. A claim first reads the states under a shared lock; only when a run is ready
+ * does it take an exclusive lock, read the states again, mark the first ready run of the
+ * dispatch order claimed and read its source's info, all in one epoch.
  * On one node Open MPI uses osc/sm (plain loads and stores in shared memory); across nodes
  * osc/ucx, osc/rdma or osc/pt2pt, which need no progress from rank 0 on RDMA networks (on
  * TCP-only networks rank 0 makes progress when it calls MPI, at least once per eval: see run.c).
@@ -283,6 +284,20 @@ int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
         goto cleanup;
     }
     IH_ALLOC(states, HEADER_WORDS + n);
+    /* a look under a shared lock first: ranks with nothing ready to claim (waiting for a source
+     * or for the end) never queue for the exclusive lock, which matters when many of them poll */
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+    locked = 1;
+    MPI_CHECK(
+        MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n, MPI_INT64_T, t->win),
+        "MPI_Get of the run states");
+    locked = 0;
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    result = claim_choose(t, states, run);
+    if (result != SWEEP_CLAIM_RUN) {
+        rc = result;
+        goto cleanup;
+    }
     MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
     locked = 1;
     MPI_CHECK(
