@@ -93,11 +93,12 @@ int sweep_runs_parse(const char *spec, int n_runs, unsigned char *sel);
 int sweep_shard_parse(const char *spec, int *index, int *count);
 
 /* Selects runs into sel[n_runs]: runs_spec (NULL: every run) and, when shard_count > 0, only ids
- * with id % shard_count == shard_index; then adds the source of every selected run that binds
- * heads (recursively), since it must run first. *n_added (may be NULL) receives how many sources
+ * with id % shard_count == shard_index; then, with add_sources, adds the source of every selected
+ * run that binds heads (recursively), since it must run first (without: the sources come from
+ * another file, SweepRunOptions.heads_from). *n_added (may be NULL) receives how many sources
  * were added. Errors: IH_EUSAGE. Local. */
 int sweep_select(const SweepPlan *plan, const char *runs_spec, int shard_index, int shard_count,
-                 unsigned char *sel, int *n_added);
+                 int add_sources, unsigned char *sel, int *n_added);
 
 /* Fills *out with the plan's results layout (evaluators, dims, params, per-run metadata, sweep
  * text, versions, Slurm job id from the environment). The layout borrows the plan's arrays plus
@@ -121,6 +122,9 @@ typedef enum { SWEEP_SCHED_AUTO = 0, SWEEP_SCHED_SHARED, SWEEP_SCHED_DEDICATED }
 typedef struct {
     const char *output;            /* results file path */
     const char *checkpoint_dir;    /* per-run checkpoints; NULL: "<output>.ckpt" (may be node-local) */
+    const char *heads_from; /* NULL, or a results file of the same sweep holding the complete
+                               rows of the sources of selected runs that are not selected
+                               themselves: they bind from there (e.g. a merged source stage) */
     int resume;                    /* continue an existing file (created when missing) */
     int force;                     /* resume even if the file's run hashes differ from the plan's */
     const unsigned char *selected; /* [n_runs] runs to do (NULL: all) */

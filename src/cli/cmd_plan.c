@@ -24,17 +24,21 @@ static void plan_usage(FILE *out)
             "  --set FIELD=VALUE  override a run-config field in every run (JSON path, e.g.\n"
             "                     train_iters=2000 or data.eval_size=100); repeatable\n"
             "  --runs LIST        only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
-            "  --shard I/N        only ids with id %% N == I (plus the runs they bind from)\n");
+            "  --shard I/N        only ids with id %% N == I (plus the runs they bind from)\n"
+            "  --heads-from FILE  as `run --heads-from`: the runs they bind from are not added\n"
+            "                     (FILE is not read)\n");
 }
 
 int cmd_plan(int argc, char **argv)
 {
     static const struct option options[] = {{"set", required_argument, NULL, 's'},
                                             {"runs", required_argument, NULL, 'r'},
+                                            {"heads-from", required_argument, NULL, 'H'},
                                             {"shard", required_argument, NULL, 'S'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *sets[MAX_SETS], *runs = NULL, *shard = NULL;
+    int heads_elsewhere = 0;
     int n_sets = 0, opt, rc = 0, shard_i = 0, shard_n = 0;
     char *text = NULL;
     SweepPlan *plan = NULL;
@@ -56,6 +60,9 @@ int cmd_plan(int argc, char **argv)
         case 'S':
             shard = optarg;
             break;
+        case 'H':
+            heads_elsewhere = 1;
+            break;
         default:
             return cli_usage_error("plan", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -68,7 +75,7 @@ int cmd_plan(int argc, char **argv)
     IH_TRY(sweep_plan_parse(text, argv[optind], sets, n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
-    IH_TRY(sweep_select(plan, runs, shard_i, shard_n, sel, &added));
+    IH_TRY(sweep_select(plan, runs, shard_i, shard_n, !heads_elsewhere, sel, &added));
     sweep_plan_print(plan, runs || shard ? sel : NULL, stdout);
     if (added)
         printf("note: %d run%s added because selected runs bind heads from them\n", added,

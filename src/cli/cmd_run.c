@@ -49,6 +49,10 @@ static void run_usage(FILE *out)
         "  --runs LIST          only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
         "  --shard I/N          only ids with id %% N == I (plus the runs they bind from), for\n"
         "                       job arrays; merge the shard files with `ihsweep merge`\n"
+        "  --heads-from FILE    with --runs/--shard: the runs the selected ones bind heads from\n"
+        "                       are not added; their heads come from their complete rows in\n"
+        "                       FILE (a results file of this sweep: e.g. the merged source\n"
+        "                       stage of a chained array, slurm/submit --array)\n"
         "  --progress-every S   seconds between progress summaries (default 30; 0: none)\n"
         "  --scheduler MODE     auto (default): rank 0 trains too unless one-sided access to\n"
         "                       it stalls while it computes (measured at start; e.g. TCP-only\n"
@@ -82,7 +86,7 @@ cleanup:
 }
 
 typedef struct {
-    const char *sweep, *output, *runs, *shard, *checkpoint_dir;
+    const char *sweep, *output, *runs, *shard, *checkpoint_dir, *heads_from;
     const char *sets[MAX_SETS];
     int n_sets, resume, force;
     double progress_every, simulate;
@@ -104,12 +108,13 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
     IH_TRY(sweep_plan_parse(text, a->sweep, a->sets, a->n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
-    IH_TRY(sweep_select(plan, a->runs, shard_i, shard_n, sel, &added));
+    IH_TRY(sweep_select(plan, a->runs, shard_i, shard_n, !a->heads_from, sel, &added));
     if (added && rank == 0)
         fprintf(stderr, "ihsweep run: %d run%s added because selected runs bind heads from them\n",
                 added, added == 1 ? "" : "s");
     SweepRunOptions o = {.output = a->output,
                          .checkpoint_dir = a->checkpoint_dir,
+                         .heads_from = a->heads_from,
                          .resume = a->resume,
                          .force = a->force,
                          .selected = a->runs || a->shard ? sel : NULL,
@@ -141,6 +146,7 @@ int cmd_run(int argc, char **argv)
                                             {"scheduler", required_argument, NULL, 'x'},
                                             {"checkpoint-dir", required_argument, NULL, 'c'},
                                             {"simulate", required_argument, NULL, 'm'},
+                                            {"heads-from", required_argument, NULL, 'H'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     RunArgs a = {.progress_every = 30};
@@ -174,6 +180,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'c':
             a.checkpoint_dir = optarg;
+            break;
+        case 'H':
+            a.heads_from = optarg;
             break;
         case 'm':
             a.simulate = strtod(optarg, &end);

@@ -102,6 +102,14 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
  * Errors: IH_EHDF5, IH_EIO, IH_EMPI, IH_ENOMEM. */
 int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *ckpt_dir,
                   const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error);
+/* SweepRunOptions.heads_from: marks finished, in init[n_runs], every source that a selected run
+ * (sel) binds from and that is not selected itself, with the info of its row in the results file
+ * at path (rank 0 opens it on MPI_COMM_SELF and checks that it was made from the same sweep and
+ * that each row is complete; the others receive init). Collective. Errors: IH_EDATA (another
+ * sweep, a source not done there, a torn row), IH_ENOENT, RESULTS_EBROKEN, IH_EHDF5, IH_EMPI,
+ * IH_ENOMEM. */
+int sweep__heads_from(MPI_Comm comm, const SweepPlan *plan, const char *path,
+                      const unsigned char *sel, SweepRunInfo *init);
 /* "<ckpt_dir>/run-<id>.ckpt" into buf. */
 void sweep__ckpt_path(const char *ckpt_dir, int run, char *buf, int size);
 

@@ -198,3 +198,71 @@ cleanup:
     free(cols);
     return rc;
 }
+
+/* sweep__heads_from on rank 0: fills init[s] for every source s that a selected run needs and
+ * that is not selected itself, from its complete row in path. */
+static int heads_read(const SweepPlan *plan, const char *path, const unsigned char *sel,
+                      SweepRunInfo *init)
+{
+    int rc = 0;
+    const int n = plan->n_runs;
+    ResultsFile *f = NULL;
+    ResultsLayout layout = {0};
+    RunResult *r = NULL;
+    int8_t *status = NULL;
+    uint64_t *checksum = NULL;
+    IH_TRY(sweep_layout_build(plan, &layout));
+    IH_TRY(results_open(MPI_COMM_SELF, path, 0, &f));
+    if (results_layout_compare(results_layout(f), &layout) != 0)
+        IH_FAIL(IH_EDATA, "--heads-from %s was made from a different sweep (%s)", path,
+                ih_error_message());
+    const ResultsLayout *l = results_layout(f);
+    IH_TRY(
+        run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels, &r));
+    IH_ALLOC(status, n);
+    IH_ALLOC(checksum, n);
+    IH_TRY(results_read_status(f, status, checksum));
+    for (int i = 0; i < n; i++) {
+        const int s = plan->runs[i].source;
+        if (!sel[i] || s < 0 || sel[s] || init[s].state == SWEEP_FINISHED)
+            continue;
+        if (status[s] != RUN_DONE && status[s] != RUN_DIVERGED)
+            IH_FAIL(IH_EDATA,
+                    "run %d binds heads from run %d, which is not done in --heads-from %s: "
+                    "finish that file first (e.g. run its sweep with --resume)",
+                    i, s, path);
+        IH_TRY(results_read_run(f, s, r));
+        if (run_result_checksum(r) != checksum[s])
+            IH_FAIL(IH_EDATA, "run %d's row in --heads-from %s fails its checksum", s, path);
+        init[s] = (SweepRunInfo){.state = SWEEP_FINISHED,
+                                 .rank = -1,
+                                 .status = r->status,
+                                 .strongest_ih = r->strongest_ih,
+                                 .pt_head = r->pt_head,
+                                 .crossed = r->timing.crossed,
+                                 .t_star = r->timing.t_star,
+                                 .wall = r->wall_seconds};
+    }
+cleanup:
+    free(status);
+    free(checksum);
+    run_result_destroy(&r);
+    if (f)
+        results_close(&f);
+    sweep_layout_release(&layout);
+    return rc;
+}
+
+int sweep__heads_from(MPI_Comm comm, const SweepPlan *plan, const char *path,
+                      const unsigned char *sel, SweepRunInfo *init)
+{
+    int rc = 0, rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0)
+        rc = heads_read(plan, path, sel, init);
+    IH_TRY(ih_mpi_agree(comm, rc));
+    if (MPI_Bcast(init, (int)(plan->n_runs * sizeof *init), MPI_BYTE, 0, comm) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "sweep: MPI_Bcast of the bound sources failed");
+cleanup:
+    return rc;
+}

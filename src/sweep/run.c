@@ -301,6 +301,9 @@ static int dispatch(SweepCtx *c)
 {
     int rc = 0;
     double wait = 0.01;
+    /* waiting ranks poll less often the more of them there are: about 160 polls a second in
+     * all, so a run that becomes ready is claimed within milliseconds at any rank count */
+    const double wait_max = fmin(2.0, fmax(0.1, 0.1 * c->size / 16));
     for (;;) {
         IH_TRY(sync_stop(c));
         int run = -1;
@@ -313,7 +316,7 @@ static int dispatch(SweepCtx *c)
             double t0 = now();
             IH_TRY(poll_progress(c, 0));
             nap(wait);
-            wait = fmin(wait * 2, 0.1);
+            wait = fmin(wait * 2, wait_max);
             c->t_idle += now() - t0;
             continue;
         }
@@ -393,13 +396,15 @@ static int drain(SweepCtx *c)
     }
     if (MPI_Ibarrier(c->comm, &req) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "sweep: MPI_Ibarrier failed");
+    double wait = 0.02;
     while (!done) {
         MPI_Test(&req, &done, MPI_STATUS_IGNORE);
         /* a served table answers until every rank is here (each waits for its answers) */
         if (!done && c->rank == 0 && sweep__table_serve(&c->table) < 0 && rc == 0)
             rc = ih_error_code();
         if (!done)
-            nap(c->rank == 0 ? 0.002 : 0.02);
+            nap(c->rank == 0 ? 0.002 : wait);
+        wait = fmin(wait * 1.5, 0.2); /* many idle ranks on few cores: poll less */
     }
 cleanup:
     c->t_idle += now() - t0;
@@ -513,6 +518,8 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
             fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
         IH_TRY(rc);
     }
+    if (opts->heads_from && opts->selected)
+        IH_TRY(sweep__heads_from(comm, plan, opts->heads_from, opts->selected, init));
     /* every rank: the folder may be node-local */
     int mk = 0;
     if (mkdir(c->ckpt_dir, 0777) != 0 && errno != EEXIST) {
