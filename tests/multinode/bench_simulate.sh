@@ -41,11 +41,17 @@ printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for s in $sweeps; do
   for np in $ranks; do
     log=$dir/$s.$np.log
-    t0=$(date +%s.%N)
-    mpiexec --oversubscribe -n "$np" "$ih" run "$dir/$s.json" -o "$dir/$s.$np.h5" \
-      --simulate "$scale" --progress-every 0 >"$log" 2>&1
-    rc=$?
-    t1=$(date +%s.%N)
+    # one retry: hundreds of ranks starting on 2 busy cores now and then hang in MPI_Init
+    # (PMIx connection), which the time-out ends
+    for try in 1 2; do
+      rm -f "$dir/$s.$np.h5"
+      t0=$(date +%s.%N)
+      timeout -k 10 900 mpiexec --oversubscribe -n "$np" "$ih" run "$dir/$s.json" \
+        -o "$dir/$s.$np.h5" --simulate "$scale" --progress-every 0 >"$log" 2>&1
+      rc=$?
+      t1=$(date +%s.%N)
+      [ $rc -eq 0 ] && break
+    done
     if [ $rc -ne 0 ]; then
       echo "| $s | ? | $np | failed (exit $rc): $(tail -n 1 "$log") |"
       continue
