@@ -113,6 +113,13 @@ int sweep__heads_from(MPI_Comm comm, const SweepPlan *plan, const char *path,
 /* "<ckpt_dir>/run-<id>.ckpt" into buf. */
 void sweep__ckpt_path(const char *ckpt_dir, int run, char *buf, int size);
 
+/* ---- the results file's file system (fs.c) ---- */
+
+enum { SWEEP_FS_UNKNOWN = 0, SWEEP_FS_LOCAL, SWEEP_FS_PARALLEL, SWEEP_FS_NFS };
+/* The kind of file system holding path's folder (statfs), its name into name[size]
+ * ("lustre", "nfs", "ext4", "type 0x...", "unknown"). Local; cannot fail. */
+int sweep__fs_kind(const char *path, char *name, int size);
+
 /* ---- results rows (rows.c) ---- */
 
 /* Copies r (a run's own dims) into padded (the layout's dims, from run_result_create), leaving

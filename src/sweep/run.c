@@ -550,6 +550,15 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                 "rank%s\n",
                 stamp, plan->name, plan->n_runs, counts[0] + counts[1] + counts[2] + counts[3],
                 counts[1] + counts[2], opts->output, todo, c->size, c->size == 1 ? "" : "s");
+        char fs[64];
+        const int kind = sweep__fs_kind(opts->output, fs, (int)sizeof fs);
+        fprintf(opts->log, "%s results file system: %s%s\n", stamp, fs,
+                kind == SWEEP_FS_NFS
+                    ? " -- WARNING: ranks on several nodes writing one file over NFS (or other "
+                      "network file systems without coherent MPI-IO) can lose rows; use a "
+                      "parallel file system (Lustre, GPFS, BeeGFS) or keep the job on one node "
+                      "(README, 'File systems')"
+                    : "");
         if (c->table.served)
             fprintf(opts->log,
                     "%s scheduler: rank 0 schedules only (no one-sided MPI component spans these "
