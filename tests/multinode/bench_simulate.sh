@@ -5,7 +5,7 @@
 # compared with its lower bounds (the runs' total time over the ranks, and the longest chain of
 # runs binding heads from each other); ihsweep prints both. One table row per sweep and rank count.
 #   bench_simulate.sh [IHSWEEP] [SCALE] [SEEDS] [RANKS...]
-# defaults: build/ihsweep 0.1 16 "64 128 256"
+# defaults: build/ihsweep 0.1 16 "64 128 256"; BENCH_SWEEPS="paper_main_x16 ..." picks sweeps.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -36,6 +36,7 @@ json.dump(s, open(sys.argv[2], "w"))
 PY
   sweeps="$sweeps $f ${f}_x$seeds"
 done
+sweeps=${BENCH_SWEEPS:-$sweeps}
 printf '| sweep | runs | ranks | dispatch (s) | runs/ranks bound (s) | longest chain (s) | dispatch / bound | scheduling | row writes | start + file create + close (s) |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for s in $sweeps; do
@@ -51,8 +52,9 @@ for s in $sweeps; do
       rc=$?
       t1=$(date +%s.%N)
       [ $rc -eq 0 ] && break
+      grep -q '^simulate:' "$log" && break # finished; only MPI's exit failed (noted below)
     done
-    if [ $rc -ne 0 ]; then
+    if ! grep -q '^simulate:' "$log"; then
       echo "| $s | ? | $np | failed (exit $rc): $(tail -n 1 "$log") |"
       continue
     fi
@@ -66,7 +68,9 @@ for s in $sweeps; do
     sched=$(echo "$tline" | sed -n 's/.*scheduling \([0-9.]*%\).*/\1/p')
     rows=$(echo "$tline" | sed -n 's/.*row writes \([0-9.]*%\).*/\1/p')
     rest=$(awk -v a="$t0" -v b="$t1" -v d="$disp" 'BEGIN { printf "%.1f", b - a - d }')
-    echo "| $s | $runs | $np | $disp | $even | $chain | $ratio | $sched | $rows | $rest |"
+    note=""
+    [ $rc -eq 0 ] || note=" (mpiexec exit $rc after the sweep)"
+    echo "| $s | $runs | $np | $disp | $even | $chain | $ratio | $sched | $rows | $rest$note |"
     rm -f "$dir/$s.$np.h5"
   done
 done
