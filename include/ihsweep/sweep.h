@@ -40,11 +40,12 @@ int sweep_runs_parse(const char *spec, int n_runs, unsigned char *sel);
 int sweep_shard_parse(const char *spec, int *index, int *count);
 
 /* Selects runs into sel[n_runs]: runs_spec (NULL: every run) and, when shard_count > 0, only ids
- * with id % shard_count == shard_index; then adds the source of every selected run that binds
- * heads (recursively), since it must run first. *n_added (may be NULL) receives how many sources
+ * with id % shard_count == shard_index; then, with add_sources, adds the source of every selected
+ * run that binds heads (recursively), since it must run first (without: the sources come from
+ * another file, SweepRunOptions.heads_from). *n_added (may be NULL) receives how many sources
  * were added. Errors: IH_EUSAGE. Local. */
 int sweep_select(const SweepPlan *plan, const char *runs_spec, int shard_index, int shard_count,
-                 unsigned char *sel, int *n_added);
+                 int add_sources, unsigned char *sel, int *n_added);
 
 /* Fills *out with the plan's results layout (evaluators, dims, params, per-run metadata, sweep
  * text, versions, Slurm job id from the environment). The layout borrows the plan's arrays plus
@@ -88,6 +89,10 @@ typedef enum { SWEEP_SCHED_AUTO = 0, SWEEP_SCHED_SHARED, SWEEP_SCHED_DEDICATED }
 
 typedef struct {
     const char *output;            /* results file path */
+    const char *checkpoint_dir;    /* per-run checkpoints; NULL: "<output>.ckpt" (may be node-local) */
+    const char *heads_from; /* NULL, or a results file of the same sweep holding the complete
+                               rows of the sources of selected runs that are not selected
+                               themselves: they bind from there (e.g. a merged source stage) */
     int resume;                    /* continue an existing file (created when missing) */
     int force;                     /* resume even if the file's run hashes differ from the plan's */
     const unsigned char *selected; /* [n_runs] runs to do (NULL: all) */
@@ -95,6 +100,9 @@ typedef struct {
     double progress_every;         /* seconds between progress summaries on rank 0 (<= 0: none) */
     FILE *log;                     /* rank 0 progress stream (stderr); NULL: silent */
     SweepScheduler scheduler;
+    double simulate; /* > 0: no training (scheduler benchmarks): each run sleeps its estimated
+                        time (cost x sweep_seconds_per_gflop) times simulate and writes a
+                        placeholder row (sweep__result_simulated); the file says so */
 } SweepRunOptions;
 
 typedef struct {
@@ -118,9 +126,10 @@ typedef struct {
  * "<output>.broken-<n>" and a new one created), refuses a file whose layout or run hashes differ
  * from the plan's (unless opts->force and only hashes or texts differ), verifies every row whose
  * status is done/diverged/failed against its checksum, resets torn ones, and skips complete
- * done/diverged rows. Checkpoints live in "<output>.ckpt/run-<id>.ckpt" and are removed once the
- * row is written. On *opts->stop: in-flight runs checkpoint, dispatch stops, the file is closed
- * and report->stopped = 1 everywhere (return 0). Progress goes to opts->log on rank 0.
+ * done/diverged rows. Checkpoints live in "<checkpoint_dir>/run-<id>.ckpt" and are removed once
+ * the row is written; a node-local checkpoint_dir works too (a run resumed on another node
+ * starts afresh, with the same result). On *opts->stop: in-flight runs checkpoint, dispatch
+ * stops, the file is closed and report->stopped = 1 everywhere (return 0). Progress goes to opts->log on rank 0.
  * Errors (the same on every rank; report->local_error marks the rank that failed): IH_EIO (file
  * exists without resume), IH_EDATA (layout mismatch), IH_ECONFIG, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
 int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,

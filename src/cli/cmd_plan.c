@@ -31,7 +31,9 @@ static void plan_usage(FILE *out)
             "  --shard I/N        only ids with id %% N == I (plus the runs they bind from)\n"
             "  --json             the same as one JSON object (runs, parameters, estimated\n"
             "                     costs, totals with the critical path) for scripts\n"
-            "  --ranks N          with --json: the wall time for N ranks (default 1)\n");
+            "  --ranks N          with --json: the wall time for N ranks (default 1)\n"
+            "  --heads-from FILE  as `run --heads-from`: the runs they bind from are not added\n"
+            "                     (FILE is not read)\n");
 }
 
 int cmd_plan(int argc, char **argv)
@@ -40,9 +42,11 @@ int cmd_plan(int argc, char **argv)
         {"set", required_argument, NULL, 's'},   {"runs", required_argument, NULL, 'r'},
         {"shard", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'j'},
         {"axis", required_argument, NULL, 'a'},  {"ranks", required_argument, NULL, 'n'},
+        {"heads-from", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     const char *sets[MAX_SETS], *axes[MAX_SETS], *runs = NULL, *shard = NULL;
     int n_axes = 0, n_sets = 0, opt, rc = 0, shard_i = 0, shard_n = 0, json = 0;
+    int heads_elsewhere = 0;
     long ranks = 1;
     char *text = NULL;
     SweepPlan *plan = NULL;
@@ -76,6 +80,9 @@ int cmd_plan(int argc, char **argv)
             if (cli_parse_long(optarg, 1, 1000000, &ranks) != 0)
                 return cli_usage_error("plan", "--ranks %s: expected a positive integer", optarg);
             break;
+        case 'H':
+            heads_elsewhere = 1;
+            break;
         default:
             return cli_unknown_option("plan", argv[optind - 1], options);
         }
@@ -94,7 +101,7 @@ int cmd_plan(int argc, char **argv)
     IH_TRY(sweep_plan_parse(text, argv[optind], sets, n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
-    IH_TRY(sweep_select(plan, runs, shard_i, shard_n, sel, &added));
+    IH_TRY(sweep_select(plan, runs, shard_i, shard_n, !heads_elsewhere, sel, &added));
     if (json) {
         sweep_plan_print_json(plan, runs || shard ? sel : NULL, (int)ranks, stdout);
         goto cleanup;

@@ -10,6 +10,7 @@
 #include "ihsweep/sweep.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ static void run_usage(FILE *out)
         "set, rank 0 writes 75 to PATH and every rank exits 0 instead).\n\n"
         "  -o, --output FILE    results file (refuses an existing one without --resume)\n"
         "  --resume             continue FILE: skip verified done/diverged runs, redo the rest\n"
-        "                       (from their checkpoints in FILE.ckpt/); creates FILE if missing\n"
+        "                       (from their checkpoints); creates FILE if missing\n"
+        "  --checkpoint-dir DIR per-run checkpoints (default FILE.ckpt/); may be node-local\n"
+        "                       (e.g. $TMPDIR): a run resumed on another node starts afresh\n"
         "  --force              with --resume: continue FILE even if its runs' config hashes\n"
         "                       differ from this sweep's (complete rows are kept)\n"
         "  --set FIELD=VALUE    override a run-config field in every run; repeatable\n"
@@ -49,10 +52,17 @@ static void run_usage(FILE *out)
         "  --runs LIST          only these run ids, e.g. 0-3,7 (plus the runs they bind from)\n"
         "  --shard I/N          only ids with id %% N == I (plus the runs they bind from), for\n"
         "                       job arrays; merge the shard files with `ihsweep merge`\n"
+        "  --heads-from FILE    with --runs/--shard: the runs the selected ones bind heads from\n"
+        "                       are not added; their heads come from their complete rows in\n"
+        "                       FILE (a results file of this sweep: e.g. the merged source\n"
+        "                       stage of a chained array, slurm/submit --array)\n"
         "  --progress-every S   seconds between progress summaries (default 30; 0: none)\n"
         "  --scheduler MODE     auto (default): rank 0 trains too unless one-sided access to\n"
         "                       it stalls while it computes (measured at start; e.g. TCP-only\n"
-        "                       clusters), then it only schedules; shared; dedicated\n");
+        "                       clusters), then it only schedules; shared; dedicated\n"
+        "  --simulate SCALE     no training: each run sleeps its estimated time (as `ihsweep\n"
+        "                       plan` prints it) times SCALE and writes a placeholder row;\n"
+        "                       benchmarks the scheduler at many ranks (the file says so)\n");
 }
 
 /* Rank 0 reads the file; every rank gets the text. Errors are the same on every rank. */
@@ -97,10 +107,10 @@ static int stop_status(int rank)
 }
 
 typedef struct {
-    const char *sweep, *output, *runs, *shard;
+    const char *sweep, *output, *runs, *shard, *checkpoint_dir, *heads_from;
     const char *sets[MAX_SETS], *axes[MAX_SETS];
     int n_sets, n_axes, resume, force;
-    double progress_every;
+    double progress_every, simulate;
     SweepScheduler scheduler;
 } RunArgs;
 
@@ -125,18 +135,21 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
     IH_TRY(sweep_plan_parse(text, a->sweep, a->sets, a->n_sets, &plan));
     IH_ALLOC(sel, plan->n_runs);
     int added = 0;
-    IH_TRY(sweep_select(plan, a->runs, shard_i, shard_n, sel, &added));
+    IH_TRY(sweep_select(plan, a->runs, shard_i, shard_n, !a->heads_from, sel, &added));
     if (added && rank == 0)
         fprintf(stderr, "ihsweep run: %d run%s added because selected runs bind heads from them\n",
                 added, added == 1 ? "" : "s");
     SweepRunOptions o = {.output = a->output,
+                         .checkpoint_dir = a->checkpoint_dir,
+                         .heads_from = a->heads_from,
                          .resume = a->resume,
                          .force = a->force,
                          .selected = a->runs || a->shard ? sel : NULL,
                          .stop = &run_stop_flag,
                          .progress_every = a->progress_every,
                          .log = rank == 0 ? stderr : NULL,
-                         .scheduler = a->scheduler};
+                         .scheduler = a->scheduler,
+                         .simulate = a->simulate};
     rc = sweep_run(MPI_COMM_WORLD, plan, &o, &report);
     *local_error = report.local_error;
     *stopped = report.stopped;
@@ -159,6 +172,9 @@ int cmd_run(int argc, char **argv)
                                             {"shard", required_argument, NULL, 'S'},
                                             {"progress-every", required_argument, NULL, 'p'},
                                             {"scheduler", required_argument, NULL, 'x'},
+                                            {"checkpoint-dir", required_argument, NULL, 'c'},
+                                            {"simulate", required_argument, NULL, 'm'},
+                                            {"heads-from", required_argument, NULL, 'H'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     RunArgs a = {.progress_every = 30};
@@ -194,6 +210,17 @@ int cmd_run(int argc, char **argv)
             break;
         case 'S':
             a.shard = optarg;
+            break;
+        case 'c':
+            a.checkpoint_dir = optarg;
+            break;
+        case 'H':
+            a.heads_from = optarg;
+            break;
+        case 'm':
+            a.simulate = strtod(optarg, &end);
+            if (end == optarg || *end || !(a.simulate > 0) || !isfinite(a.simulate))
+                return cli_usage_error("run", "--simulate needs a scale > 0");
             break;
         case 'p':
             a.progress_every = strtod(optarg, &end);

@@ -27,15 +27,19 @@ typedef struct {
     MPI_Comm comm;
     int rank, size;
     int n_runs;
-    MPI_Win win;
-    int64_t *mem; /* window memory (rank 0 only) */
+    MPI_Win win;  /* MPI_WIN_NULL in served mode */
+    int served;   /* 1: no window could span the ranks; rank 0 answers requests (table.c) */
+    int64_t *mem; /* the table: window memory or, served, owned (rank 0 only) */
+    int64_t *owned;
     int *order;   /* [n_runs] dispatch order: longest critical path first, then id */
     const SweepPlan *plan;
     double seconds; /* time spent in table operations by this rank */
 } SweepTable;
 
 /* Creates the table: init[n_runs] (significant on rank 0) gives every run's initial state and,
- * for finished ones, their info. Collective on comm. Errors: IH_EMPI, IH_ENOMEM. */
+ * for finished ones, their info. Where MPI_Win_allocate fails on comm (no one-sided component
+ * spans the ranks), the table is served by rank 0 instead (t->served). Collective on comm.
+ * Errors: IH_EMPI, IH_ENOMEM. */
 int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo *init,
                         SweepTable *t);
 /* Frees the window. Collective. */
@@ -52,8 +56,13 @@ int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info);
 /* Asks every rank to stop; reads whether some rank did. Local. Errors: IH_EMPI. */
 int sweep__table_request_stop(SweepTable *t);
 int sweep__table_stop_requested(SweepTable *t, int *stop);
-/* Copies the whole table into info[n_runs]. Local. Errors: IH_EMPI. */
+/* Copies the whole table into info[n_runs]. Local; rank 0 only in served mode.
+ * Errors: IH_EMPI, IH_EINTERNAL. */
 int sweep__table_read(SweepTable *t, SweepRunInfo *info);
+/* Served mode, rank 0: answers every pending request; window mode: one MPI call, which lets
+ * transports that need the target's help progress others' accesses. Other ranks: nothing. Call
+ * it often (every few ms) on rank 0 while others may be dispatching. Errors: IH_EMPI. */
+int sweep__table_serve(SweepTable *t);
 /* Measures how long one access to rank 0's window takes while rank 0 computes without calling
  * MPI (rank 0 spins for 50 ms; the last rank times a lock/get/unlock): about a microsecond where
  * one-sided access is truly passive (osc/sm on one node, RDMA networks), up to the whole spin
@@ -86,14 +95,30 @@ void sweep__count(const SweepPlan *plan, const SweepRunInfo *info, const unsigne
 int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                 ResultsFile **out, int *fresh);
 /* Verifies every finished row (ranks share the rows), resets torn ones (reported on log by rank
- * 0), removes the checkpoints of complete rows, and fills init[n_runs] on every rank: complete
+ * 0), removes the checkpoints of complete rows from ckpt_dir (as this rank sees it: a node-local
+ * folder keeps those of other nodes, which nothing reads again), and fills init[n_runs] on every rank: complete
  * done/diverged rows FINISHED, other selected runs TODO, the rest SKIPPED. *own_error = 1 on a
  * rank whose own part failed (it then holds the message). Collective.
  * Errors: IH_EHDF5, IH_EIO, IH_EMPI, IH_ENOMEM. */
-int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *output,
+int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *ckpt_dir,
                   const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error);
-/* "<output>.ckpt/run-<id>.ckpt" into buf. */
-void sweep__ckpt_path(const char *output, int run, char *buf, int size);
+/* SweepRunOptions.heads_from: marks finished, in init[n_runs], every source that a selected run
+ * (sel) binds from and that is not selected itself, with the info of its row in the results file
+ * at path (rank 0 opens it on MPI_COMM_SELF and checks that it was made from the same sweep and
+ * that each row is complete; the others receive init). Collective. Errors: IH_EDATA (another
+ * sweep, a source not done there, a torn row), IH_ENOENT, RESULTS_EBROKEN, IH_EHDF5, IH_EMPI,
+ * IH_ENOMEM. */
+int sweep__heads_from(MPI_Comm comm, const SweepPlan *plan, const char *path,
+                      const unsigned char *sel, SweepRunInfo *init);
+/* "<ckpt_dir>/run-<id>.ckpt" into buf. */
+void sweep__ckpt_path(const char *ckpt_dir, int run, char *buf, int size);
+
+/* ---- the results file's file system (fs.c) ---- */
+
+enum { SWEEP_FS_UNKNOWN = 0, SWEEP_FS_LOCAL, SWEEP_FS_PARALLEL, SWEEP_FS_NFS };
+/* The kind of file system holding path's folder (statfs), its name into name[size]
+ * ("lustre", "nfs", "ext4", "type 0x...", "unknown"). Local; cannot fail. */
+int sweep__fs_kind(const char *path, char *name, int size);
 
 /* ---- results rows (rows.c) ---- */
 
@@ -139,5 +164,10 @@ void sweep__eta(const SweepPlan *plan, const SweepRunInfo *info, const int *stat
 void sweep__status_json(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
                         const int *state, const unsigned char *sel, int n_torn, int n_unselected,
                         const SweepEta *eta, FILE *out);
+
+/* The row of a simulated run (SweepRunOptions.simulate): status done, no evals, t* NaN (never
+ * crossed), heads strongest_ih and pt_head derived from the run's hash (so that later stages
+ * bind), wall = seconds slept. Fills the given result. */
+void sweep__result_simulated(const SweepRun *run, int n_heads, double seconds, RunResult *padded);
 
 #endif

@@ -64,7 +64,7 @@ cleanup:
 }
 
 int sweep_select(const SweepPlan *plan, const char *runs_spec, int shard_index, int shard_count,
-                 unsigned char *sel, int *n_added)
+                 int add_sources, unsigned char *sel, int *n_added)
 {
     int rc = 0;
     if (runs_spec)
@@ -76,7 +76,7 @@ int sweep_select(const SweepPlan *plan, const char *runs_spec, int shard_index, 
             sel[i] = sel[i] && i % shard_count == shard_index;
     int added = 0;
     /* a source always has a smaller id than the runs that bind from it */
-    for (int i = plan->n_runs - 1; i >= 0; i--) {
+    for (int i = plan->n_runs - 1; add_sources && i >= 0; i--) {
         int src = plan->runs[i].source;
         if (sel[i] && src >= 0 && !sel[src]) {
             sel[src] = 1;

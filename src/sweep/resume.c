@@ -47,6 +47,12 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
         IH_FAIL(IH_EIO, "%s exists: pass --resume to continue it, or choose another -o",
                 opts->output);
     IH_TRY(sweep_layout_build(plan, &layout));
+    if (opts->simulate > 0) { /* the file tells readers its rows are no results */
+        const size_t used = strlen(layout.library_versions);
+        snprintf(layout.library_versions + used, 512 - used,
+                 "; SIMULATED (ihsweep run --simulate %g: no training, placeholder rows)",
+                 opts->simulate);
+    }
     if (exists) {
         rc = ih_mpi_agree(comm, results_open(comm, opts->output, 1, &f));
         if (rc == RESULTS_EBROKEN) {
@@ -107,12 +113,12 @@ cleanup:
     return rc;
 }
 
-void sweep__ckpt_path(const char *output, int run, char *buf, int size)
+void sweep__ckpt_path(const char *ckpt_dir, int run, char *buf, int size)
 {
-    snprintf(buf, (size_t)size, "%s.ckpt/run-%d.ckpt", output, run);
+    snprintf(buf, (size_t)size, "%s/run-%d.ckpt", ckpt_dir, run);
 }
 
-int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *output,
+int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *ckpt_dir,
                   const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error)
 {
     int rc = 0, rank = 0, size = 1;
@@ -150,7 +156,7 @@ int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const ch
         cols[5 * n + i] = r->timing.crossed;
         memcpy(&cols[6 * n + i], &r->timing.t_star, sizeof(double));
         memcpy(&cols[7 * n + i], &r->wall_seconds, sizeof(double));
-        sweep__ckpt_path(output, i, ckpt, (int)sizeof ckpt);
+        sweep__ckpt_path(ckpt_dir, i, ckpt, (int)sizeof ckpt);
         if (remove(ckpt) != 0 && errno != ENOENT)
             IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
     }
@@ -190,5 +196,73 @@ cleanup:
     free(status);
     free(checksum);
     free(cols);
+    return rc;
+}
+
+/* sweep__heads_from on rank 0: fills init[s] for every source s that a selected run needs and
+ * that is not selected itself, from its complete row in path. */
+static int heads_read(const SweepPlan *plan, const char *path, const unsigned char *sel,
+                      SweepRunInfo *init)
+{
+    int rc = 0;
+    const int n = plan->n_runs;
+    ResultsFile *f = NULL;
+    ResultsLayout layout = {0};
+    RunResult *r = NULL;
+    int8_t *status = NULL;
+    uint64_t *checksum = NULL;
+    IH_TRY(sweep_layout_build(plan, &layout));
+    IH_TRY(results_open(MPI_COMM_SELF, path, 0, &f));
+    if (results_layout_compare(results_layout(f), &layout) != 0)
+        IH_FAIL(IH_EDATA, "--heads-from %s was made from a different sweep (%s)", path,
+                ih_error_message());
+    const ResultsLayout *l = results_layout(f);
+    IH_TRY(
+        run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels, &r));
+    IH_ALLOC(status, n);
+    IH_ALLOC(checksum, n);
+    IH_TRY(results_read_status(f, status, checksum));
+    for (int i = 0; i < n; i++) {
+        const int s = plan->runs[i].source;
+        if (!sel[i] || s < 0 || sel[s] || init[s].state == SWEEP_FINISHED)
+            continue;
+        if (status[s] != RUN_DONE && status[s] != RUN_DIVERGED)
+            IH_FAIL(IH_EDATA,
+                    "run %d binds heads from run %d, which is not done in --heads-from %s: "
+                    "finish that file first (e.g. run its sweep with --resume)",
+                    i, s, path);
+        IH_TRY(results_read_run(f, s, r));
+        if (results_row_checksum(f, r) != checksum[s])
+            IH_FAIL(IH_EDATA, "run %d's row in --heads-from %s fails its checksum", s, path);
+        init[s] = (SweepRunInfo){.state = SWEEP_FINISHED,
+                                 .rank = -1,
+                                 .status = r->status,
+                                 .strongest_ih = r->strongest_ih,
+                                 .pt_head = r->pt_head,
+                                 .crossed = r->timing.crossed,
+                                 .t_star = r->timing.t_star,
+                                 .wall = r->wall_seconds};
+    }
+cleanup:
+    free(status);
+    free(checksum);
+    run_result_destroy(&r);
+    if (f)
+        results_close(&f);
+    sweep_layout_release(&layout);
+    return rc;
+}
+
+int sweep__heads_from(MPI_Comm comm, const SweepPlan *plan, const char *path,
+                      const unsigned char *sel, SweepRunInfo *init)
+{
+    int rc = 0, rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0)
+        rc = heads_read(plan, path, sel, init);
+    IH_TRY(ih_mpi_agree(comm, rc));
+    if (MPI_Bcast(init, (int)(plan->n_runs * sizeof *init), MPI_BYTE, 0, comm) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "sweep: MPI_Bcast of the bound sources failed");
+cleanup:
     return rc;
 }

@@ -33,12 +33,14 @@ typedef struct {
     int table_ready;
     int dedicated;  /* rank 0 schedules and reports only */
     RunConfig *cfg; /* scratch for the run in hand */
+    char ckpt_dir[4200];
     int stop_published;
     double last_check;
     /* rank 0: progress */
     SweepRunInfo *info;
     unsigned char *reported;
     double t_start, last_summary, cost_done;
+    double sim_even, sim_chain; /* simulate: lower bounds of the dispatch time (print_end) */
     /* accounting (seconds) */
     double t_train, t_io, t_idle;
     int n_ran;
@@ -209,6 +211,24 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src, ClampHeadBi
     return 1;
 }
 
+/* A simulated run: sleeps its scaled estimated time, looking at stop requests (and, on rank 0,
+ * progress) every quarter second as training does at its evals. IH_ESTOP when stopped (nothing
+ * to checkpoint: a resume starts the run again). */
+static int simulate_one(SweepCtx *c, int run)
+{
+    const double end =
+        now() + c->plan->runs[run].cost * sweep_seconds_per_gflop() * c->opts->simulate;
+    for (;;) {
+        const double left = end - now();
+        if (left <= 0)
+            return 0;
+        nap(left < 0.25 ? left : 0.25);
+        on_eval(c, NULL, 0);
+        if (*c->opts->stop)
+            return IH_ESTOP;
+    }
+}
+
 /* Trains run `run` and writes its row; *info receives what the table publishes. IH_ESTOP when a
  * stop request interrupted it (checkpointed, row not written). */
 static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *info)
@@ -219,7 +239,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     char *resolved = NULL;
     const ResultsLayout *l = c->layout;
     struct stat st;
-    sweep__ckpt_path(c->opts->output, run, ckpt, (int)sizeof ckpt);
+    sweep__ckpt_path(c->ckpt_dir, run, ckpt, (int)sizeof ckpt);
     IH_TRY(sweep_run_config(c->plan, run, c->cfg));
     IH_TRY(run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels,
                              &row));
@@ -236,6 +256,13 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     }
     if (cannot) {
         sweep__result_failed(row);
+    } else if (c->opts->simulate > 0) {
+        double t0 = now();
+        rc = simulate_one(c, run);
+        c->t_train += now() - t0;
+        if (rc == IH_ESTOP)
+            goto cleanup;
+        sweep__result_simulated(&c->plan->runs[run], c->plan->n_heads, now() - t0, row);
     } else {
         TrainOptions to = {.checkpoint_path = ckpt,
                            .stop = c->opts->stop,
@@ -291,6 +318,9 @@ static int dispatch(SweepCtx *c)
 {
     int rc = 0;
     double wait = 0.01;
+    /* waiting ranks poll less often the more of them there are: about 160 polls a second in
+     * all, so a run that becomes ready is claimed within milliseconds at any rank count */
+    const double wait_max = fmin(2.0, fmax(0.1, 0.1 * c->size / 16));
     for (;;) {
         IH_TRY(sync_stop(c));
         int run = -1;
@@ -303,7 +333,7 @@ static int dispatch(SweepCtx *c)
             double t0 = now();
             IH_TRY(poll_progress(c, 0));
             nap(wait);
-            wait = fmin(wait * 2, 0.25);
+            wait = fmin(wait * 2, wait_max);
             c->t_idle += now() - t0;
             continue;
         }
@@ -331,7 +361,7 @@ cleanup:
  * until no run is left to claim or a stop. */
 static int serve(SweepCtx *c)
 {
-    int rc = 0, flag = 0;
+    int rc = 0;
     double t0 = now();
     for (;;) {
         IH_TRY(sync_stop(c));
@@ -344,7 +374,7 @@ static int serve(SweepCtx *c)
         if (!left)
             break;
         IH_TRY(poll_progress(c, 0));
-        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, MPI_STATUS_IGNORE);
+        IH_TRY(sweep__table_serve(&c->table));
         nap(0.002);
     }
 cleanup:
@@ -361,7 +391,7 @@ static int drain(SweepCtx *c)
     MPI_Request req;
     double last_poll = 0;
     while (c->rank == 0 && c->opts->log) {
-        int busy = 0, stop = 0, flag = 0;
+        int busy = 0, stop = 0;
         if (now() - last_poll >= 0.1) {
             last_poll = now();
             if (poll_progress(c, 0) < 0 || sweep__table_stop_requested(&c->table, &stop) < 0) {
@@ -374,16 +404,24 @@ static int drain(SweepCtx *c)
                 break;
         }
         /* MPI calls, not just sleep: some transports progress others' one-sided operations on
-         * rank 0's window only inside rank 0's MPI calls */
-        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, MPI_STATUS_IGNORE);
+         * rank 0's window only inside rank 0's MPI calls; a served table needs its answers */
+        if (sweep__table_serve(&c->table) < 0) {
+            ih_error_clear();
+            break;
+        }
         nap(0.002);
     }
     if (MPI_Ibarrier(c->comm, &req) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "sweep: MPI_Ibarrier failed");
+    double wait = 0.02;
     while (!done) {
         MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        /* a served table answers until every rank is here (each waits for its answers) */
+        if (!done && c->rank == 0 && sweep__table_serve(&c->table) < 0 && rc == 0)
+            rc = ih_error_code();
         if (!done)
-            nap(c->rank == 0 ? 0.002 : 0.02);
+            nap(c->rank == 0 ? 0.002 : wait);
+        wait = fmin(wait * 1.5, 0.2); /* many idle ranks on few cores: poll less */
     }
 cleanup:
     c->t_idle += now() - t0;
@@ -405,6 +443,30 @@ static void report_times(SweepCtx *c, double wall, SweepRunReport *rep)
     rep->n_ran = (int)sum[4];
 }
 
+/* Simulate: two lower bounds of the dispatch time of the runs to do, in scaled seconds: their
+ * total over the training ranks, and the longest chain of runs binding heads from each other
+ * (a source id is always below its dependents' ids). */
+static int simulate_bounds(SweepCtx *c, const SweepRunInfo *init)
+{
+    int rc = 0;
+    const int n = c->plan->n_runs;
+    double *chain = NULL, total = 0;
+    IH_ALLOC(chain, n);
+    for (int r = 0; r < n; r++) {
+        const SweepRun *run = &c->plan->runs[r];
+        const double t = init[r].state == SWEEP_TODO
+                             ? run->cost * sweep_seconds_per_gflop() * c->opts->simulate
+                             : 0;
+        total += t;
+        chain[r] = t + (run->source >= 0 ? chain[run->source] : 0);
+        c->sim_chain = fmax(c->sim_chain, chain[r]);
+    }
+    c->sim_even = total / (c->size - c->dedicated);
+cleanup:
+    free(chain);
+    return rc;
+}
+
 static void print_end(SweepCtx *c, const SweepRunReport *rep)
 {
     FILE *log = c->opts->log;
@@ -417,6 +479,14 @@ static void print_end(SweepCtx *c, const SweepRunReport *rep)
             "%.2f%%, scheduling %.3f%%, waiting %.1f%% of rank-time; setup and close %s\n",
             wall, c->size, c->size == 1 ? "" : "s", rep->n_ran, 100 * rep->train_frac,
             100 * rep->io_frac, 100 * rep->sched_frac, 100 * rep->idle_frac, setup);
+    if (c->opts->simulate > 0) {
+        const double bound = fmax(c->sim_even, c->sim_chain);
+        fprintf(log,
+                "simulate: dispatch %.2fs on %d training rank%s; lower bounds: runs' time / "
+                "ranks %.2fs, longest chain %.2fs; dispatch / bound = %.4f\n",
+                rep->wall, c->size - c->dedicated, c->size - c->dedicated == 1 ? "" : "s",
+                c->sim_even, c->sim_chain, bound > 0 ? rep->wall / bound : NAN);
+    }
     sweep__print_table(c->plan, c->info, c->opts->selected, log);
     if (rep->stopped)
         fprintf(log, "stopped on request: in-flight runs were checkpointed; run the same command "
@@ -431,7 +501,6 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     int rc = 0, fresh = 0, loop_rc = 0;
     SweepCtx ctx = {.comm = comm, .plan = plan, .opts = opts}, *c = &ctx;
     SweepRunInfo *init = NULL;
-    char dir[4200] = "";
     memset(report, 0, sizeof *report);
     MPI_Comm_rank(comm, &c->rank);
     MPI_Comm_size(comm, &c->size);
@@ -440,6 +509,10 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(init, plan->n_runs);
     IH_ALLOC(c->info, plan->n_runs);
     IH_ALLOC(c->reported, plan->n_runs);
+    if (opts->checkpoint_dir)
+        snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s", opts->checkpoint_dir);
+    else
+        snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s.ckpt", opts->output);
     IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
     c->layout = results_layout(c->file);
     rc = c->rank == 0 ? results_write_selection(c->file, opts->selected) : 0;
@@ -458,16 +531,18 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     } else {
         int own = 0;
         rc =
-            sweep__verify(comm, c->file, plan, opts->output, opts->selected, init, opts->log, &own);
+            sweep__verify(comm, c->file, plan, c->ckpt_dir, opts->selected, init, opts->log, &own);
         report->local_error = own;
         if (own)
             fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
         IH_TRY(rc);
     }
-    snprintf(dir, sizeof dir, "%s.ckpt", opts->output);
+    if (opts->heads_from && opts->selected)
+        IH_TRY(sweep__heads_from(comm, plan, opts->heads_from, opts->selected, init));
+    /* every rank: the folder may be node-local */
     int mk = 0;
-    if (c->rank == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        ih_error_set(__FILE__, __LINE__, __func__, IH_EIO, "cannot create %s: %s", dir,
+    if (mkdir(c->ckpt_dir, 0777) != 0 && errno != EEXIST) {
+        ih_error_set(__FILE__, __LINE__, __func__, IH_EIO, "cannot create %s: %s", c->ckpt_dir,
                      strerror(errno));
         mk = IH_EIO;
     }
@@ -476,10 +551,12 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     c->table_ready = 1;
     IH_TRY(sweep__table_probe(&c->table, &report->probe_seconds));
     c->dedicated =
-        c->size > 1 && (opts->scheduler == SWEEP_SCHED_DEDICATED ||
+        c->size > 1 && (c->table.served || opts->scheduler == SWEEP_SCHED_DEDICATED ||
                         (opts->scheduler == SWEEP_SCHED_AUTO && report->probe_seconds > 0.02));
     report->dedicated = c->dedicated;
     memcpy(c->info, init, (size_t)plan->n_runs * sizeof *init);
+    if (opts->simulate > 0)
+        IH_TRY(simulate_bounds(c, init));
     if (c->rank == 0 && opts->log) {
         int counts[4], todo = 0;
         char stamp[32];
@@ -492,7 +569,21 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                 "rank%s\n",
                 stamp, plan->name, plan->n_runs, counts[0] + counts[1] + counts[2] + counts[3],
                 counts[1] + counts[2], opts->output, todo, c->size, c->size == 1 ? "" : "s");
-        if (c->size > 1)
+        char fs[64];
+        const int kind = sweep__fs_kind(opts->output, fs, (int)sizeof fs);
+        fprintf(opts->log, "%s results file system: %s%s\n", stamp, fs,
+                kind == SWEEP_FS_NFS
+                    ? " -- WARNING: ranks on several nodes writing one file over NFS (or other "
+                      "network file systems without coherent MPI-IO) can lose rows; use a "
+                      "parallel file system (Lustre, GPFS, BeeGFS) or keep the job on one node "
+                      "(README, 'File systems')"
+                    : "");
+        if (c->table.served)
+            fprintf(opts->log,
+                    "%s scheduler: rank 0 schedules only (no one-sided MPI component spans these "
+                    "ranks: it answers requests by messages)\n",
+                    stamp);
+        else if (c->size > 1)
             fprintf(opts->log,
                     "%s scheduler: %s (one-sided access to rank 0 took %.3g ms while "
                     "it computed)\n",
@@ -543,12 +634,10 @@ cleanup:
             rc = close_rc;
         report->setup_seconds += now() - t0;
     }
-    if (rc == 0 && c->rank == 0) {
-        if (dir[0])
-            rmdir(dir); /* the checkpoint directory, once empty */
-        if (opts->log)
-            print_end(c, report);
-    }
+    if (rc == 0 && c->ckpt_dir[0])
+        rmdir(c->ckpt_dir); /* the checkpoint folder once empty (each node's, where node-local) */
+    if (rc == 0 && c->rank == 0 && opts->log)
+        print_end(c, report);
     free(c->cfg);
     free(c->info);
     free(c->reported);

@@ -25,8 +25,11 @@ const char *sweep__row_state_name(int state)
 void sweep__row_states(const char *path, const SweepPlan *plan, const SweepRunInfo *info,
                        int *state)
 {
-    char ckpt[4300];
+    char ckpt[4300], ckpt_dir[4200];
     time_t now = time(NULL);
+    /* the default checkpoint folder; runs checkpointed elsewhere (run --checkpoint-dir, e.g.
+     * node-local disks) show as pending */
+    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", path);
     for (int r = 0; r < plan->n_runs; r++) {
         struct stat st;
         if (info[r].state == SWEEP_FINISHED && info[r].status >= RUN_DONE &&
@@ -34,7 +37,7 @@ void sweep__row_states(const char *path, const SweepPlan *plan, const SweepRunIn
             state[r] = SWEEP_ROW_DONE + (int)info[r].status - RUN_DONE;
             continue;
         }
-        sweep__ckpt_path(path, r, ckpt, (int)sizeof ckpt);
+        sweep__ckpt_path(ckpt_dir, r, ckpt, (int)sizeof ckpt);
         if (stat(ckpt, &st) != 0)
             state[r] = SWEEP_ROW_PENDING;
         else

@@ -2,11 +2,15 @@
  * passive-target one-sided operations under MPI_Win_lock, so no rank has to serve requests and
  * rank 0 trains like the others. Layout, in int64 words: [0] stop flag, [1] unused, then the
  * state of every run (a column, so a claim reads one small block), then SWEEP_INFO_WORDS words
- * of info per run. A claim takes an exclusive lock, reads the states, marks the first ready run
- * of the dispatch order claimed and reads its source's info, all in one epoch.
+ * of info per run. A claim first reads the states under a shared lock; only when a run is ready
+ * does it take an exclusive lock, read the states again, mark the first ready run of the
+ * dispatch order claimed and read its source's info, all in one epoch.
  * On one node Open MPI uses osc/sm (plain loads and stores in shared memory); across nodes
- * osc/ucx or osc/rdma, which need no progress from rank 0 on RDMA networks (on TCP-only
- * networks rank 0 makes progress when it calls MPI, at least once per eval: see run.c).
+ * osc/ucx, osc/rdma or osc/pt2pt, which need no progress from rank 0 on RDMA networks (on
+ * TCP-only networks rank 0 makes progress when it calls MPI, at least once per eval: see run.c).
+ * Where no one-sided component can span the ranks (Debian's Open MPI disables osc/pt2pt and
+ * osc/ucx, so between hosts on TCP MPI_Win_allocate fails), the same table lives in rank 0's
+ * memory and rank 0 answers requests sent as messages (served mode): it then only schedules.
  * The dispatch order: longest critical path first (a run's estimated cost plus the longest chain
  * of runs that bind heads from it), ties by id; it is computed identically on every rank.
  */
@@ -19,6 +23,12 @@
 #include <time.h>
 
 enum { HEADER_WORDS = 2, INFO_WORDS = 7 };
+
+/* Served mode: a request is {op, run, info[INFO_WORDS]} with TAG_REQUEST to rank 0; the answer
+ * {result, run, info[INFO_WORDS]} comes back with TAG_ANSWER. Every request is answered, so no
+ * message is left in flight when a rank reaches the end of the sweep. */
+enum { OP_CLAIM = 1, OP_FINISH, OP_STOP, OP_STOP_QUERY };
+enum { TAG_REQUEST = 7301, TAG_ANSWER = 7302, MSG_WORDS = 2 + INFO_WORDS };
 
 static double now(void)
 {
@@ -117,17 +127,35 @@ int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo
     IH_ALLOC(t->order, t->n_runs);
     IH_TRY(make_order(plan, t->order));
     const MPI_Aint words = t->rank == 0 ? info_at(t, t->n_runs) : 0;
-    MPI_CHECK(MPI_Win_allocate(words * (MPI_Aint)sizeof(int64_t), sizeof(int64_t), MPI_INFO_NULL,
-                               comm, &t->mem, &t->win),
-              "MPI_Win_allocate of the run table");
+    /* a window no one-sided component can span fails; agreed, since the component choice is the
+     * same on every rank (it depends on where the ranks are) */
+    MPI_Errhandler previous;
+    MPI_CHECK(MPI_Comm_get_errhandler(comm, &previous), "MPI_Comm_get_errhandler");
+    MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+    int failed = MPI_Win_allocate(words * (MPI_Aint)sizeof(int64_t), sizeof(int64_t),
+                                  MPI_INFO_NULL, comm, &t->mem, &t->win) != MPI_SUCCESS;
+    MPI_Comm_set_errhandler(comm, previous);
+    MPI_Errhandler_free(&previous);
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm), "MPI_Allreduce");
+    if (failed) {
+        t->win = MPI_WIN_NULL; /* see above: a window made on some ranks only cannot be freed */
+        t->served = 1;
+        t->mem = NULL;
+        if (t->rank == 0) {
+            IH_ALLOC(t->mem, words);
+            t->owned = t->mem;
+        }
+    }
     if (t->rank == 0) {
-        MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
+        if (!failed)
+            MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
         memset(t->mem, 0, (size_t)words * sizeof(int64_t));
         for (int r = 0; r < t->n_runs; r++) {
             t->mem[state_at(r)] = init[r].state;
             info_pack(&init[r], t->mem + info_at(t, r));
         }
-        MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+        if (!failed)
+            MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
     }
     MPI_CHECK(MPI_Barrier(comm), "MPI_Barrier");
 cleanup:
@@ -138,8 +166,102 @@ void sweep__table_destroy(SweepTable *t)
 {
     if (t->win != MPI_WIN_NULL)
         MPI_Win_free(&t->win);
+    free(t->owned);
+    t->owned = NULL;
     free(t->order);
     t->order = NULL;
+}
+
+/* The claim decision on a copy of the header and states (words[HEADER_WORDS + n_runs]). */
+static int claim_choose(const SweepTable *t, const int64_t *words, int *run)
+{
+    if (words[0])
+        return SWEEP_CLAIM_STOP;
+    int result = SWEEP_CLAIM_NONE;
+    for (int k = 0; k < t->n_runs; k++) {
+        const int r = t->order[k];
+        if (words[HEADER_WORDS + r] != SWEEP_TODO)
+            continue;
+        const int src = t->plan->runs[r].source;
+        if (src >= 0 && words[HEADER_WORDS + src] != SWEEP_FINISHED) {
+            result = SWEEP_CLAIM_WAIT;
+            continue;
+        }
+        *run = r;
+        return SWEEP_CLAIM_RUN;
+    }
+    return result;
+}
+
+/* Served mode, on rank 0: one operation on the table in rank 0's memory. msg is the request,
+ * rewritten into the answer. */
+static void served_apply(SweepTable *t, int64_t *msg)
+{
+    int64_t *mem = t->mem;
+    const int op = (int)msg[0], run = (int)msg[1];
+    msg[0] = 0;
+    if (op == OP_CLAIM) {
+        int r = -1;
+        const int result = claim_choose(t, mem, &r);
+        msg[0] = result;
+        msg[1] = r;
+        if (result == SWEEP_CLAIM_RUN) {
+            mem[state_at(r)] = SWEEP_CLAIMED;
+            const int src = t->plan->runs[r].source;
+            if (src >= 0)
+                memcpy(&msg[2], mem + info_at(t, src), INFO_WORDS * sizeof(int64_t));
+        }
+    } else if (op == OP_FINISH && run >= 0 && run < t->n_runs) {
+        memcpy(mem + info_at(t, run), &msg[2], INFO_WORDS * sizeof(int64_t));
+        mem[state_at(run)] = SWEEP_FINISHED;
+    } else if (op == OP_STOP) {
+        mem[0] = 1;
+    } else if (op == OP_STOP_QUERY) {
+        msg[0] = mem[0];
+    }
+}
+
+/* Served mode: applies one operation (locally on rank 0, by a round trip elsewhere). */
+static int served_call(SweepTable *t, int64_t *msg)
+{
+    int rc = 0;
+    if (t->rank == 0) {
+        served_apply(t, msg);
+        return 0;
+    }
+    MPI_CHECK(MPI_Send(msg, MSG_WORDS, MPI_INT64_T, 0, TAG_REQUEST, t->comm), "MPI_Send of a request");
+    MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, 0, TAG_ANSWER, t->comm, MPI_STATUS_IGNORE),
+              "MPI_Recv of an answer");
+cleanup:
+    return rc;
+}
+
+int sweep__table_serve(SweepTable *t)
+{
+    int rc = 0, flag = 0;
+    MPI_Status st;
+    if (t->rank != 0)
+        return 0;
+    if (!t->served) { /* an MPI call, so that transports needing the target's help progress */
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, t->comm, &flag, MPI_STATUS_IGNORE);
+        return 0;
+    }
+    for (;;) {
+        int64_t msg[MSG_WORDS];
+        MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, t->comm, &flag, &st), "MPI_Iprobe");
+        if (!flag)
+            break;
+        const double t0 = now(); /* scheduling time: answering, not looking for requests */
+        MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, TAG_REQUEST, t->comm,
+                           MPI_STATUS_IGNORE),
+                  "MPI_Recv of a request");
+        served_apply(t, msg);
+        MPI_CHECK(MPI_Send(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, TAG_ANSWER, t->comm),
+                  "MPI_Send of an answer");
+        t->seconds += now() - t0;
+    }
+cleanup:
+    return rc;
 }
 
 int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
@@ -148,31 +270,41 @@ int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
     const double t0 = now();
     const int n = t->n_runs;
     int64_t *states = NULL;
-    IH_ALLOC(states, HEADER_WORDS + n);
     *run = -1;
+    if (t->served) {
+        int64_t msg[MSG_WORDS] = {OP_CLAIM, -1};
+        IH_TRY(served_call(t, msg));
+        result = (int)msg[0];
+        if (result == SWEEP_CLAIM_RUN) {
+            *run = (int)msg[1];
+            if (t->plan->runs[*run].source >= 0)
+                info_unpack(&msg[2], SWEEP_FINISHED, source_info);
+        }
+        rc = result;
+        goto cleanup;
+    }
+    IH_ALLOC(states, HEADER_WORDS + n);
+    /* a look under a shared lock first: ranks with nothing ready to claim (waiting for a source
+     * or for the end) never queue for the exclusive lock, which matters when many of them poll */
+    MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+    locked = 1;
+    MPI_CHECK(
+        MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n, MPI_INT64_T, t->win),
+        "MPI_Get of the run states");
+    locked = 0;
+    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    result = claim_choose(t, states, run);
+    if (result != SWEEP_CLAIM_RUN) {
+        rc = result;
+        goto cleanup;
+    }
     MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
     locked = 1;
     MPI_CHECK(
         MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n, MPI_INT64_T, t->win),
         "MPI_Get of the run states");
     MPI_CHECK(MPI_Win_flush(0, t->win), "MPI_Win_flush");
-    if (states[0]) {
-        result = SWEEP_CLAIM_STOP;
-    } else {
-        for (int k = 0; k < n; k++) {
-            const int r = t->order[k];
-            if (states[HEADER_WORDS + r] != SWEEP_TODO)
-                continue;
-            const int src = t->plan->runs[r].source;
-            if (src >= 0 && states[HEADER_WORDS + src] != SWEEP_FINISHED) {
-                result = SWEEP_CLAIM_WAIT;
-                continue;
-            }
-            *run = r;
-            result = SWEEP_CLAIM_RUN;
-            break;
-        }
-    }
+    result = claim_choose(t, states, run);
     if (result == SWEEP_CLAIM_RUN) {
         const int64_t claimed = SWEEP_CLAIMED;
         MPI_CHECK(MPI_Put(&claimed, 1, MPI_INT64_T, 0, state_at(*run), 1, MPI_INT64_T, t->win),
@@ -205,6 +337,12 @@ int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info)
     int64_t w[INFO_WORDS];
     const int64_t state = SWEEP_FINISHED;
     info_pack(info, w);
+    if (t->served) {
+        int64_t msg[MSG_WORDS] = {OP_FINISH, run};
+        memcpy(&msg[2], w, sizeof w);
+        IH_TRY(served_call(t, msg));
+        goto cleanup;
+    }
     MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
     MPI_Put(w, INFO_WORDS, MPI_INT64_T, 0, info_at(t, run), INFO_WORDS, MPI_INT64_T, t->win);
     /* the info must land before the state says finished */
@@ -220,6 +358,10 @@ int sweep__table_request_stop(SweepTable *t)
 {
     int rc = 0;
     const int64_t one = 1;
+    if (t->served) {
+        int64_t msg[MSG_WORDS] = {OP_STOP, -1};
+        return served_call(t, msg);
+    }
     MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
     MPI_Put(&one, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
     MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
@@ -232,9 +374,15 @@ int sweep__table_stop_requested(SweepTable *t, int *stop)
     int rc = 0;
     const double t0 = now();
     int64_t v = 0;
-    MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
-    MPI_Get(&v, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
-    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    if (t->served) {
+        int64_t msg[MSG_WORDS] = {OP_STOP_QUERY, -1};
+        IH_TRY(served_call(t, msg));
+        v = msg[0];
+    } else {
+        MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+        MPI_Get(&v, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
+        MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    }
     *stop = v != 0;
 cleanup:
     t->seconds += now() - t0;
@@ -247,10 +395,17 @@ int sweep__table_read(SweepTable *t, SweepRunInfo *info)
     const MPI_Aint words = info_at(t, t->n_runs);
     int64_t *buf = NULL;
     const double t0 = now();
+    if (t->served && t->rank != 0)
+        IH_FAIL(IH_EINTERNAL, "sweep: only rank 0 reads a served run table");
     IH_ALLOC(buf, words);
+    if (t->served) {
+        memcpy(buf, t->mem, (size_t)words * sizeof(int64_t));
+        goto unpack;
+    }
     MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
     MPI_Get(buf, (int)words, MPI_INT64_T, 0, 0, (int)words, MPI_INT64_T, t->win);
     MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+unpack:
     for (int r = 0; r < t->n_runs; r++)
         info_unpack(buf + info_at(t, r), buf[state_at(r)], &info[r]);
 cleanup:
@@ -265,7 +420,7 @@ int sweep__table_probe(SweepTable *t, double *seconds)
     double latency = 0;
     int64_t v = 0;
     *seconds = 0;
-    if (t->size < 2)
+    if (t->size < 2 || t->served)
         return 0;
     MPI_CHECK(MPI_Barrier(t->comm), "MPI_Barrier");
     if (t->rank == 0) {

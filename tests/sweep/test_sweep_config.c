@@ -123,14 +123,17 @@ static void test_staged(void)
     /* selections */
     unsigned char sel[36];
     int added = -1;
-    CHECK_OK(sweep_select(p, "13,35", 0, 0, sel, &added));
+    CHECK_OK(sweep_select(p, "13,35", 0, 0, 1, sel, &added));
     CHECK_INT_EQ(added, 2);
     int listed = 0;
     for (int i = 0; i < 36; i++)
         listed += sel[i];
     CHECK_INT_EQ(listed, 4);
     CHECK(sel[0] && sel[11] && sel[13] && sel[35]);
-    CHECK_OK(sweep_select(p, NULL, 1, 3, sel, &added));
+    CHECK_OK(sweep_select(p, "13,35", 0, 0, 0, sel, &added)); /* sources bound elsewhere */
+    CHECK_INT_EQ(added, 0);
+    CHECK(!sel[0] && !sel[11] && sel[13] && sel[35]);
+    CHECK_OK(sweep_select(p, NULL, 1, 3, 1, sel, &added));
     int shard_ok = 1;
     for (int i = 0; i < 36; i++) {
         int want = i % 3 == 1;
