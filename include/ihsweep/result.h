@@ -62,7 +62,7 @@ typedef enum {
  * Table order is the checksum order (kept stable so rows of older files still verify). */
 
 /* Version of the field tables; bump it (and give new fields that `since`) when adding a field. */
-enum { RESULT_SCHEMA_VERSION = 1 };
+enum { RESULT_SCHEMA_VERSION = 2 };
 
 /* The eval axis' coordinate. */
 #define RUN_RESULT_EVAL_AXIS(X)                                                                    \

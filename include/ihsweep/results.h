@@ -27,7 +27,8 @@
  *       a parameter may not take the name of another /runs dataset (results_layout_check).
  * Per-run payload, written by the rank that ran it (fill value of unwritten rows in brackets):
  *   /runs/status int8 [run] (0): 0 pending, 1 done, 2 diverged, 3 failed (RunStatus)
- *   /runs/checksum uint64 [run] (0): run_result_checksum of the row
+ *   /runs/checksum uint64 [run] (0): results_row_checksum of the row (from schema 2 it also
+ *       covers the row's /runs/config text)
  *   /runs/diverged_seq int64 (-1), /runs/strongest_ih int32 (-1), /runs/pt_head int32 (-1),
  *   /runs/wall_seconds float64 (NaN)                                                [run]
  *   /curves/eval_seq int64 [run, eval] (-1): sequences seen at each eval; -1 past n_evals
@@ -163,9 +164,10 @@ int results_read_run(ResultsFile *f, int run, RunResult *r);
  * checksum ([n_runs]). Caller-owned arrays. Independent. Errors: IH_EHDF5. */
 int results_read_status(ResultsFile *f, int8_t *status, uint64_t *checksum);
 
-/* The row checksum of r in f's schema (results files of older schemas keep verifying): what
- * results_write_run stores and every reader compares. Local. */
-uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r);
+/* The row checksum of r as run `run`'s row in f's schema (results files of older schemas keep
+ * verifying): what results_write_run stores and every reader compares. From schema 2 it also
+ * covers the row's stored /runs/config text. Local. */
+uint64_t results_row_checksum(const ResultsFile *f, int run, const RunResult *r);
 
 /* Sets *ok = 1 when run `run`'s row is complete: status is not pending and the checksum of the
  * re-read payload equals the stored one; *ok = 0 otherwise (pending or torn). Independent.
@@ -175,6 +177,13 @@ int results_verify_run(ResultsFile *f, int run, int *ok);
 /* Resets run `run` to pending (status 0, then checksum 0) so that resume runs it again; the old
  * payload stays until overwritten. Independent. Errors: IH_EUSAGE, IH_EHDF5. */
 int results_mark_pending(ResultsFile *f, int run);
+
+/* Rewrites run `run`'s stored /runs/config text (damaged on disk) with config, which must fit
+ * the dataset's string width, and updates the layout's copy, so that the row's checksum can
+ * verify again. Call it on every rank of the file's communicator with the same arguments; only
+ * rank 0 writes (an independent raw write). Errors: IH_EUSAGE (read-only, run out of range),
+ * IH_EDATA (config too long), IH_EHDF5, IH_ENOMEM. */
+int results_restore_config(ResultsFile *f, int run, const char *config);
 
 /* Flushes the file (H5Fflush, then MPI-IO sync). Collective on the file's communicator. Rows
  * are complete without it; use it where durability against node failure matters (stage ends).

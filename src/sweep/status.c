@@ -99,7 +99,7 @@ static int read_rows(ResultsFile *f, SweepRunInfo *info, int *n_torn)
         if (status[i] == RUN_PENDING)
             continue;
         IH_TRY(results_read_run(f, i, r));
-        if (results_row_checksum(f, r) != checksum[i]) {
+        if (results_row_checksum(f, i, r) != checksum[i]) {
             (*n_torn)++;
             continue;
         }
