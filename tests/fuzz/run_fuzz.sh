@@ -29,7 +29,8 @@ case $target in
       { printf "$sel"; cat "$f"; } > "$work/seeds/$(basename "$f")"
     done ;;
   fuzz_results)
-    ASAN_OPTIONS=detect_leaks=0 "${FUZZ_BIN_DIR}/fuzz_results_seed" "$work/seeds" ;;
+    mkdir -p "$work/files"
+    ASAN_OPTIONS=detect_leaks=0 "${FUZZ_BIN_DIR}/fuzz_results_seed" "$work/files" ;;
 esac
 [ -d "$here/corpus/${target#fuzz_}" ] && cp "$here/corpus/${target#fuzz_}"/* "$work/seeds/" 2>/dev/null || true
 
@@ -37,11 +38,18 @@ max_len=4096
 if [ "$target" = fuzz_results ]; then
   # HDF5 1.10 allocates whatever length a damaged variable-length string claims (up to 4 GiB)
   # before it finds the heap object missing. Allocations above 512 MiB fail instead (as they
-  # would on a small node), which HDF5 and ihsweep report as errors. Full unwinding lets the
-  # suppressions recognise Open MPI's allocations.
+  # would on a small node), which HDF5 and ihsweep report as errors. Leaks are checked after
+  # every input, not at exit, where Open MPI's frames no longer symbolize.
   max_len=65536
   export ASAN_OPTIONS="max_allocation_size_mb=512:allocator_may_return_null=1"
-  LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
+  LSAN_OPTIONS="$LSAN_OPTIONS:leak_check_at_exit=0"
+  # the inputs are edit lists applied to this file (see fuzz_results.c)
+  export FUZZ_RESULTS_SEED="$work/files/seed-probe1.h5"
+  # whole damaged files found by the byte-level mode (FUZZ_RESULTS_RAW=1)
+  if [ -d "$here/regressions/fuzz_results_raw" ]; then
+    echo "== $target: replaying $(ls "$here/regressions/fuzz_results_raw" | wc -l) raw file(s)"
+    FUZZ_RESULTS_RAW=1 "$bin" -rss_limit_mb=2048 -timeout=30 "$here/regressions/fuzz_results_raw"/*
+  fi
 fi
 
 regressions=$here/regressions/$target
