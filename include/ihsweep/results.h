@@ -66,6 +66,7 @@
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* results_open's code for a file that exists but cannot be used: HDF5 cannot open it (a process
  * was killed before the file's first flush) or its creation never finished. Move it aside with
@@ -232,6 +233,49 @@ int results_read_evals(ResultsFile *f, const char *path, int run, int e0, int ne
  * the object and the file. */
 int results_attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
                        const void *value);
+
+/* ---- Updating a finished file safely: copy, add, swap (results_update.c) ---- */
+
+/* Copies the results file at path to "<path>.update-<pid>" in the same directory (its name is
+ * written to tmp, tmp_size bytes) after checking that the file system has room for the copy plus
+ * reserve bytes, and opens the copy writable into *out (owned). Add objects through
+ * results_file_id(*out) (collectively), then call results_update_commit, or
+ * results_update_discard on failure. The file at path is never written. Collective on comm.
+ * Errors: IH_EIO (not enough space: naming what is needed and free; a failed copy), IH_ENOENT,
+ * and results_open's. On error no copy remains. */
+int results_update_open(MPI_Comm comm, const char *path, double reserve, char *tmp, int tmp_size,
+                        ResultsFile **out);
+
+/* Flushes and closes the copy (*f = NULL), syncs it and renames it over path (then syncs the
+ * directory), so that path holds either the old file or the complete new one. Collective on
+ * comm. On error the copy is removed and path is unchanged. Errors: IH_EHDF5, IH_EIO. */
+int results_update_commit(MPI_Comm comm, ResultsFile **f, const char *tmp, const char *path);
+
+/* Closes the copy (ignoring its errors) and removes it. NULL-safe. Collective on comm. */
+void results_update_discard(MPI_Comm comm, ResultsFile **f, const char *tmp);
+
+/* ---- The writer lock: one writer per results file (results_lock.c) ---- */
+typedef struct ResultsLock ResultsLock;
+
+/* Takes the writer lock of the results file at path: rank 0 creates "<path>.lock" atomically
+ * (O_EXCL, so it works where HDF5's file locking is off) recording host, pid, Slurm job and
+ * restart count, start time and `what` ("run", "analyze"); a lock whose writer is gone (its pid
+ * is dead on this host, or it is an earlier incarnation of this requeued Slurm job) is replaced,
+ * with a note on log (NULL: silent). Collective on comm, before any collective open of the file;
+ * *out is owned on rank 0 (NULL elsewhere): release it with results_lock_release.
+ * Errors (on every rank): IH_EIO naming the holder (host, pid, job, since) when another writer
+ * holds it or its state cannot be checked (another host), or the lock file cannot be written. */
+int results_lock_acquire(MPI_Comm comm, const char *path, const char *what, FILE *log,
+                         ResultsLock **out);
+
+/* Removes the lock file if it is still this lock's, frees it and sets *lock = NULL. NULL-safe.
+ * Local. */
+void results_lock_release(ResultsLock **lock);
+
+/* Describes the writer lock of path in out (size bytes). Returns 0 when there is no lock file,
+ * 1 when a writer holds it (or it cannot be checked from this host), 2 when it is stale (the
+ * writer is gone: killed or crashed). Local. */
+int results_lock_holder(const char *path, char *out, int size);
 
 /* Closes the file and frees f, setting *f = NULL. Collective on the file's communicator;
  * NULL-safe (then local, but every rank must agree). Errors: IH_EHDF5 (the handle is freed

@@ -12,7 +12,9 @@
 #include <hdf5_hl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <libgen.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 enum { PATH_MAX_LEN = 1024 };
@@ -34,8 +36,10 @@ typedef struct {
 /* Creates dataset `path` (type, axes given as ResultsDim indices) contiguous, early-allocated,
  * filled with *fill (memory type fill_type) or zeros when fill is NULL, and attaches the scales
  * (when scales is not NULL). No H5DSset_label: xarray would show DIMENSION_LABELS as a stray
- * attribute; h5py finds the names as dims[i].keys(). Collective. */
-static int create_dataset(hid_t file, const Scales *scales, const hsize_t *sizes, const char *path,
+ * attribute; h5py finds the names as dims[i].keys(). Collective on comm, and the outcome is
+ * agreed on: a rank whose part of the fill failed (a full disk) must not leave the others
+ * waiting in the next dataset's collective fill. */
+static int create_dataset(MPI_Comm comm, hid_t file, const Scales *scales, const hsize_t *sizes, const char *path,
                           hid_t type, const int *axes, int n_axes, hid_t fill_type,
                           const void *fill, hid_t *out)
 {
@@ -61,7 +65,7 @@ cleanup:
         H5Sclose(space);
     if (dcpl >= 0)
         H5Pclose(dcpl);
-    return rc;
+    return ih_mpi_agree(comm, rc);
 }
 
 static int make_group(hid_t file, const char *path)
@@ -100,7 +104,7 @@ static int create_scales(ResultsFile *f, Scales *s)
     for (int d = 0; d < RESULTS__N_DIMS; d++) {
         if (s->size[d] == 0)
             continue;
-        IH_TRY(create_dataset(f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE, &d, 1,
+        IH_TRY(create_dataset(f->comm, f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE, &d, 1,
                               H5T_NATIVE_INT, NULL, &s->scale[d]));
         RESULTS_H5(H5DSset_scale(s->scale[d], results__dim_names[d]),
                    "results: cannot make /%s a dimension scale", results__dim_names[d]);
@@ -131,23 +135,23 @@ static int create_metadata(ResultsFile *f, const Scales *s, hid_t *cond_type, hi
     const ResultsLayout *l = &f->layout;
     const int run_axis = RESULTS__DIM_RUN;
     char path[PATH_MAX_LEN];
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/id", H5T_STD_I32LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/id", H5T_STD_I32LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->id));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/stage", H5T_STD_I32LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/stage", H5T_STD_I32LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->stage));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/hash", H5T_STD_U64LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/hash", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->hash));
     RESULTS_H5(*cond_type = fixed_string_type(l->conditions, l->n_runs),
                "results: cannot make a string type");
     RESULTS_H5(*cfg_type = fixed_string_type(l->configs, l->n_runs),
                "results: cannot make a string type");
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/condition", *cond_type, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/condition", *cond_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->condition));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->config));
     for (int p = 0; p < l->n_params; p++) {
         IH_TRY(join_path(path, "runs", l->param_names[p], NULL));
-        IH_TRY(create_dataset(f->file, s, s->size, path, H5T_IEEE_F64LE, &run_axis, 1,
+        IH_TRY(create_dataset(f->comm, f->file, s, s->size, path, H5T_IEEE_F64LE, &run_axis, 1,
                               H5T_NATIVE_INT, NULL, &f->param[p]));
     }
 cleanup:
@@ -167,7 +171,7 @@ static int create_payload(ResultsFile *f, const Scales *s)
         if (rf->shape == RESULT_SHAPE_EVAL_PROBE_LABEL && l->n_probe == 0)
             continue;
         results__value_as(rf->mem_type, rf->fill, fill);
-        IH_TRY(create_dataset(f->file, s, s->size, rf->path, results__h5_type(rf->file_type, 1),
+        IH_TRY(create_dataset(f->comm, f->file, s, s->size, rf->path, results__h5_type(rf->file_type, 1),
                               shape_axes[rf->shape], shape_rank[rf->shape],
                               results__h5_type(rf->mem_type, 0), fill, &f->row[i]));
     }
@@ -177,15 +181,15 @@ static int create_payload(ResultsFile *f, const Scales *s)
         IH_TRY(make_group(f->file, path));
         for (int m = 0; m < METRIC_COUNT; m++) {
             IH_TRY(join_path(path, "curves", l->evaluator_names[e], metric_name((Metric)m)));
-            IH_TRY(create_dataset(f->file, s, s->size, path, H5T_IEEE_F32LE, eval_axes, 2,
+            IH_TRY(create_dataset(f->comm, f->file, s, s->size, path, H5T_IEEE_F32LE, eval_axes, 2,
                                   H5T_NATIVE_FLOAT, &nan_fill, &f->metric[e * METRIC_COUNT + m]));
         }
     }
     const uint64_t zero_u64 = 0;
     const int8_t zero_i8 = 0;
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_UINT64, &zero_u64, &f->checksum));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/status", H5T_STD_I8LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/status", H5T_STD_I8LE, &run_axis, 1,
                           H5T_NATIVE_INT8, &zero_i8, &f->status));
 cleanup:
     return rc;
@@ -266,6 +270,61 @@ cleanup:
     return rc;
 }
 
+/* An upper estimate of the created file's size in bytes: every dataset's data (all allocated at
+ * creation), the strings and attributes, and HDF5's object headers and scale references. */
+static double estimate_bytes(const ResultsLayout *l)
+{
+    double runs = l->n_runs, bytes = 0, n_datasets = 0, cond = 0, cfg = 0;
+    hsize_t dims[4];
+    for (int i = 0; i < RESULTS__N_ROW; i++) {
+        const ResultsRowField *rf = &results__row_fields[i];
+        if (rf->shape == RESULT_SHAPE_EVAL_PROBE_LABEL && l->n_probe == 0)
+            continue;
+        int rank = results__row_dims(l, rf->shape, dims);
+        double per_row = (double)H5Tget_size(results__h5_type(rf->file_type, 1));
+        for (int d = 1; d < rank; d++)
+            per_row *= (double)dims[d];
+        bytes += runs * per_row;
+        n_datasets++;
+    }
+    bytes += (double)l->n_evaluators * METRIC_COUNT * runs * l->max_evals * 4;
+    n_datasets += (double)l->n_evaluators * (METRIC_COUNT + 1) + l->n_params + 12;
+    for (int r = 0; r < l->n_runs; r++) {
+        cond = fmax(cond, (double)strlen(l->conditions[r]) + 1);
+        cfg = fmax(cfg, (double)strlen(l->configs[r]) + 1);
+    }
+    bytes += runs * (4 + 4 + 8 + 8 + 1 + 8.0 * l->n_params + cond + cfg);
+    const char *attrs[] = {l->sweep_text, l->ihsweep_version, l->git_hash, l->library_versions,
+                           l->slurm_job_ids};
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        bytes += attrs[i] ? (double)strlen(attrs[i]) : 0;
+    return bytes + n_datasets * (4096 + 64 * runs / 64) + 262144;
+}
+
+/* Rank 0 checks that the directory of path has room for the file, before HDF5 starts filling
+ * it (a full disk in the middle of the collective fills is what this avoids). Collective. */
+static int check_space(MPI_Comm comm, int rank, const char *path, const ResultsLayout *l)
+{
+    int rc = 0;
+    if (rank == 0) {
+        char tmp[4200];
+        struct statvfs vfs;
+        snprintf(tmp, sizeof tmp, "%s", path);
+        const char *dir = dirname(tmp);
+        double need = estimate_bytes(l);
+        if (statvfs(dir, &vfs) == 0) {
+            double free_bytes = (double)vfs.f_bavail * (double)vfs.f_frsize;
+            if (free_bytes < need)
+                IH_FAIL(IH_EIO,
+                        "not enough free space in %s for the results file %s: it needs about "
+                        "%.1f MiB, %.1f MiB are free",
+                        dir, path, need / 1048576.0, free_bytes / 1048576.0);
+        }
+    }
+cleanup:
+    return ih_mpi_agree(comm, rc);
+}
+
 /* Checks the layout on every rank and that all ranks hold the same one. Collective. */
 static int check_layout_everywhere(MPI_Comm comm, const ResultsLayout *layout)
 {
@@ -305,6 +364,8 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     ResultsFile *f = NULL;
     hid_t fapl = H5I_INVALID_HID, cond_type = H5I_INVALID_HID, cfg_type = H5I_INVALID_HID;
     Scales s;
+    int f_rank = 0;
+    MPI_Comm_rank(comm, &f_rank);
     for (int d = 0; d < RESULTS__N_DIMS; d++)
         s.scale[d] = H5I_INVALID_HID;
     *out = NULL;
@@ -316,6 +377,7 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     if (rc == 0)
         rc = results__file_ids_alloc(f);
     IH_TRY(ih_mpi_agree(f->comm, rc)); /* local allocations, before the collective create */
+    IH_TRY(check_space(f->comm, f->rank, path, layout));
 
     RESULTS_H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
     RESULTS_H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
@@ -332,8 +394,10 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     rc = f->rank == 0 ? write_metadata(f, &s, cond_type, cfg_type) : 0;
     IH_TRY(ih_mpi_agree(f->comm, rc));
     IH_TRY(write_root_attributes(f));
-    RESULTS_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: cannot flush %s", path);
-    IH_TRY(ih_mpi_agree(f->comm, 0));
+    rc = H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0 ? IH_EHDF5 : 0;
+    if (rc < 0)
+        ih_error_set(__FILE__, __LINE__, __func__, rc, "results: cannot flush %s", path);
+    IH_TRY(ih_mpi_agree(f->comm, rc));
     *out = f;
     f = NULL;
 cleanup:
@@ -346,6 +410,12 @@ cleanup:
         H5Tclose(cfg_type);
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (f && f->file >= 0) {
+        /* an incomplete new file (a full disk, say): close it without needing space, remove it */
+        results__close_doomed(f->comm, &f, f->rank == 0 ? path : NULL);
+        if (f_rank == 0)
+            unlink(path);
+    }
     results__file_free(f);
     return rc;
 }

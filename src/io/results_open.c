@@ -374,6 +374,23 @@ int results_close(ResultsFile **f)
     return rc;
 }
 
+void results__close_doomed(MPI_Comm comm, ResultsFile **f, const char *path)
+{
+    int code = ih_error_code();
+    char message[1024];
+    snprintf(message, sizeof message, "%s", ih_error_message());
+    /* HDF5 keeps a file whose close failed open and closes it again at MPI_Finalize, where a
+     * full disk then crashes it: truncating first frees the space the final flush needs */
+    if (path && truncate(path, 0) != 0)
+        ih_error_clear();
+    MPI_Barrier(comm);
+    results_close(f);
+    if (code != IH_OK)
+        ih_error_set(__FILE__, __LINE__, __func__, code, "%s", message);
+    else
+        ih_error_clear();
+}
+
 int results_move_aside(const char *path, char *new_path, int size)
 {
     int rc = 0;

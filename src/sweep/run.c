@@ -414,6 +414,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     int rc = 0, fresh = 0, loop_rc = 0;
     SweepCtx ctx = {.comm = comm, .plan = plan, .opts = opts}, *c = &ctx;
     SweepRunInfo *init = NULL;
+    ResultsLock *lock = NULL; /* one writer per file */
     char dir[4200] = "";
     memset(report, 0, sizeof *report);
     MPI_Comm_rank(comm, &c->rank);
@@ -423,6 +424,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(init, plan->n_runs);
     IH_ALLOC(c->info, plan->n_runs);
     IH_ALLOC(c->reported, plan->n_runs);
+    IH_TRY(results_lock_acquire(comm, opts->output, "run", opts->log, &lock));
     IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
     c->layout = results_layout(c->file);
     if (fresh) {
@@ -524,6 +526,7 @@ cleanup:
             rc = close_rc;
         report->setup_seconds += now() - t0;
     }
+    results_lock_release(&lock);
     if (rc == 0 && c->rank == 0) {
         if (dir[0])
             rmdir(dir); /* the checkpoint directory, once empty */
