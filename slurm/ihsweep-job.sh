@@ -151,6 +151,17 @@ ihsweep_job_run()
     _ihsweep_job_pid=""
     trap - USR1 TERM
     ihsweep_job_log "ihsweep exited with $rc"
+    # A launcher that got SIGTERM itself (scancel signals every process of the job) kills the
+    # ranks about 1 s later and exits 1 even when they checkpointed: after a signal, a results
+    # file that `ihsweep status` can read means "stopped, resumable".
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne "$IHSWEEP_EXIT_RESUMABLE" ] && [ -n "$_ihsweep_job_got" ] &&
+        "$IHSWEEP" status "$out" >/dev/null 2>&1; then
+        ihsweep_job_log "the launcher exited $rc after SIG${_ihsweep_job_got# }, but $out is intact:" \
+            "stopped, resumable (exit $IHSWEEP_EXIT_RESUMABLE)"
+        rc=$IHSWEEP_EXIT_RESUMABLE
+    elif [ "$rc" -ne 0 ] && [ "$rc" -ne "$IHSWEEP_EXIT_RESUMABLE" ]; then
+        ihsweep_job_log "FAILED with exit $rc (not resumable by requeueing: see the error above)"
+    fi
 
     if [ "$rc" -eq "$IHSWEEP_EXIT_RESUMABLE" ]; then
         if [ -z "${SLURM_JOB_ID:-}" ]; then

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *dup_string(const char *s)
 {
@@ -130,6 +131,34 @@ static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int r, FILE
                 (int)in->pt_head, what);
 }
 
+/* One line on whether a sweep is writing the file now, stopped and resumable, or complete: from
+ * its writer lock, the pending rows and their checkpoints. */
+static void print_state(const char *path, int n_runs, const SweepRunInfo *info, FILE *out)
+{
+    char holder[4600], ckpt[4300];
+    int pending = 0, checkpointed = 0, failed = 0;
+    struct stat st;
+    for (int r = 0; r < n_runs; r++) {
+        if (info[r].state == SWEEP_FINISHED && info[r].status != RUN_FAILED)
+            continue;
+        failed += info[r].state == SWEEP_FINISHED;
+        pending += info[r].state != SWEEP_FINISHED;
+        sweep__ckpt_path(path, r, ckpt, (int)sizeof ckpt);
+        checkpointed += stat(ckpt, &st) == 0;
+    }
+    int lock = results_lock_holder(path, holder, (int)sizeof holder);
+    if (lock == 1)
+        fprintf(out, "state: being written now by %s\n", holder);
+    else if (pending + failed == 0)
+        fprintf(out, "state: complete\n");
+    else
+        fprintf(out,
+                "state: stopped%s, resumable: %d runs to do (%d with a checkpoint)%s; run the "
+                "same `ihsweep run ... --resume` to finish\n",
+                lock == 2 ? " abnormally (its writer was killed or crashed)" : "",
+                pending + failed, checkpointed, failed ? ", failed ones included" : "");
+}
+
 int sweep_status_print(const char *path, const char *runs_spec, FILE *out)
 {
     int rc = 0, n_torn = 0;
@@ -163,6 +192,7 @@ int sweep_status_print(const char *path, const char *runs_spec, FILE *out)
     if (n_torn)
         fprintf(out, " (%d torn or corrupted: --resume redoes them)", n_torn);
     fprintf(out, "\n");
+    print_state(path, l->n_runs, info, out);
     for (int r = 0; sel && r < l->n_runs; r++)
         if (sel[r])
             print_run(plan, &info[r], r, out);
