@@ -50,7 +50,7 @@
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
  *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
- *   schema_version (int32, 1; written last at creation: a file without it is incomplete),
+ *   schema_version (int32, 2; written last at creation: a file without it is incomplete),
  *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
  *   evaluator_names (string array, the order of RunResult's evaluators),
  *   param_names (string array, the order of ResultsLayout.param_values; absent if no params).
