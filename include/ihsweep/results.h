@@ -7,7 +7,7 @@
  * payload; resume re-verifies done rows (results_verify_run) and resets torn ones.
  * This module does not schedule runs, decide what to resume, or analyse anything.
  *
- * ---- Schema (schema_version 1) ------------------------------------------------------------
+ * ---- Schema (schema_version 2; files of schema 1 still open and verify) ----------------------
  * Dimensions (HDF5 dimension scales, H5DS, in the root group so that h5py and xarray with
  * engine="h5netcdf" see named dimensions in every group; netCDF looks a dimension up in the
  * variable's group and its ancestors only):
