@@ -39,9 +39,9 @@ typedef struct {
  * attribute; h5py finds the names as dims[i].keys(). Collective on comm, and the outcome is
  * agreed on: a rank whose part of the fill failed (a full disk) must not leave the others
  * waiting in the next dataset's collective fill. */
-static int create_dataset(MPI_Comm comm, hid_t file, const Scales *scales, const hsize_t *sizes, const char *path,
-                          hid_t type, const int *axes, int n_axes, hid_t fill_type,
-                          const void *fill, hid_t *out)
+static int create_dataset(MPI_Comm comm, hid_t file, const Scales *scales, const hsize_t *sizes,
+                          const char *path, hid_t type, const int *axes, int n_axes,
+                          hid_t fill_type, const void *fill, hid_t *out)
 {
     int rc = 0;
     hid_t dcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
@@ -104,8 +104,8 @@ static int create_scales(ResultsFile *f, Scales *s)
     for (int d = 0; d < RESULTS__N_DIMS; d++) {
         if (s->size[d] == 0)
             continue;
-        IH_TRY(create_dataset(f->comm, f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE, &d, 1,
-                              H5T_NATIVE_INT, NULL, &s->scale[d]));
+        IH_TRY(create_dataset(f->comm, f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE,
+                              &d, 1, H5T_NATIVE_INT, NULL, &s->scale[d]));
         RESULTS_H5(H5DSset_scale(s->scale[d], results__dim_names[d]),
                    "results: cannot make /%s a dimension scale", results__dim_names[d]);
     }
@@ -171,9 +171,10 @@ static int create_payload(ResultsFile *f, const Scales *s)
         if (rf->shape == RESULT_SHAPE_EVAL_PROBE_LABEL && l->n_probe == 0)
             continue;
         results__value_as(rf->mem_type, rf->fill, fill);
-        IH_TRY(create_dataset(f->comm, f->file, s, s->size, rf->path, results__h5_type(rf->file_type, 1),
-                              shape_axes[rf->shape], shape_rank[rf->shape],
-                              results__h5_type(rf->mem_type, 0), fill, &f->row[i]));
+        IH_TRY(create_dataset(f->comm, f->file, s, s->size, rf->path,
+                              results__h5_type(rf->file_type, 1), shape_axes[rf->shape],
+                              shape_rank[rf->shape], results__h5_type(rf->mem_type, 0), fill,
+                              &f->row[i]));
     }
     const float nan_fill = NAN;
     for (int e = 0; e < l->n_evaluators; e++) {
@@ -187,8 +188,8 @@ static int create_payload(ResultsFile *f, const Scales *s)
     }
     const uint64_t zero_u64 = 0;
     const int8_t zero_i8 = 0;
-    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis, 1,
-                          H5T_NATIVE_UINT64, &zero_u64, &f->checksum));
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis,
+                          1, H5T_NATIVE_UINT64, &zero_u64, &f->checksum));
     IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/status", H5T_STD_I8LE, &run_axis, 1,
                           H5T_NATIVE_INT8, &zero_i8, &f->status));
 cleanup:

@@ -27,10 +27,13 @@ struct ResultsLock {
 };
 
 /* The start time of process pid in clock ticks since boot (field 22 of /proc/<pid>/stat), or 0
- * where /proc is unavailable. */
-static unsigned long long pid_start_time(long pid)
+ * where /proc is unavailable; *zombie (may be NULL) = 1 when it has exited but was not reaped
+ * (a rank whose launcher died: kill(pid, 0) still succeeds on it). */
+static unsigned long long pid_start_time_state(long pid, int *zombie)
 {
     char path[64], buf[1024];
+    if (zombie)
+        *zombie = 0;
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -39,6 +42,8 @@ static unsigned long long pid_start_time(long pid)
     fclose(f);
     buf[n] = '\0';
     const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (p && zombie && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+        *zombie = 1;
     unsigned long long start = 0;
     for (int field = 2; p && *p; p++)
         if (*p == ' ' && ++field == 22) {
@@ -46,6 +51,11 @@ static unsigned long long pid_start_time(long pid)
             break;
         }
     return start;
+}
+
+static unsigned long long pid_start_time(long pid)
+{
+    return pid_start_time_state(pid, NULL);
 }
 
 static void lock_field(const char *text, const char *key, char *out, size_t size)
@@ -90,7 +100,7 @@ static void lock_text(const char *what, char *out, size_t size)
 static int lock_is_stale(const char *text, double age_seconds)
 {
     char host[LOCK_FIELD_MAX], me[LOCK_FIELD_MAX] = "", pid_s[32], start_s[32], job[64],
-        restart[32], my_job[64], my_restart[32];
+                               restart[32], my_job[64], my_restart[32];
     lock_field(text, "host", host, sizeof host);
     lock_field(text, "pid", pid_s, sizeof pid_s);
     if (!host[0] || !pid_s[0]) /* killed between creating and writing it */
@@ -109,8 +119,10 @@ static int lock_is_stale(const char *text, double age_seconds)
     long pid = atol(pid_s);
     if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
         return 1;
-    unsigned long long start = strtoull(start_s, NULL, 10), now = pid_start_time(pid);
-    return start != 0 && now != 0 && start != now; /* the pid was reused */
+    int zombie = 0;
+    unsigned long long start = strtoull(start_s, NULL, 10);
+    unsigned long long now = pid_start_time_state(pid, &zombie);
+    return zombie || (start != 0 && now != 0 && start != now); /* exited, or the pid was reused */
 }
 
 /* Rank 0's attempt. */
@@ -148,9 +160,8 @@ static int lock_take(const char *path, const char *what, FILE *log, ResultsLock 
                     "%s is being written by another ihsweep %s (host %s, pid %s%s%s, since %s): "
                     "two writers would train the same runs; wait for it to end, or, if it is "
                     "certainly gone, remove %s",
-                    path, writer[0] ? writer : "process", host[0] ? host : "?",
-                    pid[0] ? pid : "?", job[0] ? ", Slurm job " : "", job, since[0] ? since : "?",
-                    lock->path);
+                    path, writer[0] ? writer : "process", host[0] ? host : "?", pid[0] ? pid : "?",
+                    job[0] ? ", Slurm job " : "", job, since[0] ? since : "?", lock->path);
         }
         if (log)
             fprintf(log, "ihsweep: removing the stale lock %s left by a writer that is gone\n",
@@ -212,7 +223,7 @@ void results_lock_release(ResultsLock **lock)
 int results_lock_holder(const char *path, char *out, int size)
 {
     char lock_path[4200], held[LOCK_TEXT_MAX] = "\n", host[LOCK_FIELD_MAX], pid[32], job[64],
-        since[64], writer[64];
+                          since[64], writer[64];
     struct stat st;
     snprintf(lock_path, sizeof lock_path, "%s.lock", path);
     FILE *f = fopen(lock_path, "r");

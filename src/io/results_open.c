@@ -137,8 +137,8 @@ static int check_extent(hid_t ds, int n, const char *what)
     hid_t space = H5I_INVALID_HID;
     hsize_t dim = 0;
     RESULTS_H5(space = H5Dget_space(ds), "results: cannot get %s's dataspace", what);
-    if (H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, &dim, NULL) < 0 ||
-        dim != (hsize_t)n)
+    if (H5Sget_simple_extent_ndims(space) != 1 ||
+        H5Sget_simple_extent_dims(space, &dim, NULL) < 0 || dim != (hsize_t)n)
         IH_FAIL(IH_EDATA, "results: %s does not have one entry per run (%d)", what, n);
 cleanup:
     if (space >= 0)

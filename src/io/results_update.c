@@ -46,8 +46,7 @@ static int copy_file(const char *path, const char *tmp, double reserve)
     dir_of(path, dir, sizeof dir);
     in = open(path, O_RDONLY);
     if (in < 0 || fstat(in, &st) != 0)
-        IH_FAIL(errno == ENOENT ? IH_ENOENT : IH_EIO, "cannot open %s: %s", path,
-                strerror(errno));
+        IH_FAIL(errno == ENOENT ? IH_ENOENT : IH_EIO, "cannot open %s: %s", path, strerror(errno));
     if (statvfs(dir, &vfs) == 0) {
         double free_bytes = (double)vfs.f_bavail * (double)vfs.f_frsize;
         double need = (double)st.st_size + reserve;

@@ -34,16 +34,14 @@ static int same_shape(const ResultsLayout *a, const ResultsLayout *b)
  * text in the file (the hash identifies the config), not a different sweep: write the plan's text
  * back, so that the row's checksum (which covers the text) decides whether the row is intact.
  * Collective on the file's communicator. */
-static int restore_configs(ResultsFile *f, const ResultsLayout *plan, FILE *log,
-                           const char *output)
+static int restore_configs(ResultsFile *f, const ResultsLayout *plan, FILE *log, const char *output)
 {
     int rc = 0;
     const ResultsLayout *have = results_layout(f);
     if (have->n_runs != plan->n_runs)
         return 0;
     for (int i = 0; i < plan->n_runs; i++) {
-        if (have->hashes[i] != plan->hashes[i] ||
-            strcmp(have->configs[i], plan->configs[i]) == 0)
+        if (have->hashes[i] != plan->hashes[i] || strcmp(have->configs[i], plan->configs[i]) == 0)
             continue;
         if (log)
             fprintf(log,
@@ -100,8 +98,8 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
     }
     if (exists) {
         const ResultsLayout *have = results_layout(f);
-        IH_TRY(ih_mpi_agree(comm, restore_configs(f, &layout, rank == 0 ? opts->log : NULL,
-                                                  opts->output)));
+        IH_TRY(ih_mpi_agree(
+            comm, restore_configs(f, &layout, rank == 0 ? opts->log : NULL, opts->output)));
         if (results_layout_compare(have, &layout) != 0) {
             char diff[1024];
             snprintf(diff, sizeof diff, "%s", ih_error_message());

@@ -155,8 +155,8 @@ static void print_state(const char *path, int n_runs, const SweepRunInfo *info, 
         fprintf(out,
                 "state: stopped%s, resumable: %d runs to do (%d with a checkpoint)%s; run the "
                 "same `ihsweep run ... --resume` to finish\n",
-                lock == 2 ? " abnormally (its writer was killed or crashed)" : "",
-                pending + failed, checkpointed, failed ? ", failed ones included" : "");
+                lock == 2 ? " abnormally (its writer was killed or crashed)" : "", pending + failed,
+                checkpointed, failed ? ", failed ones included" : "");
 }
 
 int sweep_status_print(const char *path, const char *runs_spec, FILE *out)

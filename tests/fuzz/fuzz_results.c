@@ -24,12 +24,28 @@ static size_t seed_size;
 static int raw_mode;
 
 /* What an edit can target: datasets (elements overwritten) and root attributes (replaced). */
-static const char *const fuzz_datasets[] = {
-    "run", "eval", "head", "label", "probe", "runs/id", "runs/stage", "runs/hash",
-    "runs/condition", "runs/config", "runs/seed", "runs/status", "runs/checksum",
-    "curves/eval_seq", "curves/fsl_train/loss", "curves/train_loss",
-    "curves/induction_strength", "curves/probe_logits", "summary/t_star", "summary/crossed",
-    "runs/strongest_ih", "runs/pt_head"};
+static const char *const fuzz_datasets[] = {"run",
+                                            "eval",
+                                            "head",
+                                            "label",
+                                            "probe",
+                                            "runs/id",
+                                            "runs/stage",
+                                            "runs/hash",
+                                            "runs/condition",
+                                            "runs/config",
+                                            "runs/seed",
+                                            "runs/status",
+                                            "runs/checksum",
+                                            "curves/eval_seq",
+                                            "curves/fsl_train/loss",
+                                            "curves/train_loss",
+                                            "curves/induction_strength",
+                                            "curves/probe_logits",
+                                            "summary/t_star",
+                                            "summary/crossed",
+                                            "runs/strongest_ih",
+                                            "runs/pt_head"};
 static const char *const fuzz_attrs[] = {"schema_version", "evaluator_names", "param_names",
                                          "sweep_text", "git_hash"};
 enum {
@@ -125,7 +141,8 @@ static void edit_attr(hid_t file, const char *name, const uint8_t *data, size_t 
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, H5T_VARIABLE);
     H5Tset_cset(type, H5T_CSET_UTF8);
-    hid_t space = count == 1 && data[0] & 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, NULL);
+    hid_t space =
+        count == 1 && data[0] & 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, NULL);
     hid_t a = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (a >= 0) {
         H5Awrite(a, type, strings);
