@@ -9,7 +9,7 @@ OUT ?= results/quickstart.h5
 MPI_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
   PMIX_MCA_gds=hash
 
-.PHONY: all deps test-deps build run test test-asan bench fixtures clean
+.PHONY: all deps test-deps build run test test-asan test-fuzz bench fixtures clean
 
 all: build
 
@@ -35,13 +35,28 @@ run: build
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j 2
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
-# The sanitizer job: ASan + UBSan on the MPI-free tests, built with clang.
+# The sanitizer job: ASan + UBSan on the MPI-free tests and the MPI tests registered with
+# ih_add_mpi_test (ranks with leak checks, Open MPI's own allocations suppressed:
+# tests/sanitize), built with clang. test_analysis_cli (labelled mpi) is a script that starts the
+# program by itself, without those settings: it stays out.
 test-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang-14 \
 	  -DIHSWEEP_SANITIZE=ON -DIHSWEEP_WERROR=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2 -L serial
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2 -L 'serial|mpi' \
+	  -E '^test_analysis_cli$$'
+
+# The fuzz job: each libFuzzer target (tests/fuzz) replays its regression inputs, then fuzzes
+# for FUZZ_SECONDS. A longer local run: tests/fuzz/run_fuzz.sh TARGET SECONDS (see README).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+test-fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+	  -DIHSWEEP_FUZZ=ON -DIHSWEEP_WERROR=ON -DIHSWEEP_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
 
 bench: build
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/ihsweep bench
@@ -51,4 +66,4 @@ fixtures:
 	/usr/bin/python3 tests/reference/make_fixtures.py tests/reference/fixtures
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

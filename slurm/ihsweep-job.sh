@@ -160,6 +160,17 @@ ihsweep_job_run()
     fi
     rm -f "$IHSWEEP_STOP_MARKER"
     ihsweep_job_log "ihsweep exited with $rc"
+    # A launcher that got SIGTERM itself (scancel signals every process of the job) kills the
+    # ranks about 1 s later and exits 1 even when they checkpointed: after a signal, a results
+    # file that `ihsweep status` can read means "stopped, resumable".
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne "$IHSWEEP_EXIT_RESUMABLE" ] && [ -n "$_ihsweep_job_got" ] &&
+        "$IHSWEEP" status "$out" >/dev/null 2>&1; then
+        ihsweep_job_log "the launcher exited $rc after SIG${_ihsweep_job_got# }, but $out is intact:" \
+            "stopped, resumable (exit $IHSWEEP_EXIT_RESUMABLE)"
+        rc=$IHSWEEP_EXIT_RESUMABLE
+    elif [ "$rc" -ne 0 ] && [ "$rc" -ne "$IHSWEEP_EXIT_RESUMABLE" ]; then
+        ihsweep_job_log "FAILED with exit $rc (not resumable by requeueing: see the error above)"
+    fi
     [ "$rc" -ne "$IHSWEEP_EXIT_RESUMABLE" ] ||
         ihsweep_job_log "checkpointed every in-flight run (exit 75 is the normal stop, not an error)"
 

@@ -28,6 +28,20 @@ typedef struct {
         }                                                                                          \
     } while (0)
 
+/* REQUIRE(cond): a precondition of the rest of a void subtest (e.g. creating its inputs); when it
+ * fails, the failure is counted and the subtest returns. cond is evaluated once. */
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            test_counts.passed++;                                                                  \
+        } else {                                                                                   \
+            test_counts.failed++;                                                                  \
+            fprintf(stderr, "%s:%d: REQUIRE failed, subtest abandoned: %s\n", __FILE__, __LINE__,  \
+                    #cond);                                                                        \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
 #define CHECK_INT_EQ(a, b)                                                                         \
     do {                                                                                           \
         long long ih_a_ = (long long)(a), ih_b_ = (long long)(b);                                  \

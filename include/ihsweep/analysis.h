@@ -38,6 +38,7 @@ typedef struct AnalysisInput {
     double *params;     /* [n_runs][n_params] */
     char **condition;   /* [n_runs] condition (clamp) name */
     int8_t *status;     /* [n_runs] RunStatus: 0 pending, 1 done, 2 diverged, 3 failed */
+    int n_corrupt;      /* finished rows that failed their checksum: loaded as pending */
     int8_t *crossed;    /* [n_runs] 1 if t* crossed the 0.4 ln 2 threshold */
     double *times;      /* [n_runs][ANALYSIS_N_TIMES] in sequences seen (NaN undefined) */
 
@@ -70,7 +71,9 @@ int analysis_input_create(int n_runs, int n_params, const char *const *param_nam
 int analysis_input_set_condition(AnalysisInput *in, int run, const char *condition);
 
 /* Reads what analysis needs from an open results file: layout metadata, status (rank 0's read,
- * broadcast, so that every rank sees the same finished runs while a sweep is still writing),
+ * broadcast, so that every rank sees the same finished runs while a sweep is still writing; every
+ * finished row is verified against its checksum like `status` and `--resume` do, and one that
+ * fails is counted in n_corrupt and loaded as pending),
  * timing summaries, eval_seq, the first evaluator's loss, train loss and induction strength.
  * Probe logits are not read now: in->read_probe reads them on demand (free the input before
  * closing the file). Collective on results_comm(f); every rank gets identical data. Returns owned

@@ -7,7 +7,8 @@
  * payload; resume re-verifies done rows (results_verify_run) and resets torn ones.
  * This module does not schedule runs, decide what to resume, or analyse anything.
  *
- * ---- Schema (schema_version 2; what differs from 1 is marked [2]) ------------------------
+ * ---- Schema (schema_version 2; what differs from 1 is marked [2]; files of schema 1 still open
+ *      and verify) ----------------------------------------------------------------------------
  * Dimensions (HDF5 dimension scales, H5DS, in the root group so that h5py and xarray with
  * engine="h5netcdf" see named dimensions in every group; netCDF looks a dimension up in the
  * variable's group and its ancestors only):
@@ -44,7 +45,8 @@
  *       /runs dataset (results_layout_check).
  * Per-run payload, written by the rank that ran it (fill value of unwritten rows in brackets):
  *   /runs/status int8 [run] (0): 0 pending, 1 done, 2 diverged, 3 failed (RunStatus)
- *   /runs/checksum uint64 [run] (0): run_result_checksum of the row
+ *   /runs/checksum uint64 [run] (0): results_row_checksum of the row (from schema 2 it also
+ *       covers the row's /runs/config text)
  *   /runs/diverged_seq int64 (-1), /runs/strongest_ih int32 (-1), /runs/pt_head int32 (-1),
  *   /runs/wall_seconds float64 (NaN)                                                [run]
  *   /curves/eval_seq int64 [run, eval] (-1): sequences seen at each eval; -1 past n_evals
@@ -82,6 +84,7 @@
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Writes "MPI <library version>; HDF5 <x.y.z>; BLAS <openblas config>; ISA <build -march>" into
  * buf. Local; MPI need not be initialised. */
@@ -191,9 +194,10 @@ int results_read_run(ResultsFile *f, int run, RunResult *r);
  * checksum ([n_runs]). Caller-owned arrays. Independent. Errors: IH_EHDF5. */
 int results_read_status(ResultsFile *f, int8_t *status, uint64_t *checksum);
 
-/* The row checksum of r in f's schema (results files of older schemas keep verifying): what
- * results_write_run stores and every reader compares. Local. */
-uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r);
+/* The row checksum of r as run `run`'s row in f's schema (results files of older schemas keep
+ * verifying): what results_write_run stores and every reader compares. From schema 2 it also
+ * covers the row's stored /runs/config text. Local. */
+uint64_t results_row_checksum(const ResultsFile *f, int run, const RunResult *r);
 
 /* Sets *ok = 1 when run `run`'s row is complete: status is not pending and the checksum of the
  * re-read payload equals the stored one; *ok = 0 otherwise (pending or torn). Independent.
@@ -223,6 +227,13 @@ int results_read_selection(ResultsFile *f, unsigned char *sel);
 /* Resets run `run` to pending (status 0, then checksum 0) so that resume runs it again; the old
  * payload stays until overwritten. Independent. Errors: IH_EUSAGE, IH_EHDF5. */
 int results_mark_pending(ResultsFile *f, int run);
+
+/* Rewrites run `run`'s stored /runs/config text (damaged on disk) with config, which must fit
+ * the dataset's string width, and updates the layout's copy, so that the row's checksum can
+ * verify again. Call it on every rank of the file's communicator with the same arguments; only
+ * rank 0 writes (an independent raw write). Errors: IH_EUSAGE (read-only, run out of range),
+ * IH_EDATA (config too long), IH_EHDF5, IH_ENOMEM. */
+int results_restore_config(ResultsFile *f, int run, const char *config);
 
 /* Flushes the file (H5Fflush, then MPI-IO sync). Collective on the file's communicator. Rows
  * are complete without it; use it where durability against node failure matters (stage ends).
@@ -271,6 +282,49 @@ int results_read_evals(ResultsFile *f, const char *path, int run, int e0, int ne
  * the object and the file. */
 int results_attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
                        const void *value);
+
+/* ---- Updating a finished file safely: copy, add, swap (results_update.c) ---- */
+
+/* Copies the results file at path to "<path>.update-<pid>" in the same directory (its name is
+ * written to tmp, tmp_size bytes) after checking that the file system has room for the copy plus
+ * reserve bytes, and opens the copy writable into *out (owned). Add objects through
+ * results_file_id(*out) (collectively), then call results_update_commit, or
+ * results_update_discard on failure. The file at path is never written. Collective on comm.
+ * Errors: IH_EIO (not enough space: naming what is needed and free; a failed copy), IH_ENOENT,
+ * and results_open's. On error no copy remains. */
+int results_update_open(MPI_Comm comm, const char *path, double reserve, char *tmp, int tmp_size,
+                        ResultsFile **out);
+
+/* Flushes and closes the copy (*f = NULL), syncs it and renames it over path (then syncs the
+ * directory), so that path holds either the old file or the complete new one. Collective on
+ * comm. On error the copy is removed and path is unchanged. Errors: IH_EHDF5, IH_EIO. */
+int results_update_commit(MPI_Comm comm, ResultsFile **f, const char *tmp, const char *path);
+
+/* Closes the copy (ignoring its errors) and removes it. NULL-safe. Collective on comm. */
+void results_update_discard(MPI_Comm comm, ResultsFile **f, const char *tmp);
+
+/* ---- The writer lock: one writer per results file (results_lock.c) ---- */
+typedef struct ResultsLock ResultsLock;
+
+/* Takes the writer lock of the results file at path: rank 0 creates "<path>.lock" atomically
+ * (O_EXCL, so it works where HDF5's file locking is off) recording host, pid, Slurm job and
+ * restart count, start time and `what` ("run", "analyze"); a lock whose writer is gone (its pid
+ * is dead on this host, or it is an earlier incarnation of this requeued Slurm job) is replaced,
+ * with a note on log (NULL: silent). Collective on comm, before any collective open of the file;
+ * *out is owned on rank 0 (NULL elsewhere): release it with results_lock_release.
+ * Errors (on every rank): IH_EIO naming the holder (host, pid, job, since) when another writer
+ * holds it or its state cannot be checked (another host), or the lock file cannot be written. */
+int results_lock_acquire(MPI_Comm comm, const char *path, const char *what, FILE *log,
+                         ResultsLock **out);
+
+/* Removes the lock file if it is still this lock's, frees it and sets *lock = NULL. NULL-safe.
+ * Local. */
+void results_lock_release(ResultsLock **lock);
+
+/* Describes the writer lock of path in out (size bytes). Returns 0 when there is no lock file,
+ * 1 when a writer holds it (or it cannot be checked from this host), 2 when it is stale (the
+ * writer is gone: killed or crashed). Local. */
+int results_lock_holder(const char *path, char *out, int size);
 
 /* Closes the file and frees f, setting *f = NULL. Collective on the file's communicator;
  * NULL-safe (then local, but every rank must agree). Errors: IH_EHDF5 (the handle is freed

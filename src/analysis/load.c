@@ -24,6 +24,39 @@ static int probe_read(void *ctx, int run, int e0, int ne, float *out)
 /* Everything after the status: independent reads of data that no longer changes. */
 static int load_rows(ResultsFile *f, AnalysisInput *in);
 
+/* Verifies every finished row against its checksum (rows split across ranks) and turns the ones
+ * that fail (torn, corrupted, or a forged status) into pending rows, counted in n_corrupt.
+ * Collective on the file's communicator. */
+static int verify_rows(ResultsFile *f, AnalysisInput *in)
+{
+    int rc = 0, rank = 0, size = 1;
+    int8_t *bad = NULL;
+    MPI_Comm comm = results_comm(f);
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    IH_ALLOC(bad, in->n_runs);
+    for (int r = rank; r < in->n_runs; r += size) {
+        int ok = 1;
+        if (in->status[r] != RUN_PENDING)
+            IH_TRY(results_verify_run(f, r, &ok));
+        bad[r] = !ok;
+    }
+cleanup:
+    rc = ih_mpi_agree(comm, rc);
+    if (rc == 0 &&
+        MPI_Allreduce(MPI_IN_PLACE, bad, in->n_runs, MPI_INT8_T, MPI_MAX, comm) != MPI_SUCCESS) {
+        ih_error_set(__FILE__, __LINE__, __func__, IH_EMPI, "verifying rows: MPI_Allreduce failed");
+        rc = IH_EMPI;
+    }
+    for (int r = 0; rc == 0 && r < in->n_runs; r++)
+        if (bad[r]) {
+            in->status[r] = RUN_PENDING;
+            in->n_corrupt++;
+        }
+    free(bad);
+    return rc;
+}
+
 /* Everything before the status: the input at its final size with the layout's metadata. Local. */
 static int load_layout(const ResultsLayout *l, AnalysisInput **out)
 {
@@ -58,6 +91,7 @@ int analysis_input_load(ResultsFile *f, AnalysisInput **out)
     IH_TRY(ih_mpi_agree(comm, local));
     if (MPI_Bcast(in->status, l->n_runs, MPI_INT8_T, 0, comm) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "broadcasting run status failed");
+    IH_TRY(ih_mpi_agree(comm, verify_rows(f, in)));
     IH_TRY(ih_mpi_agree(comm, load_rows(f, in)));
     *out = in;
     in = NULL;

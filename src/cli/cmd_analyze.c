@@ -16,6 +16,7 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { MAX_BY = 32 };
 
@@ -38,7 +39,9 @@ static const char *const usage =
     "  --csv OUT.csv   write the grouped table to OUT.csv and the fits to OUT_fits.csv\n"
     "  --pca-k K       principal components to keep (default 5)\n"
     "  --no-pca        skip essential dynamics\n"
-    "  --no-store      do not write /analysis into FILE (opens it read-only)\n"
+    "  --no-store      do not write /analysis into FILE (opens it read-only); otherwise FILE is\n"
+    "                  replaced by an updated copy once that is complete (needs free space\n"
+    "                  for a copy) and no sweep may be writing it (FILE.lock)\n"
     "  --bench-pca RxC time the PCA of a synthetic R x C matrix on the ranks of this job\n"
     "  --block NB      ScaLAPACK block size (default 64)\n"
     "  -h, --help      this text\n";
@@ -168,7 +171,15 @@ static int analyze_file(const AnalyzeArgs *a, int rank)
     AnalysisFit *fits = NULL;
     EssentialDynamics *ed = NULL;
     int *keys = NULL;
-    IH_TRY(results_open(MPI_COMM_WORLD, a->file, !a->no_store, &f));
+    ResultsLock *lock = NULL;
+    ResultsFile *copy = NULL;
+    char copy_path[4300] = "";
+    /* Storing /analysis makes this a writer: one at a time, and never into the file itself (a
+     * failure there, such as a full disk, could damage the runs' rows) but into a copy that
+     * replaces it once complete. */
+    if (!a->no_store)
+        IH_TRY(results_lock_acquire(MPI_COMM_WORLD, a->file, "analyze", stderr, &lock));
+    IH_TRY(results_open(MPI_COMM_WORLD, a->file, 0, &f));
     IH_TRY(analysis_input_load(f, &in));
     IH_ALLOC(keys, in->n_params > 0 ? in->n_params : 1);
     if (a->n_by > 0)
@@ -180,6 +191,12 @@ static int analyze_file(const AnalyzeArgs *a, int rank)
     if (!a->no_pca)
         IH_TRY(essential_dynamics_compute(MPI_COMM_WORLD, in, a->pca_k, NULL, &ed));
     int local = 0;
+    if (rank == 0 && in->n_corrupt > 0)
+        fprintf(stderr,
+                "ihsweep analyze: %d finished row(s) of %s fail their checksum (torn or "
+                "corrupted) and are skipped; `ihsweep status` lists the file's state and "
+                "`ihsweep run ... --resume` redoes them\n",
+                in->n_corrupt, a->file);
     if (rank == 0) {
         printf("%s: %d runs (%d pending skipped); t* in sequences seen, threshold 0.4 ln 2 on "
                "%s\n\n",
@@ -204,11 +221,19 @@ static int analyze_file(const AnalyzeArgs *a, int rank)
     }
     IH_TRY(ih_mpi_agree(MPI_COMM_WORLD, local));
     if (!a->no_store) {
-        IH_TRY(analysis_store(results_file_id(f), MPI_COMM_WORLD, in, g, fits, n_fits, ed));
+        /* room for /analysis: far less than the file it summarises, with a floor for small ones */
+        struct stat st;
+        double reserve = stat(a->file, &st) == 0 ? 1048576.0 + 0.25 * (double)st.st_size : 0;
+        IH_TRY(results_update_open(MPI_COMM_WORLD, a->file, reserve, copy_path,
+                                   (int)sizeof copy_path, &copy));
+        IH_TRY(analysis_store(results_file_id(copy), MPI_COMM_WORLD, in, g, fits, n_fits, ed));
+        IH_TRY(results_update_commit(MPI_COMM_WORLD, &copy, copy_path, a->file));
         if (rank == 0)
             printf("stored /analysis in %s\n", a->file);
     }
 cleanup:
+    if (copy)
+        results_update_discard(MPI_COMM_WORLD, &copy, copy_path);
     essential_dynamics_destroy(&ed);
     analysis_input_destroy(&in);
     analysis_groups_destroy(&g);
@@ -219,6 +244,7 @@ cleanup:
         if (rc == 0)
             rc = close_rc;
     }
+    results_lock_release(&lock);
     return rc;
 }
 

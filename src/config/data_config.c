@@ -200,9 +200,11 @@ static int parse_evaluators(const cJSON *obj, const char *path, DataConfig *cfg)
     }
     json_path_join(p, sizeof p, path, "evaluators");
     int n = cJSON_GetArraySize(arr);
-    if (!cJSON_IsArray(arr) || n > DATA_MAX_EVALUATORS)
-        IH_FAIL(IH_ECONFIG, "%s: expected an array of at most %d evaluator objects", p,
-                DATA_MAX_EVALUATORS);
+    if (!cJSON_IsArray(arr) || n < 1 || n > DATA_MAX_EVALUATORS)
+        IH_FAIL(IH_ECONFIG,
+                "%s: expected an array of 1 to %d evaluator objects (a run needs at least one "
+                "evaluator; leave the field out for the paper's four)",
+                p, DATA_MAX_EVALUATORS);
     int i = 0;
     for (const cJSON *c = arr->child; c; c = c->next, i++) {
         snprintf(ip, sizeof ip, "%s[%d]", p, i);

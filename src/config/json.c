@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void json_line_col(const char *text, const char *at, int *line, int *col)
 {
@@ -123,9 +124,14 @@ int json_read_file(const char *path, char **text_out)
     char *text = NULL;
     FILE *f = fopen(path, "rb");
     *text_out = NULL;
+    struct stat st;
     if (!f)
         IH_FAIL(errno == ENOENT ? IH_ENOENT : IH_EIO, "cannot open %s: %s", path,
                 strerror(errno));
+    if (fstat(fileno(f), &st) != 0)
+        IH_FAIL(IH_EIO, "cannot stat %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        IH_FAIL(IH_ENOENT, "%s is a directory, not a config file", path);
     if (fseek(f, 0, SEEK_END) != 0)
         IH_FAIL(IH_EIO, "cannot seek %s", path);
     long n = ftell(f);

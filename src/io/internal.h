@@ -92,6 +92,11 @@ int results__file_ids_alloc(ResultsFile *f);
  * Returns IH_EHDF5 if a close failed (the handle is freed anyway). */
 int results__file_free(ResultsFile *f);
 
+/* Closes a file that is being abandoned after an error (the caller removes it): rank 0 passes
+ * its path, which is truncated first so that closing cannot fail for lack of space, the others
+ * NULL. Keeps the current error record. Collective on comm. */
+void results__close_doomed(MPI_Comm comm, ResultsFile **f, const char *path);
+
 /* The HDF5 type of t (a predefined type: do not close it). */
 hid_t results__h5_type(ResultsType t, int in_file);
 

@@ -106,6 +106,9 @@ static int attr_open(hid_t obj, const char *name, hid_t *attr, hid_t *space, int
         IH_FAIL(IH_EHDF5, "results: attribute %s is not a string", name);
     RESULTS_H5(*space = H5Aget_space(*attr), "results: cannot get attribute %s's space", name);
     RESULTS_H5(n = H5Sget_simple_extent_npoints(*space), "results: bad attribute %s", name);
+    if (n > (1 << 20))
+        IH_FAIL(IH_EDATA, "results: attribute %s claims %lld strings (a damaged file?)", name,
+                (long long)n);
     *n_out = (int)n;
 cleanup:
     if (ftype >= 0)

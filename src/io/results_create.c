@@ -21,7 +21,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libgen.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 enum { PATH_MAX_LEN = 1024 };
@@ -66,10 +68,12 @@ static const char *const dim_long_names[RESULTS__N_DIMS][2] = {
 /* Creates dataset `path` (type, axes given as ResultsDim indices) contiguous, early-allocated,
  * filled with *fill (memory type fill_type) or zeros when fill is NULL, and attaches the scales
  * (when scales is not NULL). No H5DSset_label: xarray would show DIMENSION_LABELS as a stray
- * attribute; h5py finds the names as dims[i].keys(). Collective. */
-static int create_dataset(hid_t file, const Scales *scales, const hsize_t *sizes, const char *path,
-                          hid_t type, const int *axes, int n_axes, hid_t fill_type,
-                          const void *fill, hid_t *out)
+ * attribute; h5py finds the names as dims[i].keys(). Collective on comm, and the outcome is
+ * agreed on: a rank whose part of the fill failed (a full disk) must not leave the others
+ * waiting in the next dataset's collective fill. */
+static int create_dataset(MPI_Comm comm, hid_t file, const Scales *scales, const hsize_t *sizes,
+                          const char *path, hid_t type, const int *axes, int n_axes,
+                          hid_t fill_type, const void *fill, hid_t *out)
 {
     int rc = 0;
     hid_t dcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
@@ -93,7 +97,7 @@ cleanup:
         H5Sclose(space);
     if (dcpl >= 0)
         H5Pclose(dcpl);
-    return rc;
+    return ih_mpi_agree(comm, rc);
 }
 
 static int make_group(hid_t file, const char *path)
@@ -180,8 +184,8 @@ static int create_scales(ResultsFile *f, Scales *s)
     for (int d = 0; d < RESULTS__N_DIMS; d++) {
         if (s->size[d] == 0)
             continue;
-        IH_TRY(create_dataset(f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE, &d, 1,
-                              H5T_NATIVE_INT, NULL, &s->scale[d]));
+        IH_TRY(create_dataset(f->comm, f->file, NULL, s->size, results__dim_names[d], H5T_STD_I32LE,
+                              &d, 1, H5T_NATIVE_INT, NULL, &s->scale[d]));
         RESULTS_H5(H5DSset_scale(s->scale[d], results__dim_names[d]),
                    "results: cannot make /%s a dimension scale", results__dim_names[d]);
         IH_TRY(describe(s->scale[d], dim_long_names[d][0], "1", dim_long_names[d][1]));
@@ -248,26 +252,26 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     const ResultsLayout *l = &f->layout;
     const int run_axis = RESULTS__DIM_RUN;
     char path[PATH_MAX_LEN], text[PATH_MAX_LEN];
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/id", H5T_STD_I32LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/id", H5T_STD_I32LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->id));
     IH_TRY(describe(f->id, "run id", "1", "run id (equal to the row)"));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/stage", H5T_STD_I32LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/stage", H5T_STD_I32LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->stage));
     IH_TRY(
         describe(f->stage, "stage", "1", "index of the run's stage in the sweep file (0: first)"));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/hash", H5T_STD_U64LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/hash", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->hash));
     IH_TRY(describe(f->hash, "config hash", "1", "hash of the run's configuration"));
     RESULTS_H5(*cond_type = fixed_string_type(l->conditions, l->n_runs),
                "results: cannot make a string type");
     RESULTS_H5(*cfg_type = fixed_string_type(l->configs, l->n_runs),
                "results: cannot make a string type");
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/condition", *cond_type, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/condition", *cond_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->condition));
     IH_TRY(describe(f->condition, "condition", "1",
                     "clamp condition: a named clamp list of the sweep file"));
     IH_TRY(results__attr_write_string(f->condition, "_Encoding", "utf-8"));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->config));
     IH_TRY(describe(f->config, "run config", "1",
                     "the run's configuration as planned (JSON; symbolic heads unbound)"));
@@ -275,7 +279,7 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     IH_TRY(results__attr_write_string(f->config, "coordinates", names->coords));
     RESULTS_H5(*res_type = resolved_string_type(l), "results: cannot make a string type");
     f->resolved_width = H5Tget_size(*res_type);
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/resolved_config", *res_type, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/resolved_config", *res_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->resolved));
     IH_TRY(describe(f->resolved, "resolved run config", "1",
                     "the configuration the run trained with (JSON; symbolic heads replaced by the "
@@ -285,7 +289,7 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     for (int p = 0; p < l->n_params; p++) {
         IH_TRY(join_path(path, "runs", names->param[p], NULL));
         hid_t type = param_is_integral(l, p) ? H5T_STD_I64LE : H5T_IEEE_F64LE;
-        IH_TRY(create_dataset(f->file, s, s->size, path, type, &run_axis, 1, H5T_NATIVE_INT, NULL,
+        IH_TRY(create_dataset(f->comm, f->file, s, s->size, path, type, &run_axis, 1, H5T_NATIVE_INT, NULL,
                               &f->param[p]));
         snprintf(text, sizeof text, "swept run-config field %s", l->param_names[p]);
         IH_TRY(describe(f->param[p], l->param_names[p], "1", text));
@@ -322,7 +326,7 @@ static int create_payload(ResultsFile *f, const Scales *s, const ReaderNames *na
         if (rf->shape == RESULT_SHAPE_EVAL_PROBE_LABEL && l->n_probe == 0)
             continue;
         results__value_as(rf->mem_type, rf->fill, fill);
-        IH_TRY(create_dataset(f->file, s, s->size, rf->path, results__h5_type(rf->file_type, 1),
+        IH_TRY(create_dataset(f->comm, f->file, s, s->size, rf->path, results__h5_type(rf->file_type, 1),
                               shape_axes[rf->shape], shape_rank[rf->shape],
                               results__h5_type(rf->mem_type, 0), fill, &f->row[i]));
         int has_eval = shape_rank[rf->shape] > 1 && shape_axes[rf->shape][1] == RESULTS__DIM_EVAL;
@@ -336,7 +340,7 @@ static int create_payload(ResultsFile *f, const Scales *s, const ReaderNames *na
         for (int m = 0; m < METRIC_COUNT; m++) {
             hid_t *ds = &f->metric[e * METRIC_COUNT + m];
             IH_TRY(join_path(path, "curves", l->evaluator_names[e], metric_name((Metric)m)));
-            IH_TRY(create_dataset(f->file, s, s->size, path, H5T_IEEE_F32LE, eval_axes, 2,
+            IH_TRY(create_dataset(f->comm, f->file, s, s->size, path, H5T_IEEE_F32LE, eval_axes, 2,
                                   H5T_NATIVE_FLOAT, &nan_fill, ds));
             snprintf(text, sizeof text, "mean %s over the %s evaluator's eval set",
                      metric_name((Metric)m), l->evaluator_names[e]);
@@ -347,15 +351,15 @@ static int create_payload(ResultsFile *f, const Scales *s, const ReaderNames *na
     const uint64_t zero_u64 = 0;
     const int8_t zero_i8 = 0, flags[4] = {RUN_PENDING, RUN_DONE, RUN_DIVERGED, RUN_FAILED};
     const int8_t one_i8 = 1;
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/selected", H5T_STD_I8LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/selected", H5T_STD_I8LE, &run_axis, 1,
                           H5T_NATIVE_INT8, &one_i8, &f->selected));
     IH_TRY(describe(f->selected, "selected", "1",
                     "1 when the latest ihsweep run session selected the run (--runs, --shard)"));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/checksum", H5T_STD_U64LE, &run_axis, 1,
                           H5T_NATIVE_UINT64, &zero_u64, &f->checksum));
     IH_TRY(describe(f->checksum, "row checksum", "1",
                     "checksum of the row, written after its payload (0: not written)"));
-    IH_TRY(create_dataset(f->file, s, s->size, "runs/status", H5T_STD_I8LE, &run_axis, 1,
+    IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/status", H5T_STD_I8LE, &run_axis, 1,
                           H5T_NATIVE_INT8, &zero_i8, &f->status));
     IH_TRY(describe(f->status, "run status", "1",
                     "0 pending, 1 done, 2 diverged, 3 failed; written last"));
@@ -409,7 +413,7 @@ static int add_group_coords(ResultsFile *f, const Scales *s, const ReaderNames *
         if (index->n == MAX_INDEX)
             IH_FAIL(IH_ECONFIG, "results layout: too many groups");
         IH_TRY(join_path(path, group, results__dim_names[d], NULL));
-        IH_TRY(create_dataset(f->file, s, s->size, path, H5T_STD_I32LE, &d, 1, H5T_NATIVE_INT, NULL,
+        IH_TRY(create_dataset(f->comm, f->file, s, s->size, path, H5T_STD_I32LE, &d, 1, H5T_NATIVE_INT, NULL,
                               &index->ds[index->n]));
         index->dim[index->n++] = d;
         IH_TRY(describe(index->ds[index->n - 1], dim_long_names[d][0], "1", dim_long_names[d][1]));
@@ -550,6 +554,61 @@ cleanup:
     return rc;
 }
 
+/* An upper estimate of the created file's size in bytes: every dataset's data (all allocated at
+ * creation), the strings and attributes, and HDF5's object headers and scale references. */
+static double estimate_bytes(const ResultsLayout *l)
+{
+    double runs = l->n_runs, bytes = 0, n_datasets = 0, cond = 0, cfg = 0;
+    hsize_t dims[4];
+    for (int i = 0; i < RESULTS__N_ROW; i++) {
+        const ResultsRowField *rf = &results__row_fields[i];
+        if (rf->shape == RESULT_SHAPE_EVAL_PROBE_LABEL && l->n_probe == 0)
+            continue;
+        int rank = results__row_dims(l, rf->shape, dims);
+        double per_row = (double)H5Tget_size(results__h5_type(rf->file_type, 1));
+        for (int d = 1; d < rank; d++)
+            per_row *= (double)dims[d];
+        bytes += runs * per_row;
+        n_datasets++;
+    }
+    bytes += (double)l->n_evaluators * METRIC_COUNT * runs * l->max_evals * 4;
+    n_datasets += (double)l->n_evaluators * (METRIC_COUNT + 1) + l->n_params + 12;
+    for (int r = 0; r < l->n_runs; r++) {
+        cond = fmax(cond, (double)strlen(l->conditions[r]) + 1);
+        cfg = fmax(cfg, (double)strlen(l->configs[r]) + 1);
+    }
+    bytes += runs * (4 + 4 + 8 + 8 + 1 + 8.0 * l->n_params + cond + cfg);
+    const char *attrs[] = {l->sweep_text, l->ihsweep_version, l->git_hash, l->library_versions,
+                           l->slurm_job_ids};
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        bytes += attrs[i] ? (double)strlen(attrs[i]) : 0;
+    return bytes + n_datasets * (4096 + 64 * runs / 64) + 262144;
+}
+
+/* Rank 0 checks that the directory of path has room for the file, before HDF5 starts filling
+ * it (a full disk in the middle of the collective fills is what this avoids). Collective. */
+static int check_space(MPI_Comm comm, int rank, const char *path, const ResultsLayout *l)
+{
+    int rc = 0;
+    if (rank == 0) {
+        char tmp[4200];
+        struct statvfs vfs;
+        snprintf(tmp, sizeof tmp, "%s", path);
+        const char *dir = dirname(tmp);
+        double need = estimate_bytes(l);
+        if (statvfs(dir, &vfs) == 0) {
+            double free_bytes = (double)vfs.f_bavail * (double)vfs.f_frsize;
+            if (free_bytes < need)
+                IH_FAIL(IH_EIO,
+                        "not enough free space in %s for the results file %s: it needs about "
+                        "%.1f MiB, %.1f MiB are free",
+                        dir, path, need / 1048576.0, free_bytes / 1048576.0);
+        }
+    }
+cleanup:
+    return ih_mpi_agree(comm, rc);
+}
+
 /* Checks the layout on every rank and that all ranks hold the same one. Collective. */
 static int check_layout_everywhere(MPI_Comm comm, const ResultsLayout *layout)
 {
@@ -592,6 +651,8 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     Scales s;
     IndexVars iv = {0};
     ReaderNames names = {0};
+    int f_rank = 0;
+    MPI_Comm_rank(comm, &f_rank);
     for (int d = 0; d < RESULTS__N_DIMS; d++)
         s.scale[d] = H5I_INVALID_HID;
     *out = NULL;
@@ -605,6 +666,7 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     if (rc == 0)
         rc = reader_names_make(f, &names);
     IH_TRY(ih_mpi_agree(f->comm, rc)); /* local allocations, before the collective create */
+    IH_TRY(check_space(f->comm, f->rank, path, layout));
 
     RESULTS_H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
     RESULTS_H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
@@ -622,8 +684,10 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     rc = f->rank == 0 ? write_metadata(f, &s, &iv, cond_type, cfg_type, res_type) : 0;
     IH_TRY(ih_mpi_agree(f->comm, rc));
     IH_TRY(write_root_attributes(f));
-    RESULTS_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL), "results: cannot flush %s", path);
-    IH_TRY(ih_mpi_agree(f->comm, 0));
+    rc = H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0 ? IH_EHDF5 : 0;
+    if (rc < 0)
+        ih_error_set(__FILE__, __LINE__, __func__, rc, "results: cannot flush %s", path);
+    IH_TRY(ih_mpi_agree(f->comm, rc));
     *out = f;
     f = NULL;
 cleanup:
@@ -641,6 +705,12 @@ cleanup:
         H5Tclose(res_type);
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (f && f->file >= 0) {
+        /* an incomplete new file (a full disk, say): close it without needing space, remove it */
+        results__close_doomed(f->comm, &f, f->rank == 0 ? path : NULL);
+        if (f_rank == 0)
+            unlink(path);
+    }
     results__file_free(f);
     return rc;
 }

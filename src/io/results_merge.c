@@ -127,7 +127,7 @@ static int copy_rows(ResultsFile *in, ResultsFile *out, const char *const *input
         if (st->status[run] != RUN_DONE && st->status[run] != RUN_DIVERGED)
             continue;
         IH_TRY(results_read_run(in, run, st->row));
-        if (results_row_checksum(in, st->row) != st->checksum[run])
+        if (results_row_checksum(in, run, st->row) != st->checksum[run])
             IH_FAIL(IH_EDATA,
                     "results_merge: run %d in %s fails its checksum (a torn row: "
                     "resume that shard first)",

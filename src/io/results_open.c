@@ -133,6 +133,44 @@ cleanup:
     return rc;
 }
 
+/* Fails unless ds is a 1-D dataset of exactly n elements (a damaged file may say otherwise, and
+ * reading it whole into an [n] buffer would then overrun it). */
+static int check_extent(hid_t ds, int n, const char *what)
+{
+    int rc = 0;
+    hid_t space = H5I_INVALID_HID;
+    hsize_t dim = 0;
+    RESULTS_H5(space = H5Dget_space(ds), "results: cannot get %s's dataspace", what);
+    if (H5Sget_simple_extent_ndims(space) != 1 ||
+        H5Sget_simple_extent_dims(space, &dim, NULL) < 0 || dim != (hsize_t)n)
+        IH_FAIL(IH_EDATA, "results: %s does not have one entry per run (%d)", what, n);
+cleanup:
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* Fails when the dims claim more data than the whole file holds (a damaged size must not turn
+ * into a huge allocation): every row has at least its eval_seq ([max_evals] int64), its
+ * induction strengths ([max_evals][n_heads] float) and its probe logits. */
+static int check_dims_fit(hid_t file, const ResultsLayout *l)
+{
+    int rc = 0;
+    hsize_t size = 0;
+    RESULTS_H5(H5Fget_filesize(file, &size), "results: cannot get the file's size");
+    double runs = l->n_runs, evals = l->max_evals > 0 ? l->max_evals : 1;
+    double per_row = evals * 8 + evals * l->n_heads * 4 +
+                     evals * (l->n_probe > 0 ? l->n_probe : 0) * l->n_labels * 4 + 16;
+    if (runs * per_row > (double)size || l->n_labels > (int)(size / 4) + 1)
+        IH_FAIL(IH_EDATA,
+                "results: the file's dims (%d runs, %d evals, %d heads, %d probe, %d labels) "
+                "need more bytes than the file has (%llu): it is damaged",
+                l->n_runs, l->max_evals, l->n_heads, l->n_probe, l->n_labels,
+                (unsigned long long)size);
+cleanup:
+    return rc;
+}
+
 /* Reads a fixed-length string dataset [n] into an owned array of owned strings. */
 static int read_fixed_strings(hid_t ds, int n, const char *what, char ***out)
 {
@@ -140,10 +178,13 @@ static int read_fixed_strings(hid_t ds, int n, const char *what, char ***out)
     hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
     char *buf = NULL, **s = NULL;
     size_t width = 0;
+    IH_TRY(check_extent(ds, n, what));
     RESULTS_H5(ftype = H5Dget_type(ds), "results: cannot get %s's type", what);
     if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) != 0)
         IH_FAIL(IH_EHDF5, "results: %s is not a fixed-length string dataset", what);
     width = H5Tget_size(ftype);
+    if (width == 0 || width > (size_t)1 << 30)
+        IH_FAIL(IH_EDATA, "results: %s has strings of %zu bytes", what, width);
     RESULTS_H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
     RESULTS_H5(H5Tset_size(mtype, width), "results: cannot make a string type");
     RESULTS_H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
@@ -207,6 +248,7 @@ static int read_layout(ResultsFile *f)
     IH_TRY(scale_size(f->file, "head", 0, &l->n_heads));
     IH_TRY(scale_size(f->file, "probe", 1, &l->n_probe));
     IH_TRY(scale_size(f->file, "label", 0, &l->n_labels));
+    IH_TRY(check_dims_fit(f->file, l));
     IH_TRY(results__attr_read_strings(f->file, "evaluator_names", &l->evaluator_names,
                                       &l->n_evaluators));
     if (H5Aexists(f->file, "param_names") > 0)
@@ -236,6 +278,8 @@ static int read_layout(ResultsFile *f)
     IH_ALLOC(l->hashes, l->n_runs);
     IH_ALLOC(l->param_values, (size_t)l->n_runs * (size_t)l->n_params);
     IH_ALLOC(column, l->n_runs);
+    IH_TRY(check_extent(f->stage, l->n_runs, "runs/stage"));
+    IH_TRY(check_extent(f->hash, l->n_runs, "runs/hash"));
     IH_TRY(read_all(f->stage, H5T_NATIVE_INT, l->stages, "runs/stage"));
     IH_TRY(read_all(f->hash, H5T_NATIVE_UINT64, l->hashes, "runs/hash"));
     IH_TRY(read_fixed_strings(f->condition, l->n_runs, "runs/condition", &l->conditions));
@@ -245,6 +289,7 @@ static int read_layout(ResultsFile *f)
         snprintf(path, sizeof path, "runs/%s",
                  version >= 2 ? f->param_short[p] : l->param_names[p]);
         IH_TRY(open_dataset(f->file, path, &f->param[p]));
+        IH_TRY(check_extent(f->param[p], l->n_runs, path));
         IH_TRY(read_all(f->param[p], H5T_NATIVE_DOUBLE, column, path));
         for (int r = 0; r < l->n_runs; r++)
             l->param_values[(size_t)r * (size_t)l->n_params + (size_t)p] = column[r];
@@ -281,12 +326,16 @@ int results_open(MPI_Comm comm, const char *path, int writable, ResultsFile **ou
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     IH_TRY(results__file_alloc(comm, writable, &f));
-    if (f->rank == 0)
-        exists = access(path, F_OK) == 0;
+    if (f->rank == 0) {
+        struct stat st;
+        exists = stat(path, &st) != 0 ? 0 : S_ISDIR(st.st_mode) ? 2 : 1;
+    }
     if (MPI_Bcast(&exists, 1, MPI_INT, 0, f->comm) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "results_open: MPI_Bcast failed");
     if (!exists)
         IH_FAIL(IH_ENOENT, "results file %s does not exist", path);
+    if (exists == 2)
+        IH_FAIL(IH_ENOENT, "%s is a directory, not a results file", path);
     RESULTS_H5(fapl = H5Pcreate(H5P_FILE_ACCESS), "results: cannot make a property list");
     RESULTS_H5(H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL), "results: cannot use MPI-IO");
     f->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
@@ -348,6 +397,23 @@ int results_close(ResultsFile **f)
     int rc = results__file_free(*f);
     *f = NULL;
     return rc;
+}
+
+void results__close_doomed(MPI_Comm comm, ResultsFile **f, const char *path)
+{
+    int code = ih_error_code();
+    char message[1024];
+    snprintf(message, sizeof message, "%s", ih_error_message());
+    /* HDF5 keeps a file whose close failed open and closes it again at MPI_Finalize, where a
+     * full disk then crashes it: truncating first frees the space the final flush needs */
+    if (path && truncate(path, 0) != 0)
+        ih_error_clear();
+    MPI_Barrier(comm);
+    results_close(f);
+    if (code != IH_OK)
+        ih_error_set(__FILE__, __LINE__, __func__, code, "%s", message);
+    else
+        ih_error_clear();
 }
 
 int results_move_aside(const char *path, char *new_path, int size)

@@ -3,6 +3,8 @@
  */
 #include "io/internal.h"
 
+#include "ihsweep/hash.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,15 +66,22 @@ int results_verify_run(ResultsFile *f, int run, int *ok)
     IH_TRY(results_read_run(f, run, r));
     IH_TRY(results__rows_io(f, f->checksum, RESULT_SHAPE_RUN, run, 1, H5T_NATIVE_UINT64, &stored,
                             0));
-    *ok = r->status != RUN_PENDING && results_row_checksum(f, r) == stored;
+    *ok = r->status != RUN_PENDING && results_row_checksum(f, run, r) == stored;
 cleanup:
     run_result_destroy(&r);
     return rc;
 }
 
-uint64_t results_row_checksum(const ResultsFile *f, const RunResult *r)
+uint64_t results_row_checksum(const ResultsFile *f, int run, const RunResult *r)
 {
-    return run_result_checksum(r, f->schema_version);
+    uint64_t h = run_result_checksum(r, f->schema_version);
+    if (f->schema_version >= 2) { /* the row's stored config (length, then bytes) */
+        const char *config = f->layout.configs[run];
+        uint64_t len = strlen(config);
+        h = ih_fnv1a(h, &len, sizeof len);
+        h = ih_fnv1a(h, config, len);
+    }
+    return h;
 }
 
 int results_read_resolved_config(ResultsFile *f, int run, char **out)

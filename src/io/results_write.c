@@ -73,7 +73,7 @@ int results_write_run(ResultsFile *f, int run, const RunResult *r)
             IH_TRY(results__rows_io(f, f->metric[e * METRIC_COUNT + m], RESULT_SHAPE_EVAL, run, 1,
                                     H5T_NATIVE_FLOAT,
                                     (void *)run_result_metric_const(r, e, (Metric)m), 1));
-    uint64_t checksum = results_row_checksum(f, r);
+    uint64_t checksum = results_row_checksum(f, run, r);
     int8_t status = (int8_t)r->status;
     IH_TRY(write_marker(f, f->checksum, H5T_NATIVE_UINT64, run, &checksum));
     IH_TRY(write_marker(f, f->status, H5T_NATIVE_INT8, run, &status));
@@ -138,5 +138,42 @@ int results_write_selection(ResultsFile *f, const unsigned char *sel)
                             column, 1));
 cleanup:
     free(column);
+    return rc;
+}
+
+int results_restore_config(ResultsFile *f, int run, const char *config)
+{
+    int rc = 0;
+    hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    char *buf = NULL, *copy = NULL;
+    if (!f->writable)
+        IH_FAIL(IH_EUSAGE, "results: the file was opened read-only");
+    if (run < 0 || run >= f->layout.n_runs)
+        IH_FAIL(IH_EUSAGE, "results: run %d is outside 0..%d", run, f->layout.n_runs - 1);
+    RESULTS_H5(ftype = H5Dget_type(f->config), "results: cannot get runs/config's type");
+    size_t width = H5Tget_size(ftype), len = strlen(config);
+    if (len >= width)
+        IH_FAIL(IH_EDATA, "results: run %d's config (%zu bytes) does not fit runs/config (%zu)",
+                run, len, width);
+    IH_ALLOC(buf, width);
+    IH_ALLOC(copy, len + 1);
+    memcpy(buf, config, len);
+    memcpy(copy, config, len);
+    RESULTS_H5(mtype = H5Tcopy(H5T_C_S1), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_size(mtype, width), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_strpad(mtype, H5T_STR_NULLTERM), "results: cannot make a string type");
+    RESULTS_H5(H5Tset_cset(mtype, H5Tget_cset(ftype)), "results: cannot make a string type");
+    if (f->rank == 0)
+        IH_TRY(results__rows_io(f, f->config, RESULT_SHAPE_RUN, run, 1, mtype, buf, 1));
+    free(f->layout.configs[run]);
+    f->layout.configs[run] = copy;
+    copy = NULL;
+cleanup:
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    free(buf);
+    free(copy);
     return rc;
 }

@@ -30,6 +30,31 @@ static int same_shape(const ResultsLayout *a, const ResultsLayout *b)
     return 1;
 }
 
+/* A run whose stored config text differs from the plan's while their hashes agree has a damaged
+ * text in the file (the hash identifies the config), not a different sweep: write the plan's text
+ * back, so that the row's checksum (which covers the text) decides whether the row is intact.
+ * Collective on the file's communicator. */
+static int restore_configs(ResultsFile *f, const ResultsLayout *plan, FILE *log, const char *output)
+{
+    int rc = 0;
+    const ResultsLayout *have = results_layout(f);
+    if (have->n_runs != plan->n_runs)
+        return 0;
+    for (int i = 0; i < plan->n_runs; i++) {
+        if (have->hashes[i] != plan->hashes[i] || strcmp(have->configs[i], plan->configs[i]) == 0)
+            continue;
+        if (log)
+            fprintf(log,
+                    "ihsweep run: run %d's stored config in %s is corrupted (it differs from the "
+                    "sweep's although the run hashes agree): restoring it; the row is kept only "
+                    "if its checksum then verifies\n",
+                    i, output);
+        IH_TRY(results_restore_config(f, i, plan->configs[i]));
+    }
+cleanup:
+    return rc;
+}
+
 int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                 ResultsFile **out, int *fresh)
 {
@@ -79,6 +104,8 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
     }
     if (exists) {
         const ResultsLayout *have = results_layout(f);
+        IH_TRY(ih_mpi_agree(
+            comm, restore_configs(f, &layout, rank == 0 ? opts->log : NULL, opts->output)));
         if (results_layout_compare(have, &layout) != 0) {
             char diff[1024];
             snprintf(diff, sizeof diff, "%s", ih_error_message());
@@ -141,7 +168,7 @@ int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const ch
         if (status[i] == RUN_PENDING)
             continue;
         IH_TRY(results_read_run(f, i, r));
-        const int ok = results_row_checksum(f, r) == checksum[i];
+        const int ok = results_row_checksum(f, i, r) == checksum[i];
         if (!ok) {
             IH_TRY(results_mark_pending(f, i));
             cols[1 * n + i] = 1;
@@ -232,7 +259,7 @@ static int heads_read(const SweepPlan *plan, const char *path, const unsigned ch
                     "finish that file first (e.g. run its sweep with --resume)",
                     i, s, path);
         IH_TRY(results_read_run(f, s, r));
-        if (results_row_checksum(f, r) != checksum[s])
+        if (results_row_checksum(f, s, r) != checksum[s])
             IH_FAIL(IH_EDATA, "run %d's row in --heads-from %s fails its checksum", s, path);
         init[s] = (SweepRunInfo){.state = SWEEP_FINISHED,
                                  .rank = -1,

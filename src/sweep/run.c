@@ -501,6 +501,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     int rc = 0, fresh = 0, loop_rc = 0;
     SweepCtx ctx = {.comm = comm, .plan = plan, .opts = opts}, *c = &ctx;
     SweepRunInfo *init = NULL;
+    ResultsLock *lock = NULL; /* one writer per file */
     memset(report, 0, sizeof *report);
     MPI_Comm_rank(comm, &c->rank);
     MPI_Comm_size(comm, &c->size);
@@ -509,6 +510,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(init, plan->n_runs);
     IH_ALLOC(c->info, plan->n_runs);
     IH_ALLOC(c->reported, plan->n_runs);
+    IH_TRY(results_lock_acquire(comm, opts->output, "run", opts->log, &lock));
     if (opts->checkpoint_dir)
         snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s", opts->checkpoint_dir);
     else
@@ -634,6 +636,7 @@ cleanup:
             rc = close_rc;
         report->setup_seconds += now() - t0;
     }
+    results_lock_release(&lock);
     if (rc == 0 && c->ckpt_dir[0])
         rmdir(c->ckpt_dir); /* the checkpoint folder once empty (each node's, where node-local) */
     if (rc == 0 && c->rank == 0 && opts->log)

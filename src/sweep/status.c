@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *dup_string(const char *s)
 {
@@ -99,7 +100,7 @@ static int read_rows(ResultsFile *f, SweepRunInfo *info, int *n_torn)
         if (status[i] == RUN_PENDING)
             continue;
         IH_TRY(results_read_run(f, i, r));
-        if (results_row_checksum(f, r) != checksum[i]) {
+        if (results_row_checksum(f, i, r) != checksum[i]) {
             (*n_torn)++;
             continue;
         }
@@ -128,6 +129,35 @@ static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int state, 
         fprintf(out, "run %d: %s, t*=%.0f%s, %s, strongest_ih %d, pt_head %d: %s\n", r, names[s],
                 in->t_star, in->crossed == 1 ? "" : " (never crossed)", dur, (int)in->strongest_ih,
                 (int)in->pt_head, what);
+}
+
+/* One line on whether a sweep is writing the file now, stopped and resumable, or complete: from
+ * its writer lock, the pending rows and their checkpoints. */
+static void print_state(const char *path, int n_runs, const SweepRunInfo *info, FILE *out)
+{
+    char holder[4600], ckpt[4300], ckpt_dir[4200];
+    int pending = 0, checkpointed = 0, failed = 0;
+    struct stat st;
+    snprintf(ckpt_dir, sizeof ckpt_dir, "%s.ckpt", path);
+    for (int r = 0; r < n_runs; r++) {
+        if (info[r].state == SWEEP_FINISHED && info[r].status != RUN_FAILED)
+            continue;
+        failed += info[r].state == SWEEP_FINISHED;
+        pending += info[r].state != SWEEP_FINISHED;
+        sweep__ckpt_path(ckpt_dir, r, ckpt, (int)sizeof ckpt);
+        checkpointed += stat(ckpt, &st) == 0;
+    }
+    int lock = results_lock_holder(path, holder, (int)sizeof holder);
+    if (lock == 1)
+        fprintf(out, "state: being written now by %s\n", holder);
+    else if (pending + failed == 0)
+        fprintf(out, "state: complete\n");
+    else
+        fprintf(out,
+                "state: stopped%s, resumable: %d runs to do (%d with a checkpoint)%s; run the "
+                "same `ihsweep run ... --resume` to finish\n",
+                lock == 2 ? " abnormally (its writer was killed or crashed)" : "", pending + failed,
+                checkpointed, failed ? ", failed ones included" : "");
 }
 
 int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *out)
@@ -193,6 +223,7 @@ int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *
                 eta.ranks, eta.ranks == 1 ? "" : "s", left,
                 eta.measured ? "of the done runs" : "of the plan's cost model");
     }
+    print_state(path, l->n_runs, info, out);
     for (int r = 0; runs_spec && r < l->n_runs; r++)
         if (sel[r])
             print_run(plan, &info[r], state[r], r, out);

@@ -72,9 +72,7 @@ static void test_defaults(void)
     char path[1024];
     snprintf(path, sizeof path, "%s/sweeps/examples/data_paper.json", src ? src : "../..");
     FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    if (!f)
-        return;
+    REQUIRE(f != NULL);
     static char text[65536];
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
@@ -182,8 +180,7 @@ static void test_dense_paper(void)
     DataConfig cfg;
     paper_small(&cfg);
     Data *d = make_data(&cfg, 0, 1);
-    if (!d)
-        return;
+    REQUIRE(d);
     CHECK_INT_EQ(data_dense_full_size(d), 78400);
     CHECK_INT_EQ(data_dense_size(d), 78400);
     DataBatch *b = NULL;
@@ -349,8 +346,7 @@ static void test_dense_variants(void)
 static void count_train(Data *d, int K, long steps, long *q_counts, long *d_counts, long *same)
 {
     DataBatch *b = NULL;
-    if (data_batch_create(d, 32, &b) != 0)
-        return;
+    REQUIRE(data_batch_create(d, 32, &b) == 0);
     for (long s = 0; s < steps; s++) {
         data_train_batch(d, s, 32, b);
         for (int k = 0; k < b->B; k++) {
@@ -372,8 +368,7 @@ static void test_class_frequencies(void)
     long q[50] = {0}, dd[50] = {0}, same = 0;
     double p[50];
     Data *d = make_data(&cfg, 0, 1);
-    if (!d)
-        return;
+    REQUIRE(d);
     count_train(d, 50, 3125, q, dd, &same); /* 100,000 sequences */
     data_destroy(&d);
     for (int c = 0; c < 50; c++)
@@ -392,8 +387,7 @@ static void test_class_frequencies(void)
     cfg.zipf_alpha = 1.0;
     long zq[20] = {0}, zd[20] = {0};
     d = make_data(&cfg, 0, 1);
-    if (!d)
-        return;
+    REQUIRE(d);
     count_train(d, 20, 3125, zq, zd, &same);
     data_destroy(&d);
     double zp[20], pd[20], tot = 0, uni[20];
@@ -470,8 +464,7 @@ static void test_burstiness(void)
     bursty_cfg(&cfg, 8, 3, 1);
     Data *d = make_data(&cfg, 0, 1);
     DataBatch *b = NULL;
-    if (!d || data_batch_create(d, 100, &b) != 0)
-        return;
+    REQUIRE(d && data_batch_create(d, 100, &b) == 0);
     long bad = 0, pos_bursty[8] = {0}, rest_q = 0, rest_n = 0, n = 0;
     for (long s = 0; s < 200; s++) {
         data_train_batch(d, s, 100, b);
@@ -515,8 +508,7 @@ static void test_burstiness(void)
         cfg.sampler.no_support = mode == 0;
         cfg.sampler.unique_rest = mode == 1;
         d = make_data(&cfg, 0, 1);
-        if (!d || data_batch_create(d, 100, &b) != 0)
-            return;
+        REQUIRE(d && data_batch_create(d, 100, &b) == 0);
         bad = 0;
         for (long s = 0; s < 50; s++) {
             data_train_batch(d, s, 100, b);
@@ -549,8 +541,7 @@ static void test_burstiness(void)
     cfg.mixing[0] = (DataSamplerConfig){1.0, 4, 1, 0, 0};
     cfg.mixing[1] = (DataSamplerConfig){3.0, 0, 1, 0, 0};
     d = make_data(&cfg, 0, 1);
-    if (!d || data_batch_create(d, 100, &b) != 0)
-        return;
+    REQUIRE(d && data_batch_create(d, 100, &b) == 0);
     long bursty_seqs = 0;
     bad = 0;
     for (long s = 0; s < 200; s++) {
@@ -582,8 +573,7 @@ static void test_label_schemes(void)
     bursty_cfg(&cfg, 8, 3, 1);
     cfg.match_query_and_distractors = 1;
     d = make_data(&cfg, 0, 1);
-    if (!d || data_batch_create(d, 100, &b) != 0)
-        return;
+    REQUIRE(d && data_batch_create(d, 100, &b) == 0);
     long bad = 0, differ = 0;
     for (long s = 0; s < 20; s++) {
         data_train_batch(d, s, 100, b);
@@ -607,8 +597,7 @@ static void test_label_schemes(void)
     /* Without it, a bursty exemplar usually differs from the query's (3 train exemplars). */
     bursty_cfg(&cfg, 8, 3, 1);
     d = make_data(&cfg, 0, 1);
-    if (!d || data_batch_create(d, 100, &b) != 0)
-        return;
+    REQUIRE(d && data_batch_create(d, 100, &b) == 0);
     data_train_batch(d, 0, 100, b);
     for (int k = 0; k < b->B; k++)
         for (int x = 0; x < 8; x++)
@@ -624,8 +613,7 @@ static void test_label_schemes(void)
     cfg.sampler.no_support = 1;
     cfg.assign_query_label_random = 1;
     d = make_data(&cfg, 0, 1);
-    if (!d || data_batch_create(d, 100, &b) != 0)
-        return;
+    REQUIRE(d && data_batch_create(d, 100, &b) == 0);
     long pos[8] = {0};
     bad = 0;
     for (long s = 0; s < 100; s++) {
@@ -654,8 +642,7 @@ static void test_label_schemes(void)
         bursty_cfg(&cfg, 2, 1, 1);
         cfg.relabel = scheme == 0 ? DATA_RELABEL_FLIP : DATA_RELABEL_01;
         d = make_data(&cfg, 0, 1);
-        if (!d || data_batch_create(d, 100, &b) != 0)
-            return;
+        REQUIRE(d && data_batch_create(d, 100, &b) == 0);
         long n01[2] = {0};
         bad = 0;
         for (long s = 0; s < 10; s++) {
@@ -688,8 +675,7 @@ static void test_held_out_pairs(void)
     paper_small(&cfg);
     Data *d = make_data(&cfg, 0, 1);
     DataBatch *b = NULL;
-    if (!d || data_batch_create(d, 1000, &b) != 0)
-        return;
+    REQUIRE(d && data_batch_create(d, 1000, &b) == 0);
     int n_train = 0, n_val = 0;
     const int *train = data_label_pairs(d, DATA_RELABEL_TRAIN, &n_train);
     const int *val = data_label_pairs(d, DATA_RELABEL_VAL, &n_val);
@@ -763,9 +749,8 @@ static void test_common_random_numbers(void)
         cfg.noise_scale = noisy ? 0.3f : 0.0f;
         Data *a = make_data(&cfg, 0, 1), *b = make_data(&cfg, 0, 7), *c = make_data(&cfg, 4, 1);
         DataBatch *ba = NULL, *bb = NULL, *bc = NULL;
-        if (!a || !b || !c || data_batch_create(a, 32, &ba) || data_batch_create(b, 64, &bb) ||
-            data_batch_create(c, 32, &bc))
-            return;
+        REQUIRE(a && b && c && data_batch_create(a, 32, &ba) == 0 &&
+                data_batch_create(b, 64, &bb) == 0 && data_batch_create(c, 32, &bc) == 0);
         const long steps[] = {0, 5, 1000000, 3, 31249};
         int same = 1, differs = 1;
         for (int i = 0; i < 5; i++) {
@@ -796,9 +781,8 @@ static void test_evaluators_fixed(void)
     cfg.evaluators[2].noise_scale = 0.2f; /* a noisy evaluator must be fixed too */
     Data *a = make_data(&cfg, 0, 1), *b = make_data(&cfg, 5, 1), *c = make_data(&cfg, 0, 2);
     DataBatch *whole = NULL, *part = NULL, *other = NULL;
-    if (!a || !b || !c || data_batch_create(a, 1000, &whole) || data_batch_create(a, 7, &part) ||
-        data_batch_create(b, 1000, &other))
-        return;
+    REQUIRE(a && b && c && data_batch_create(a, 1000, &whole) == 0 &&
+            data_batch_create(a, 7, &part) == 0 && data_batch_create(b, 1000, &other) == 0);
     CHECK_INT_EQ(data_eval_count(a), 4);
     for (int e = 0; e < data_eval_count(a); e++) {
         CHECK_INT_EQ(data_eval_size(a, e), 1000);
@@ -868,8 +852,7 @@ static void test_rows(void)
     paper_small(&cfg);
     Data *d = make_data(&cfg, 0, 1);
     DataBatch *b = NULL;
-    if (!d || data_batch_create(d, 32, &b))
-        return;
+    REQUIRE(d && data_batch_create(d, 32, &b) == 0);
     long bad = 0, r_sum = 0;
     for (long s = 0; s < 100; s++) {
         data_train_batch(d, s, 32, b);

@@ -9,6 +9,10 @@
  *       place, leaving its status and checksum alone: the row no longer verifies. Exits 0 or 2.
  *   sweep_tool status FILE
  *       prints one line "RUN STATUS" per row (status as stored, 0-3). Exits 0 or 2.
+ *   sweep_tool rechecksum FILE
+ *       rewrites every finished row (payload and checksum) in the file's own schema: after a test
+ *       turned a file into an older schema (attribute schema_version), its rows verify again as
+ *       that older ihsweep would have written them. Exits 0 or 2.
  */
 #include "ihsweep/error.h"
 #include "ihsweep/results.h"
@@ -175,6 +179,29 @@ static int cmd_status(const char *path)
     return status;
 }
 
+static int cmd_rechecksum(const char *path)
+{
+    ResultsFile *f = NULL;
+    RunResult *r = NULL;
+    if (results_open(MPI_COMM_SELF, path, 1, &f) < 0)
+        return fail("open");
+    const ResultsLayout *l = results_layout(f);
+    int status = 0;
+    if (run_result_create(l->max_evals, l->n_evaluators, l->n_heads, l->n_probe, l->n_labels,
+                          &r) < 0)
+        status = fail("allocate");
+    for (int i = 0; status == 0 && i < l->n_runs; i++) {
+        if (results_read_run(f, i, r) < 0)
+            status = fail("read");
+        else if (r->status != RUN_PENDING && results_write_run(f, i, r) < 0)
+            status = fail("write");
+    }
+    run_result_destroy(&r);
+    if (results_close(&f) < 0 && status == 0)
+        status = fail("close");
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -186,8 +213,10 @@ int main(int argc, char **argv)
         status = cmd_corrupt(argv[2], atoi(argv[3]));
     else if (argc == 3 && strcmp(argv[1], "status") == 0)
         status = cmd_status(argv[2]);
+    else if (argc == 3 && strcmp(argv[1], "rechecksum") == 0)
+        status = cmd_rechecksum(argv[2]);
     else
-        fprintf(stderr, "usage: sweep_tool compare A B | corrupt FILE RUN | status FILE\n");
+        fprintf(stderr, "usage: sweep_tool compare A B | corrupt FILE RUN | status FILE | rechecksum FILE\n");
     MPI_Finalize();
     return status;
 }
