@@ -7,7 +7,7 @@
  * payload; resume re-verifies done rows (results_verify_run) and resets torn ones.
  * This module does not schedule runs, decide what to resume, or analyse anything.
  *
- * ---- Schema (schema_version 1) ------------------------------------------------------------
+ * ---- Schema (schema_version 2) ------------------------------------------------------------
  * Dimensions (HDF5 dimension scales, H5DS, in the root group so that h5py and xarray with
  * engine="h5netcdf" see named dimensions in every group; netCDF looks a dimension up in the
  * variable's group and its ancestors only):
@@ -36,7 +36,11 @@
  *   /curves/induction_strength, /curves/prev_token_score float32 [run, eval, head] (NaN)
  *   /curves/probe_logits float32 [run, eval, probe, label] (NaN) (absent when n_probe == 0)
  *   /summary/t_star, /summary/t_09, /summary/t_05, /summary/t_steepest float64 [run] (NaN)
- *   /summary/crossed int8 [run] (-1)
+ *   /summary/crossed int8 [run] (-1), /summary/t_censor float64 [run] (NaN; schema 2)
+ *       Censoring: a run that never crossed 0.4 ln 2 has crossed 0 and t_star NaN (t_steepest
+ *       NaN too), and t_censor = its last usable eval: its t* is only known to exceed t_censor
+ *       (right-censored). Schema 1 files stored the last eval in t_star for such runs and have
+ *       no t_censor: readers tell the two apart by crossed, never by t_star alone.
  *   /curves/loss_no_l0_direct, /curves/loss_no_last_layer float32 [run, eval] (NaN): dense-set
  *       loss without the first layer's direct path / without the last layer (spec 4.6)
  *   /curves/loss_pt_attn_clamp, /curves/loss_match_clamp float32 [run, eval] (NaN): dense-set
@@ -49,7 +53,7 @@
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
  *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
- *   schema_version (int32, 1; written last at creation: a file without it is incomplete),
+ *   schema_version (int32, 2; 1 for files of earlier versions, which still open; written last at creation: a file without it is incomplete),
  *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
  *   evaluator_names (string array, the order of RunResult's evaluators),
  *   param_names (string array, the order of ResultsLayout.param_values; absent if no params).

@@ -265,22 +265,50 @@ static void test_phase_timing(void)
     CHECK_INT_EQ(t.crossed, 1);
     check_nan_or(t.t_05, 11000, "t_05 with NaN");
 
-    /* Never crossing: t* is the last usable eval, the others NaN (a flat curve never descends). */
+    CHECK(t.t_censor == 21000);
+
+    /* Never crossing: t* NaN (right-censored at the last usable eval t_censor), t_steepest NaN
+     * even though the curve has an early drop (it would be the drop onto the plateau). */
     for (int k = 0; k < N; k++)
-        loss[k] = 0.75f;
+        loss[k] = k < 3 ? 2.0f - 0.5f * (float)k : 0.75f;
     loss[N - 2] = loss[N - 1] = NAN;
     CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
-    check_nan_or(t.t_star, 21000, "t_star never");
+    check_nan_or(t.t_star, NAN, "t_star never");
     CHECK_INT_EQ(t.crossed, 0);
+    check_nan_or(t.t_censor, 21000, "t_censor never");
     check_nan_or(t.t_09, NAN, "t_09 never");
     check_nan_or(t.t_05, NAN, "t_05 never");
-    check_nan_or(t.t_steepest, NAN, "t_steepest flat");
+    check_nan_or(t.t_steepest, NAN, "t_steepest never crossed");
+
+    /* Crossing exactly at the last usable eval (and a NaN loss after it in a used slot). */
+    loss[N - 3] = 0.2f;
+    loss[N - 4] = NAN;
+    CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
+    check_nan_or(t.t_star, 21000, "t_star at the last eval");
+    CHECK_INT_EQ(t.crossed, 1);
+    check_nan_or(t.t_censor, 21000, "t_censor at the last eval");
+    check_nan_or(t.t_09, 21000, "t_09 at the last eval");
+    loss[N - 3] = NAN; /* now the last usable eval is 19000: never crossed, censored there */
+    CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
+    check_nan_or(t.t_star, NAN, "t_star with a NaN last loss");
+    CHECK_INT_EQ(t.crossed, 0);
+    check_nan_or(t.t_censor, 19000, "t_censor before a NaN last loss");
+
+    /* Crossing at the first eval (eval 0 counts: sequences seen 0). */
+    for (int k = 0; k < N; k++)
+        loss[k] = 0.1f;
+    CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
+    check_nan_or(t.t_star, 0, "t_star at the first eval");
+    CHECK_INT_EQ(t.crossed, 1);
+    check_nan_or(t.t_05, 0, "t_05 at the first eval");
+    check_nan_or(t.t_steepest, NAN, "t_steepest flat after crossing at once");
 
     /* All NaN and empty: everything NaN. */
     for (int k = 0; k < N; k++)
         loss[k] = NAN;
     CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
     check_nan_or(t.t_star, NAN, "t_star all NaN");
+    check_nan_or(t.t_censor, NAN, "t_censor all NaN");
     check_nan_or(t.t_steepest, NAN, "t_steepest all NaN");
     CHECK_INT_EQ(t.crossed, 0);
     CHECK_OK(metrics_phase_timing(NULL, NULL, 0, &t));
