@@ -71,6 +71,30 @@ int metrics_prev_token_score(const float *attn, int B, int H, int T, int labels_
  * Errors: IH_EINTERNAL (n < 0, or NULL arrays with n > 0), IH_ENOMEM. Local. */
 int metrics_phase_timing(const int64_t *eval_seq, const float *loss, int n, PhaseTiming *out);
 
+/* Time a run was observed to: t_star when it crossed (crossed 1), otherwise the time it is
+ * censored at (t_censor; a schema 1 file, without t_censor, kept that time in t_star). Local. */
+double metrics_phase_observed(const PhaseTiming *t);
+
+/* Kaplan-Meier median of right-censored times: n runs, time[i] the run's t* when event[i] = 1,
+ * or its censoring time when event[i] = 0 (other events and non-finite times are left out).
+ *   median  smallest event time t with S(t) <= 0.5 (NaN if S stays above 0.5: not reached)
+ *   ci_lo, ci_hi  the 95% interval of Brookmeyer and Crowley with the log transform (R's survfit
+ *           default): the smallest event times at which the lower / upper pointwise limit
+ *           S(t) exp(-+1.96 se), se^2 = sum d / (n (n - d)) (Greenwood), is <= 0.5; NaN if none.
+ *           Where every run still at risk crosses at t, S(t) = 0 and both limits are 0.
+ *   t_max   the largest time (a censored median is reported as "> t_max")
+ * Ties: events before censorings at the same time. Errors: IH_ENOMEM, IH_EINTERNAL (n < 0).
+ * Local, pure. */
+typedef struct {
+    int n;        /* runs used */
+    int n_events; /* runs that crossed */
+    double median;
+    double ci_lo;
+    double ci_hi;
+    double t_max;
+} KmMedian;
+int metrics_km_median(const double *time, const int8_t *event, int n, KmMedian *out);
+
 /* Composition scores of spec 4.5 between first-layer head j and second-layer head i:
  *   CS_X(j->i) = ||O_j W_{X,i}||_F / (||O_j||_F ||W_{X,i}||_F),  X in {q, k, v}
  * with O_j = (W_o^0)^T rows j*HD..j*HD+HD-1 ([HD,C]: head j's output map into the residual) and

@@ -88,3 +88,10 @@ cleanup:
     free(smooth);
     return rc;
 }
+
+double metrics_phase_observed(const PhaseTiming *t)
+{
+    if (t->crossed == 1 || isnan(t->t_censor))
+        return t->t_star;
+    return t->t_censor;
+}

@@ -106,7 +106,7 @@ static int read_rows(ResultsFile *f, SweepRunInfo *info, int *n_torn)
         *in = (SweepRunInfo){SWEEP_FINISHED,   0,
                              r->status,        r->strongest_ih,
                              r->pt_head,       r->timing.crossed,
-                             r->timing.t_star, r->wall_seconds};
+                             metrics_phase_observed(&r->timing), r->wall_seconds};
     }
 cleanup:
     run_result_destroy(&r);
@@ -125,9 +125,9 @@ static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int r, FILE
     if (in->state != SWEEP_FINISHED)
         fprintf(out, "run %d: pending: %s\n", r, what);
     else
-        fprintf(out, "run %d: %s, t*=%.0f%s, %s, strongest_ih %d, pt_head %d: %s\n", r, names[s],
-                in->t_star, in->crossed == 1 ? "" : " (never crossed)", dur, (int)in->strongest_ih,
-                (int)in->pt_head, what);
+        fprintf(out, "run %d: %s, t*%s%.0f%s, %s, strongest_ih %d, pt_head %d: %s\n", r, names[s],
+                in->crossed == 1 ? "=" : ">", in->t_star, in->crossed == 1 ? "" : " (not crossed)",
+                dur, (int)in->strongest_ih, (int)in->pt_head, what);
 }
 
 int sweep_status_print(const char *path, const char *runs_spec, FILE *out)
