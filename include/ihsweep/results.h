@@ -56,7 +56,10 @@
  *   schema_version (int32, 2; 1 for files of earlier versions, which still open; written last at creation: a file without it is incomplete),
  *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
  *   evaluator_names (string array, the order of RunResult's evaluators),
- *   param_names (string array, the order of ResultsLayout.param_values; absent if no params).
+ *   param_names (string array, the order of ResultsLayout.param_values; absent if no params),
+ *   param_labels (string array like param_names: the short name of the axis a parameter belongs
+ *       to ("K") on the axis' first parameter, "" on parameters that move with it, "seed" on the
+ *       seed; absent in files written before labels existed).
  * A row's number of evals is not stored: it is the count of leading eval_seq entries >= 0.
  * ---------------------------------------------------------------------------------------------
  */
@@ -89,6 +92,8 @@ typedef struct {
     int n_labels;           /* L */
     int n_params;           /* swept numeric parameters (may be 0) */
     char **param_names;     /* [n_params] dotted JSON paths; no '/', unique, not a /runs name */
+    char **param_labels;    /* [n_params] short names (SweepPlan.param_labels) or NULL: unknown
+                               (files written before labels existed) */
     double *param_values;   /* [n_runs][n_params] */
     char **conditions;      /* [n_runs] condition name of each run */
     int *stages;            /* [n_runs] stage of each run */
@@ -198,7 +203,8 @@ MPI_Comm results_comm(const ResultsFile *f);
  * "curves/<evaluator>/<metric>", "runs/status", ...; not the per-run metadata) converted to
  * mem_type into buf, which holds n_runs x the dataset's other axes in schema order (e.g.
  * [n_runs][max_evals][n_heads] for "curves/induction_strength"). Uses the datasets opened by
- * results_open. Independent. Errors: IH_EUSAGE (no such row dataset in this file, e.g.
+ * results_open. A field newer than the file's schema (e.g. "summary/t_censor" in a schema 1
+ * file) reads as its fill value. Independent. Errors: IH_EUSAGE (no such row dataset in this file, e.g.
  * "curves/probe_logits" when n_probe is 0), IH_EDATA (the dataset's shape disagrees with the
  * layout), IH_EHDF5. */
 int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *buf);
@@ -227,6 +233,44 @@ int results_read_evals(ResultsFile *f, const char *path, int run, int e0, int ne
  * the object and the file. */
 int results_attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
                        const void *value);
+
+/* ---- Derived tables under /analysis (what `ihsweep analyze` stores) ----
+ * A table is a subgroup /analysis/<name> with its own index dimensions (int32 scales 0..n-1) and
+ * columns along them: h5py sees f["analysis/<name>/<column>"], xarray (engine="h5netcdf",
+ * group="analysis/<name>") named dimensions. Every call is collective on the file's
+ * communicator with identical arguments; rank 0's data are written. Errors: IH_EHDF5,
+ * IH_ENOMEM, IH_EINTERNAL (an unknown dimension name). */
+typedef struct ResultsTable ResultsTable;
+
+/* Deletes /analysis (if any) and creates it empty. */
+int results_analysis_reset(ResultsFile *f);
+
+/* Creates /analysis/<name> (after results_analysis_reset). Returns an owned *out. */
+int results_table_create(ResultsFile *f, const char *name, ResultsTable **out);
+
+/* Adds the index dimension `dim` of n entries to the table. */
+int results_table_add_dim(ResultsTable *t, const char *dim, int n);
+
+/* Writes a float64 column over the named dimensions (1 to 4, added before; data in C order), with
+ * a "units" attribute when units is not NULL or "". */
+int results_table_write_f64(ResultsTable *t, const char *name, int ndims, const char *const *dims,
+                            const double *data, const char *units);
+
+/* Writes an int32 column over one dimension. */
+int results_table_write_i32(ResultsTable *t, const char *name, const char *dim, const int *data,
+                            const char *units);
+
+/* Writes a column of strings (fixed-length, NUL-terminated) over one dimension. */
+int results_table_write_strings(ResultsTable *t, const char *name, const char *dim,
+                                const char *const *values);
+
+/* Attributes of the table's group. */
+int results_table_attr_i32(ResultsTable *t, const char *name, int value);
+int results_table_attr_f64(ResultsTable *t, const char *name, double value);
+int results_table_attr_string(ResultsTable *t, const char *name, const char *value);
+
+/* Closes the table and sets *t = NULL. NULL-safe. Returns 0. */
+int results_table_close(ResultsTable **t);
 
 /* Closes the file and frees f, setting *f = NULL. Collective on the file's communicator;
  * NULL-safe (then local, but every rank must agree). Errors: IH_EHDF5 (the handle is freed

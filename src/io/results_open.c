@@ -207,6 +207,12 @@ static int read_layout(ResultsFile *f)
     if (H5Aexists(f->file, "param_names") > 0)
         IH_TRY(results__attr_read_strings(f->file, "param_names", &l->param_names, &n));
     l->n_params = n;
+    if (n > 0 && H5Aexists(f->file, "param_labels") > 0) {
+        int n_labels = 0;
+        IH_TRY(results__attr_read_strings(f->file, "param_labels", &l->param_labels, &n_labels));
+        if (n_labels != n)
+            IH_FAIL(IH_EDATA, "results: %d param_labels for %d param_names", n_labels, n);
+    }
     IH_TRY(results__attr_read_string(f->file, "sweep_text", &l->sweep_text));
     IH_TRY(results__attr_read_string(f->file, "ihsweep_version", &l->ihsweep_version));
     IH_TRY(results__attr_read_string(f->file, "git_hash", &l->git_hash));
