@@ -36,15 +36,15 @@ const char *analysis_time_name(AnalysisTime t);
 typedef struct AnalysisInput {
     int n_runs;
     int n_params;
-    char **param_names; /* [n_params] swept/recorded numeric parameters */
+    char **param_names;  /* [n_params] swept/recorded numeric parameters */
     char **param_labels; /* [n_params] short names ("K"); "" for a parameter that moves with an
                             earlier one of its axis (the rest of a zipped axis or array) */
-    double *params;     /* [n_runs][n_params] */
-    char **condition;   /* [n_runs] condition (clamp) name */
-    int8_t *status;     /* [n_runs] RunStatus: 0 pending, 1 done, 2 diverged, 3 failed */
-    int8_t *crossed;    /* [n_runs] 1 if t* crossed the 0.4 ln 2 threshold */
-    double *times;      /* [n_runs][ANALYSIS_N_TIMES] in sequences seen (NaN undefined) */
-    double *t_censor;   /* [n_runs] last usable eval: a measure that is NaN is censored there */
+    double *params;      /* [n_runs][n_params] */
+    char **condition;    /* [n_runs] condition (clamp) name */
+    int8_t *status;      /* [n_runs] RunStatus: 0 pending, 1 done, 2 diverged, 3 failed */
+    int8_t *crossed;     /* [n_runs] 1 if t* crossed the 0.4 ln 2 threshold */
+    double *times;       /* [n_runs][ANALYSIS_N_TIMES] in sequences seen (NaN undefined) */
+    double *t_censor;    /* [n_runs] last usable eval: a measure that is NaN is censored there */
 
     int max_evals;
     int n_heads;
@@ -106,8 +106,8 @@ int analysis_param_is_primary(const AnalysisInput *in, int p);
 int analysis_param_index(const AnalysisInput *in, const char *name);
 
 /* Like analysis_param_index, but a name may also be a parameter's label ("K") or the part after
- * the last '.' of a parameter ("n_train_classes" for "data.n_train_classes"). Returns the index, -1 if none matches, -2 if
- * several do. Local. */
+ * the last '.' of a parameter ("n_train_classes" for "data.n_train_classes"). Returns the index, -1
+ * if none matches, -2 if several do. Local. */
 int analysis_param_lookup(const AnalysisInput *in, const char *name);
 
 /* 1 if parameter p takes more than one distinct value over all runs (pending ones included, so

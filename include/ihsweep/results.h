@@ -53,12 +53,12 @@
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
  *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
- *   schema_version (int32, 2; 1 for files of earlier versions, which still open; written last at creation: a file without it is incomplete),
- *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
- *   evaluator_names (string array, the order of RunResult's evaluators),
- *   param_names (string array, the order of ResultsLayout.param_values; absent if no params),
- *   param_labels (string array like param_names: the short name of the axis a parameter belongs
- *       to ("K") on the axis' first parameter, "" on parameters that move with it, "seed" on the
+ *   schema_version (int32, 2; 1 for files of earlier versions, which still open; written last at
+ * creation: a file without it is incomplete), ihsweep_version, git_hash, library_versions,
+ * sweep_text, slurm_job_ids (may be ""), evaluator_names (string array, the order of RunResult's
+ * evaluators), param_names (string array, the order of ResultsLayout.param_values; absent if no
+ * params), param_labels (string array like param_names: the short name of the axis a parameter
+ * belongs to ("K") on the axis' first parameter, "" on parameters that move with it, "seed" on the
  *       seed; absent in files written before labels existed).
  * A row's number of evals is not stored: it is the count of leading eval_seq entries >= 0.
  * ---------------------------------------------------------------------------------------------
@@ -204,8 +204,8 @@ MPI_Comm results_comm(const ResultsFile *f);
  * mem_type into buf, which holds n_runs x the dataset's other axes in schema order (e.g.
  * [n_runs][max_evals][n_heads] for "curves/induction_strength"). Uses the datasets opened by
  * results_open. A field newer than the file's schema (e.g. "summary/t_censor" in a schema 1
- * file) reads as its fill value. Independent. Errors: IH_EUSAGE (no such row dataset in this file, e.g.
- * "curves/probe_logits" when n_probe is 0), IH_EDATA (the dataset's shape disagrees with the
+ * file) reads as its fill value. Independent. Errors: IH_EUSAGE (no such row dataset in this file,
+ * e.g. "curves/probe_logits" when n_probe is 0), IH_EDATA (the dataset's shape disagrees with the
  * layout), IH_EHDF5. */
 int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *buf);
 

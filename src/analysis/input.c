@@ -163,8 +163,8 @@ int analysis_default_labels(AnalysisInput *in)
     char buf[64];
     for (int p = 0; p < in->n_params; p++) {
         const char *name = in->param_names[p];
-        const char *label = analysis_param_is_seed(name) ? "seed"
-                                                         : sweep_param_label(name, buf, sizeof buf);
+        const char *label =
+            analysis_param_is_seed(name) ? "seed" : sweep_param_label(name, buf, sizeof buf);
         size_t n = base_length(name);
         for (int q = 0; q < p; q++)
             if (n < strlen(name) && base_length(in->param_names[q]) == n &&
@@ -218,8 +218,8 @@ int analysis_param_lookup(const AnalysisInput *in, const char *name)
         return found;
     for (int p = 0; p < in->n_params; p++) {
         const char *dot = strrchr(in->param_names[p], '.');
-        const int by_label = analysis_param_is_primary(in, p) &&
-                             strcmp(in->param_labels[p], name) == 0; /* "K" */
+        const int by_label =
+            analysis_param_is_primary(in, p) && strcmp(in->param_labels[p], name) == 0; /* "K" */
         if (!by_label && (!dot || strcmp(dot + 1, name) != 0))
             continue;
         if (found >= 0)

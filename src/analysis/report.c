@@ -152,9 +152,9 @@ void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGrou
         if (key_shown(in, g, j))
             cell(&t, h, c++, "%s", analysis_param_label(in, g->keys[j]));
     int c0 = c;
-    const char *heads[] = {"runs",         "done",          "crossed",        "div+fail",
-                           "t* median",    "95% interval",  "mean (crossed)", "sd (crossed)",
-                           "t0.9 median",  "t0.5 median",   "t_steep median"};
+    const char *heads[] = {"runs",        "done",         "crossed",        "div+fail",
+                           "t* median",   "95% interval", "mean (crossed)", "sd (crossed)",
+                           "t0.9 median", "t0.5 median",  "t_steep median"};
     for (int i = 0; i < 11; i++)
         cell(&t, h, c0 + i, "%s", heads[i]);
     char buf[CELL];
@@ -202,7 +202,7 @@ void analysis_print_fits(FILE *out, const AnalysisInput *in, const AnalysisFit *
     int h = table_row(&t);
     if (h < 0)
         return;
-    const char *heads[] = {"condition", "parameter", "runs",  "censored",  "slope",
+    const char *heads[] = {"condition", "parameter",          "runs",      "censored", "slope",
                            "slope se",  "slope 95% interval", "intercept", "sigma"};
     for (int i = 0; i < 9; i++)
         cell(&t, h, i, "%s", heads[i]);

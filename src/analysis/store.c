@@ -74,8 +74,8 @@ static int store_timing(ResultsFile *f, const AnalysisInput *in, const AnalysisG
         }
         IH_TRY(results_table_write_i32(t, count_names[c], "group", icol, NULL));
     }
-    static const char *const stat_names[] = {"km_median",  "km_ci_lo",        "km_ci_hi",
-                                             "max_observed", "mean_event",    "sd_event",
+    static const char *const stat_names[] = {"km_median",      "km_ci_lo",      "km_ci_hi",
+                                             "max_observed",   "mean_event",    "sd_event",
                                              "gm_ci_lo_event", "gm_ci_hi_event"};
     for (int m = 0; m < ANALYSIS_N_TIMES; m++) {
         char name[64];

@@ -21,7 +21,8 @@
  *     {"name": "baseline", "conditions": ["none"]},
  *     {"name": "clamps", "conditions": ["ablate_rest"],
  *      "overrides": {"train_iters": 600000, "data.eval_size": 500},   field path -> value
- *      "bind_from": "baseline", "bind_condition": "none"}   both optional (sweep.h: binding rules, applied by sweep/)
+ *      "bind_from": "baseline", "bind_condition": "none"}   both optional (sweep.h: binding rules,
+ * applied by sweep/)
  *   ]
  * }
  * Field paths: keys separated by '.', array elements as [i] ("data.class_split[0]"). Setting a

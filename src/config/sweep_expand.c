@@ -386,7 +386,8 @@ cleanup:
     return rc;
 }
 
-/* Links every run with symbolic heads to its source run (sweep.h: binding rules, applied by sweep/). */
+/* Links every run with symbolic heads to its source run (sweep.h: binding rules, applied by
+ * sweep/). */
 static int link_sources(const SweepParse *sp, SweepPlan *plan, const int *stage_first)
 {
     int rc = 0;

@@ -90,7 +90,6 @@ double sweep_seconds_per_gflop(void)
     return 1.0 / 40.0;
 }
 
-
 const char *sweep_param_label(const char *param_name, char *buf, size_t size)
 {
     static const struct {

@@ -50,8 +50,8 @@ static int put(ResultsTable *t, const char *name, hid_t type, hid_t mem_type, in
     RESULTS_H5(ds = H5Dcreate2(t->group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                "cannot create /analysis dataset %s", name);
     for (int i = 0; scales && i < ndims; i++)
-        RESULTS_H5(H5DSattach_scale(ds, scales[i], (unsigned)i),
-                   "cannot attach a dimension to %s", name);
+        RESULTS_H5(H5DSattach_scale(ds, scales[i], (unsigned)i), "cannot attach a dimension to %s",
+                   name);
     if (t->rank != 0)
         RESULTS_H5(H5Sselect_none(space), "cannot select");
     RESULTS_H5(H5Dwrite(ds, mem_type, space, space, t->dxpl, data), "cannot write /analysis %s",

@@ -20,8 +20,8 @@ typedef struct {
     int64_t status; /* RunStatus of a finished run */
     int64_t strongest_ih, pt_head;
     int64_t crossed;
-    double t_star;  /* t* when crossed is 1, else the censoring time (metrics_phase_observed) */
-    double wall; /* seconds of training (this session, or as stored) */
+    double t_star; /* t* when crossed is 1, else the censoring time (metrics_phase_observed) */
+    double wall;   /* seconds of training (this session, or as stored) */
 } SweepRunInfo;
 
 typedef struct {

@@ -66,8 +66,8 @@ static void print_finished(SweepCtx *c, int r)
     sweep__duration(in->wall, dur);
     sweep__describe(c->plan, r, what, (int)sizeof what);
     if (in->status == RUN_DONE)
-        snprintf(state, sizeof state, "done, t*%s%.0f%s", in->crossed == 1 ? "=" : ">",
-                 in->t_star, in->crossed == 1 ? "" : " (not crossed)");
+        snprintf(state, sizeof state, "done, t*%s%.0f%s", in->crossed == 1 ? "=" : ">", in->t_star,
+                 in->crossed == 1 ? "" : " (not crossed)");
     else
         snprintf(state, sizeof state, "%s", in->status == RUN_DIVERGED ? "DIVERGED" : "FAILED");
     fprintf(c->opts->log, "%s run %d %s in %s on rank %d: %s\n", stamp, r, state, dur,

@@ -103,10 +103,14 @@ static int read_rows(ResultsFile *f, SweepRunInfo *info, int *n_torn)
             (*n_torn)++;
             continue;
         }
-        *in = (SweepRunInfo){SWEEP_FINISHED,   0,
-                             r->status,        r->strongest_ih,
-                             r->pt_head,       r->timing.crossed,
-                             metrics_phase_observed(&r->timing), r->wall_seconds};
+        *in = (SweepRunInfo){SWEEP_FINISHED,
+                             0,
+                             r->status,
+                             r->strongest_ih,
+                             r->pt_head,
+                             r->timing.crossed,
+                             metrics_phase_observed(&r->timing),
+                             r->wall_seconds};
     }
 cleanup:
     run_result_destroy(&r);

@@ -317,9 +317,11 @@ static void test_tobit(void)
     CHECK(n_cens > 40 && n_cens < 100);
     TobitFit f = analysis_tobit(x, y, ev, N);
     OlsFit naive = analysis_ols(x, y_naive, N);
-    fprintf(stderr, "  tobit: %d censored of %d; slope %.4f [%.4f, %.4f], sigma %.4f; naive %.4f "
-            "[%.4f, %.4f]\n", n_cens, N, f.slope, f.slope_ci_lo, f.slope_ci_hi, f.sigma,
-            naive.slope, naive.slope_ci_lo, naive.slope_ci_hi);
+    fprintf(stderr,
+            "  tobit: %d censored of %d; slope %.4f [%.4f, %.4f], sigma %.4f; naive %.4f "
+            "[%.4f, %.4f]\n",
+            n_cens, N, f.slope, f.slope_ci_lo, f.slope_ci_hi, f.sigma, naive.slope,
+            naive.slope_ci_lo, naive.slope_ci_hi);
     CHECK_INT_EQ(f.converged, 1);
     CHECK_INT_EQ(f.n_events, N - n_cens);
     CHECK(f.slope_ci_lo < 1.0 && 1.0 < f.slope_ci_hi);

@@ -54,8 +54,8 @@ static void check_input(const AnalysisInput *in)
         bad_status += in->status[r] != synth_status(&spec, r);
         double t = synth_t_star(&spec, r, &crossed);
         if (in->status[r] == 1)
-            bad_time += !(in->times[r * ANALYSIS_N_TIMES] == t || (isnan(t) && !crossed &&
-                                                                    isnan(in->times[r * ANALYSIS_N_TIMES]))) ||
+            bad_time += !(in->times[r * ANALYSIS_N_TIMES] == t ||
+                          (isnan(t) && !crossed && isnan(in->times[r * ANALYSIS_N_TIMES]))) ||
                         in->crossed[r] != crossed || in->t_censor[r] != synth_t_censor(&spec, r);
         bad_param +=
             in->params[r * 3] != K || in->params[r * 3 + 1] != L || in->params[r * 3 + 2] != seed;
@@ -210,10 +210,10 @@ static void test_file(MPI_Comm comm, const char *path)
     if (!f || !g)
         goto done;
     hid_t file = results_file_id(f);
-    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_mean_event", 0),
-               g->groups[0].time[0].mean, 0);
-    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_km_median", 0),
-               g->groups[0].km[0].median, 0);
+    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_mean_event", 0), g->groups[0].time[0].mean,
+               0);
+    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_km_median", 0), g->groups[0].km[0].median,
+               0);
     CHECK_NEAR(read_scalar(file, "analysis/timing/fs_relabel", 1), 10, 0);
     CHECK_NEAR(read_scalar(file, "analysis/fits/slope", 0), fits[0].fit.slope, 0);
     CHECK(isnan(read_scalar(file, "analysis/pca/trajectory", 2 * SYNTH_MAX_EVALS * 3)));

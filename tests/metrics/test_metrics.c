@@ -447,7 +447,8 @@ static void test_km_median(void)
 {
     /* Freireich et al. 6-MP arm (Gehan 1965), 21 patients, 12 censored: R's survfit gives
      * median 23, 0.95 LCL 16, UCL NA (S(22) = 0.538, S(23) = 0.448). */
-    const double t6[] = {6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35};
+    const double t6[] = {6,  6,  6,  6,  7,  9,  10, 10, 11, 13, 16,
+                         17, 19, 20, 22, 23, 25, 32, 32, 34, 35};
     const int8_t e6[] = {1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0};
     KmMedian k;
     CHECK_OK(metrics_km_median(t6, e6, 21, &k));
