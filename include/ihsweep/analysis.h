@@ -191,6 +191,12 @@ int analysis_group(const AnalysisInput *in, const int *keys, int n_keys, Analysi
 /* Frees g and sets *g = NULL. NULL-safe. */
 void analysis_groups_destroy(AnalysisGroups **g);
 
+/* The data settings of g: the distinct key values of its groups, whatever the condition, in group
+ * order. setting_group[n_groups] gets each setting's first group, run_setting[n_runs] each run's
+ * setting (-1 for pending runs). Returns the number of settings. Local, pure. */
+int analysis_settings(const AnalysisInput *in, const AnalysisGroups *g, int *setting_group,
+                      int *run_setting);
+
 /* Censored (Tobit) normal regression y = intercept + slope x + sigma e, fitted by maximum
  * likelihood: an observed point (event 1) contributes its density, a censored one (event 0: y is
  * only known to exceed the given value) the probability 1 - Phi((y - mu) / sigma). Newton's

@@ -181,3 +181,32 @@ void analysis_groups_destroy(AnalysisGroups **g)
     free(*g);
     *g = NULL;
 }
+
+static int same_keys(const AnalysisInput *in, const AnalysisGroups *g, int a, int b)
+{
+    for (int j = 0; j < g->n_keys; j++)
+        if (!same_value(in->params[(size_t)g->groups[a].first_run * in->n_params + g->keys[j]],
+                        in->params[(size_t)g->groups[b].first_run * in->n_params + g->keys[j]]))
+            return 0;
+    return 1;
+}
+
+int analysis_settings(const AnalysisInput *in, const AnalysisGroups *g, int *setting_group,
+                      int *run_setting)
+{
+    int n = 0;
+    for (int k = 0; k < g->n_groups; k++) {
+        int s = 0;
+        while (s < n && !same_keys(in, g, setting_group[s], k))
+            s++;
+        if (s == n)
+            setting_group[n++] = k;
+    }
+    for (int r = 0; r < in->n_runs; r++) {
+        run_setting[r] = -1;
+        for (int s = 0; s < n && g->run_group[r] >= 0 && run_setting[r] < 0; s++)
+            if (same_keys(in, g, setting_group[s], g->run_group[r]))
+                run_setting[r] = s;
+    }
+    return n;
+}
