@@ -160,9 +160,9 @@ void plot__legend_outside(int n, const char *const *labels, const int *colors, c
         PLFLT lw_out = 0, lh_out = 0;
         plcol0(PLOT__FG);
         pllegend(&lw_out, &lh_out, 0,
-                 PL_POSITION_OUTSIDE | PL_POSITION_RIGHT | PL_POSITION_VIEWPORT,
-                 0.02, 0.0, 0.06, PLOT__BG, PLOT__FG, 1, 0, 0, n, opt, 1.0, 0.75, 1.8, 0.0,
-                 tcol, labels, NULL, NULL, NULL, NULL, lcol, lsty, lw, NULL, NULL, NULL, NULL);
+                 PL_POSITION_OUTSIDE | PL_POSITION_RIGHT | PL_POSITION_VIEWPORT, 0.02, 0.0, 0.06,
+                 PLOT__BG, PLOT__FG, 1, 0, 0, n, opt, 1.0, 0.75, 1.8, 0.0, tcol, labels, NULL, NULL,
+                 NULL, NULL, lcol, lsty, lw, NULL, NULL, NULL, NULL);
     }
     free(opt);
     free(tcol);
@@ -400,8 +400,9 @@ int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDy
 {
     int rc = 0;
     char why[PLOT_WHY_SIZE];
-    static const char *const names[] = {"phase_change_map", "loss_curves",      "induction_strength",
-                                        "tstar_heatmap",    "clamp_comparison", "essential_dynamics"};
+    static const char *const names[] = {"phase_change_map",   "loss_curves",
+                                        "induction_strength", "tstar_heatmap",
+                                        "clamp_comparison",   "essential_dynamics"};
     for (int f = 0; f < 6; f++) {
         why[0] = '\0';
         int r = 0;

@@ -23,7 +23,7 @@ typedef struct {
     int n_cond;
     int cond_run[MAX_CONDITIONS]; /* a run naming each condition */
     int n_panels;
-    KmMedian *km; /* [n_panels][ny][nx] */
+    KmMedian *km;  /* [n_panels][ny][nx] */
     double lo, hi; /* log10 range of the colour scale */
 } Heatmap;
 
@@ -222,8 +222,8 @@ int plot_tstar_heatmap(const AnalysisInput *in, const PlotOptions *o, char *why)
         while (strcmp(in->condition[h.cond_run[c]], in->condition[r]) != 0)
             c++;
         int i = level_index(h.xs, h.nx, in->params[(size_t)r * in->n_params + h.px]);
-        int j = h.py >= 0 ? level_index(h.ys, h.ny, in->params[(size_t)r * in->n_params + h.py])
-                          : c;
+        int j =
+            h.py >= 0 ? level_index(h.ys, h.ny, in->params[(size_t)r * in->n_params + h.py]) : c;
         int panel = h.py >= 0 ? c : 0;
         cell_of[r] = (int)(((size_t)panel * h.ny + j) * h.nx + i);
     }

@@ -21,7 +21,7 @@ typedef struct {
     double xs[MAX_LEVELS];
     int n_cond;
     int cond_run[MAX_CONDITIONS];
-    KmMedian *km; /* [n_cond][nx] */
+    KmMedian *km;              /* [n_cond][nx] */
     double xlo, xhi, ylo, yhi; /* log10 */
 } PhaseMap;
 

@@ -160,11 +160,14 @@ cleanup:
     return rc;
 }
 
-/* Reads one {"field", "values"} member at loc into m ("label" is read by the axis). */
+/* Reads one {"field", "values"} member at loc into m; a plain axis (not in_zip) may also have
+ * "label", which the axis reads. */
 static int parse_member(const SweepParse *sp, const cJSON *obj, const ConfigPath *loc,
-                        SweepMember *m)
+                        SweepMember *m, int in_zip)
 {
-    static const char *const keys[] = {"field", "values", "label", NULL};
+    static const char *const plain_keys[] = {"field", "values", "label", NULL};
+    static const char *const zip_keys[] = {"field", "values", NULL};
+    const char *const *keys = in_zip ? zip_keys : plain_keys;
     int rc = 0;
     char what[512];
     IH_TRY(check_keys(sp, obj, loc, keys));
@@ -250,7 +253,7 @@ static int parse_axes(SweepParse *sp)
                 ConfigPath ml = zl;
                 config__path_index(&ml, k);
                 SweepMember *mem = &sp->members[sp->n_members];
-                IH_TRY(parse_member(sp, m, &ml, mem));
+                IH_TRY(parse_member(sp, m, &ml, mem, 1));
                 mem->axis = a;
                 int n = cJSON_GetArraySize(mem->values);
                 if (k > 0 && n != axis->n_values) {
@@ -265,7 +268,7 @@ static int parse_axes(SweepParse *sp)
             }
         } else {
             SweepMember *mem = &sp->members[sp->n_members];
-            IH_TRY(parse_member(sp, ax, &al, mem));
+            IH_TRY(parse_member(sp, ax, &al, mem, 0));
             IH_TRY(parse_label(sp, ax, &al, axis->label));
             mem->axis = a;
             axis->n_values = cJSON_GetArraySize(mem->values);
