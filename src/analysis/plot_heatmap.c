@@ -59,7 +59,7 @@ static int level_index(const double *xs, int n, double v)
  * in sequences (log axis), and the censored colour below it. */
 static void draw_colour_bar(double lo, double hi)
 {
-    plvpor(0.86, 0.885, 0.22, 0.88);
+    plvpor(0.83, 0.855, 0.22, 0.88);
     plwind(0, 1, lo, hi);
     const int steps = 64;
     for (int s = 0; s < steps; s++) {
@@ -71,15 +71,15 @@ static void draw_colour_bar(double lo, double hi)
     plcol0(PLOT__FG);
     plbox("bc", 0, 0, "bcstvl", 0, 0);
     plot__log_labels("rv", lo, hi);
-    plmtex("r", 4.5, 0.5, 0.5, "median t* (sequences)");
-    plvpor(0.86, 0.885, 0.10, 0.15);
+    plmtex("r", 5.5, 0.5, 0.5, "median t* (sequences)");
+    plvpor(0.83, 0.855, 0.10, 0.15);
     plwind(0, 1, 0, 1);
     PLFLT bx[4] = {0, 1, 1, 0}, by[4] = {0, 0, 1, 1};
     plcol0(PLOT__CENSORED);
     plfill(4, bx, by);
     plcol0(PLOT__FG);
     plbox("bc", 0, 0, "bc", 0, 0);
-    plmtex("rv", 0.8, 0.5, 0.0, ">T: not reached");
+    plmtex("rv", 0.8, 0.5, 0.0, ">T: not yet");
 }
 
 static void draw_heatmap(const void *ctx)
@@ -103,7 +103,7 @@ static void draw_heatmap(const void *ctx)
             snprintf(title, sizeof title, "median t* over seeds by condition and %s (crossed/runs)",
                      xlabel);
         pladv(0);
-        plvpor(0.16, 0.80, 0.14, 0.88);
+        plvpor(0.16, 0.76, 0.14, 0.88);
         plwind(-0.5, h->nx - 0.5, -0.5, h->ny - 0.5);
         for (int j = 0; j < h->ny; j++)
             for (int i = 0; i < h->nx; i++) {
