@@ -1,7 +1,7 @@
 /* Writes the analysis into the results file under /analysis, replacing what an earlier analyze
  * stored, through the io layer's derived tables (results.h: results_table_*); no HDF5 here.
  *
- *   /analysis/timing [group]   condition, key parameters (named by their labels, e.g. "K"),
+ *   /analysis/timing [group]   (absent while no run has finished) condition, key parameters (named by their labels, e.g. "K"),
  *                              n_runs, n_done, n_crossed, n_diverged, n_failed, and per measure
  *                              <m>_km_median, <m>_km_ci_lo, <m>_km_ci_hi (Kaplan-Meier over the
  *                              seeds; NaN: not reached), <m>_max_observed (a NaN median means
@@ -198,7 +198,8 @@ int analysis_store(ResultsFile *f, const AnalysisInput *in, const AnalysisGroups
 {
     int rc = 0;
     IH_TRY(results_analysis_reset(f));
-    IH_TRY(store_timing(f, in, g));
+    if (g->n_groups > 0) /* nothing finished yet: an empty /analysis */
+        IH_TRY(store_timing(f, in, g));
     if (n_fits > 0)
         IH_TRY(store_fits(f, in, fits, n_fits));
     if (ed)
