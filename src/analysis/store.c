@@ -1,8 +1,8 @@
 /* Writes the analysis into the results file under /analysis, replacing what an earlier analyze
  * stored, through the io layer's derived tables (results.h: results_table_*); no HDF5 here.
  *
- *   /analysis/timing [group]   (absent while no run has finished) condition, key parameters (named by their labels, e.g. "K"),
- *                              n_runs, n_done, n_crossed, n_diverged, n_failed, and per measure
+ *   /analysis/timing [group]   (absent while no run has finished) condition, key parameters (named
+ * by their labels, e.g. "K"), n_runs, n_done, n_crossed, n_diverged, n_failed, and per measure
  *                              <m>_km_median, <m>_km_ci_lo, <m>_km_ci_hi (Kaplan-Meier over the
  *                              seeds; NaN: not reached), <m>_max_observed (a NaN median means
  *                              "> this"), <m>_n_event, <m>_mean_event, <m>_sd_event,
