@@ -52,21 +52,48 @@ int metrics_induction_strength(const float *attn, const int *match, int B, int H
  * added per head. Local. */
 int metrics_prev_token_score(const float *attn, int B, int H, int T, int labels_only, double *sums);
 
-/* Phase-change timing of spec 4.4 from an eval curve: eval_seq [n] (sequences seen) and loss [n]
+/* Phase-change timing of design 4.4 from an eval curve: eval_seq [n] (sequences seen) and loss [n]
  * (mean fsl_train loss). Evals with eval_seq < 0 (unused slots) or a non-finite loss are skipped.
- *   t_star      first eval with loss < 0.4 ln 2 (crossed = 1), else the last usable eval
- *               (crossed = 0)
+ *   t_star      first eval with loss < 0.4 ln 2 (crossed = 1); NaN if never (crossed = 0): the
+ *               run is right-censored at t_censor
+ *   t_censor    the last usable eval (the end of observation; for a run that never crossed,
+ *               t* > t_censor)
  *   t_09, t_05  first eval with loss < 0.9 ln 2 / 0.5 ln 2; NaN if never
  *   t_steepest  uses the usable evals with eval_seq x > 0 only (eval 0 has no logarithm): the loss
  *               is smoothed by a centred moving average over 5 evals (window truncated at the
  *               ends), then at each eval k with neighbours k-1 and k+1
  *                 d_k = (s_{k+1} - s_{k-1}) / (logf x_{k+1} - logf x_{k-1});
  *               t_steepest is the eval_seq of the most negative d_k (first on ties), NaN if none
- *               is negative. It can pick the early drop onto the plateau when the phase change is
- *               slow: a robustness check on t_star, not a replacement.
+ *               is negative, and NaN when t_star is (without a phase change the steepest
+ *               descent is the early drop onto the plateau). A robustness check on t_star, not
+ *               a replacement.
  * No usable eval: everything NaN, crossed = 0. Fills *out.
  * Errors: IH_EINTERNAL (n < 0, or NULL arrays with n > 0), IH_ENOMEM. Local. */
 int metrics_phase_timing(const int64_t *eval_seq, const float *loss, int n, PhaseTiming *out);
+
+/* Time a run was observed to: t_star when it crossed (crossed 1), otherwise the time it is
+ * censored at (t_censor; a schema 1 file, without t_censor, kept that time in t_star). Local. */
+double metrics_phase_observed(const PhaseTiming *t);
+
+/* Kaplan-Meier median of right-censored times: n runs, time[i] the run's t* when event[i] = 1,
+ * or its censoring time when event[i] = 0 (other events and non-finite times are left out).
+ *   median  smallest event time t with S(t) <= 0.5 (NaN if S stays above 0.5: not reached)
+ *   ci_lo, ci_hi  the 95% interval of Brookmeyer and Crowley with the log transform (R's survfit
+ *           default): the smallest event times at which the lower / upper pointwise limit
+ *           S(t) exp(-+1.96 se), se^2 = sum d / (n (n - d)) (Greenwood), is <= 0.5; NaN if none.
+ *           Where every run still at risk crosses at t, S(t) = 0 and both limits are 0.
+ *   t_max   the largest time (a censored median is reported as "> t_max")
+ * Ties: events before censorings at the same time. Errors: IH_ENOMEM, IH_EINTERNAL (n < 0).
+ * Local, pure. */
+typedef struct {
+    int n;        /* runs used */
+    int n_events; /* runs that crossed */
+    double median;
+    double ci_lo;
+    double ci_hi;
+    double t_max;
+} KmMedian;
+int metrics_km_median(const double *time, const int8_t *event, int n, KmMedian *out);
 
 /* Composition scores of spec 4.5 between first-layer head j and second-layer head i:
  *   CS_X(j->i) = ||O_j W_{X,i}||_F / (||O_j||_F ||W_{X,i}||_F),  X in {q, k, v}

@@ -124,15 +124,19 @@ enum { RESULT_SCHEMA_VERSION = 2 };
 /* Phase-change timing (design 4.4), in sequences seen; the members of PhaseTiming. */
 #define RUN_RESULT_TIMING(X)                                                                       \
     X(t_star, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                          \
-      "first eval with mean fsl_train loss below 0.4 ln 2; last eval if never crossed")            \
+      "first eval with mean fsl_train loss below 0.4 ln 2; NaN if never crossed (schema 1 "        \
+      "files: the last eval; tell by crossed)")                                                    \
     X(t_09, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                            \
       "first eval with mean fsl_train loss below 0.9 ln 2 (NaN if never)")                         \
     X(t_05, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                            \
       "first eval with mean fsl_train loss below 0.5 ln 2 (NaN if never)")                         \
     X(t_steepest, 1, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                      \
-      "eval of steepest descent of the smoothed loss against log sequences")                       \
+      "eval of steepest descent of the smoothed loss against log sequences (NaN if not "           \
+      "crossed)")                                                                                  \
     X(crossed, 1, INT, I8, RESULT_SHAPE_RUN, -1, "summary", "1",                                   \
-      "1 if the 0.4 ln 2 threshold was crossed, 0 if not")
+      "1 if the 0.4 ln 2 threshold was crossed, 0 if not")                                         \
+    X(t_censor, 2, F64, F64, RESULT_SHAPE_RUN, NAN, "summary", "sequences",                        \
+      "last usable eval: a run with crossed 0 has t* > t_censor (right-censored)")
 
 /* Other per-run values (after the status in checksum order). */
 #define RUN_RESULT_VALUES(X)                                                                       \

@@ -55,7 +55,11 @@
  *   /curves/induction_strength, /curves/prev_token_score float32 [run, eval, head] (NaN)
  *   /curves/probe_logits float32 [run, eval, probe, label] (NaN) (absent when n_probe == 0)
  *   /summary/t_star, /summary/t_09, /summary/t_05, /summary/t_steepest float64 [run] (NaN)
- *   /summary/crossed int8 [run] (-1)
+ *   /summary/crossed int8 [run] (-1), /summary/t_censor float64 [run] (NaN; schema 2)
+ *       Censoring: a run that never crossed 0.4 ln 2 has crossed 0 and t_star NaN (t_steepest
+ *       NaN too), and t_censor = its last usable eval: its t* is only known to exceed t_censor
+ *       (right-censored). Schema 1 files stored the last eval in t_star for such runs and have
+ *       no t_censor: readers tell the two apart by crossed, never by t_star alone.
  *   /curves/loss_no_l0_direct, /curves/loss_no_last_layer float32 [run, eval] (NaN): dense-set
  *       loss without the first layer's direct path / without the last layer (spec 4.6)
  *   /curves/loss_pt_attn_clamp, /curves/loss_match_clamp float32 [run, eval] (NaN): dense-set
@@ -68,10 +72,13 @@
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
  *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
- *   schema_version (int32, 2; written last at creation: a file without it is incomplete),
- *   ihsweep_version, git_hash, library_versions, sweep_text, slurm_job_ids (may be ""),
- *   evaluator_names (string array, the order of RunResult's evaluators),
- *   param_names (string array, the order of ResultsLayout.param_values; absent if no params).
+ *   schema_version (int32, 2; 1 for files of earlier versions, which still open; written last at
+ * creation: a file without it is incomplete), ihsweep_version, git_hash, library_versions,
+ * sweep_text, slurm_job_ids (may be ""), evaluator_names (string array, the order of RunResult's
+ * evaluators), param_names (string array, the order of ResultsLayout.param_values; absent if no
+ * params), param_labels (string array like param_names: the short name of the axis a parameter
+ * belongs to ("K") on the axis' first parameter, "" on parameters that move with it, "seed" on the
+ *       seed; absent in files written before labels existed).
  * A row's number of evals is not stored: it is the count of leading eval_seq entries >= 0.
  * ---------------------------------------------------------------------------------------------
  */
@@ -109,6 +116,8 @@ typedef struct {
     int n_labels;           /* L */
     int n_params;           /* swept numeric parameters (may be 0) */
     char **param_names;     /* [n_params] dotted JSON paths; no '/', unique, not a /runs name */
+    char **param_labels;    /* [n_params] short names (SweepPlan.param_labels) or NULL: unknown
+                               (files written before labels existed) */
     double *param_values;   /* [n_runs][n_params] */
     char **conditions;      /* [n_runs] condition name of each run */
     int *stages;            /* [n_runs] stage of each run */
@@ -253,8 +262,9 @@ MPI_Comm results_comm(const ResultsFile *f);
  * "curves/<evaluator>/<metric>", "runs/status", ...; not the per-run metadata) converted to
  * mem_type into buf, which holds n_runs x the dataset's other axes in schema order (e.g.
  * [n_runs][max_evals][n_heads] for "curves/induction_strength"). Uses the datasets opened by
- * results_open. Independent. Errors: IH_EUSAGE (no such row dataset in this file, e.g.
- * "curves/probe_logits" when n_probe is 0), IH_EDATA (the dataset's shape disagrees with the
+ * results_open. A field newer than the file's schema (e.g. "summary/t_censor" in a schema 1
+ * file) reads as its fill value. Independent. Errors: IH_EUSAGE (no such row dataset in this file,
+ * e.g. "curves/probe_logits" when n_probe is 0), IH_EDATA (the dataset's shape disagrees with the
  * layout), IH_EHDF5. */
 int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *buf);
 
@@ -325,6 +335,44 @@ void results_lock_release(ResultsLock **lock);
  * 1 when a writer holds it (or it cannot be checked from this host), 2 when it is stale (the
  * writer is gone: killed or crashed). Local. */
 int results_lock_holder(const char *path, char *out, int size);
+
+/* ---- Derived tables under /analysis (what `ihsweep analyze` stores) ----
+ * A table is a subgroup /analysis/<name> with its own index dimensions (int32 scales 0..n-1) and
+ * columns along them: h5py sees f["analysis/<name>/<column>"], xarray (engine="h5netcdf",
+ * group="analysis/<name>") named dimensions. Every call is collective on the file's
+ * communicator with identical arguments; rank 0's data are written. Errors: IH_EHDF5,
+ * IH_ENOMEM, IH_EINTERNAL (an unknown dimension name). */
+typedef struct ResultsTable ResultsTable;
+
+/* Deletes /analysis (if any) and creates it empty. */
+int results_analysis_reset(ResultsFile *f);
+
+/* Creates /analysis/<name> (after results_analysis_reset). Returns an owned *out. */
+int results_table_create(ResultsFile *f, const char *name, ResultsTable **out);
+
+/* Adds the index dimension `dim` of n entries to the table. */
+int results_table_add_dim(ResultsTable *t, const char *dim, int n);
+
+/* Writes a float64 column over the named dimensions (1 to 4, added before; data in C order), with
+ * a "units" attribute when units is not NULL or "". */
+int results_table_write_f64(ResultsTable *t, const char *name, int ndims, const char *const *dims,
+                            const double *data, const char *units);
+
+/* Writes an int32 column over one dimension. */
+int results_table_write_i32(ResultsTable *t, const char *name, const char *dim, const int *data,
+                            const char *units);
+
+/* Writes a column of strings (fixed-length, NUL-terminated) over one dimension. */
+int results_table_write_strings(ResultsTable *t, const char *name, const char *dim,
+                                const char *const *values);
+
+/* Attributes of the table's group. */
+int results_table_attr_i32(ResultsTable *t, const char *name, int value);
+int results_table_attr_f64(ResultsTable *t, const char *name, double value);
+int results_table_attr_string(ResultsTable *t, const char *name, const char *value);
+
+/* Closes the table and sets *t = NULL. NULL-safe. Returns 0. */
+int results_table_close(ResultsTable **t);
 
 /* Closes the file and frees f, setting *f = NULL. Collective on the file's communicator;
  * NULL-safe (then local, but every rank must agree). Errors: IH_EHDF5 (the handle is freed

@@ -46,6 +46,8 @@ typedef struct SweepPlan {
     char seed_field[64]; /* JSON path the seeds set ("init_seed") */
     int n_params;
     char **param_names;   /* [n_params] dotted JSON paths ("data.class_split[0]", "init_seed") */
+    char **param_labels;  /* [n_params] short names: an axis' label on its first parameter ("K"),
+                             "" on parameters that move with it, "seed" on the seed field */
     double *param_values; /* [n_runs][n_params] */
     int n_heads;          /* common to every run */
     int depth;
@@ -53,6 +55,11 @@ typedef struct SweepPlan {
     char **evaluator_names;               /* [n_evaluators] common to every run */
     int max_evals, max_labels, max_probe; /* the results file's dims */
 } SweepPlan;
+
+/* The default short name of a swept parameter (dotted path, maybe with a component "[i]"):
+ * "K" for data.class_split[0] (training classes), "L" for data.n_labels, otherwise the last key
+ * of the path with its component ("relabel_split[1]"). Writes into buf and returns it. Local. */
+const char *sweep_param_label(const char *param_name, char *buf, size_t size);
 
 /* Frees a plan and sets *plan = NULL. NULL-safe. Local. */
 void sweep_plan_destroy(SweepPlan **plan);

@@ -1,5 +1,7 @@
-/* Grouping runs by condition and key parameters, with timing statistics over each group's seeds.
- * Pure: works on an AnalysisInput in memory; printing and storing are elsewhere. */
+/* Grouping runs by condition and key parameters, with timing statistics over each group's seeds
+ * (the replicates): Kaplan-Meier medians that count runs without a crossing as censored, and the
+ * sample statistics of the runs that crossed. Pure: works on an AnalysisInput in memory;
+ * printing and storing are elsewhere. */
 #include "ihsweep/analysis.h"
 
 #include "ihsweep/error.h"
@@ -41,15 +43,23 @@ static int compare_runs(const GroupOrder *o, int a, int b)
     return 0;
 }
 
-static void group_stats(const AnalysisInput *in, const int *run_group, int gi, AnalysisGroup *g,
-                        double *buf)
+/* Each measure's statistics: the sample of runs with the event, and the Kaplan-Meier median
+ * of all done runs (a run without the event censored at its t_censor). */
+static int group_stats(const AnalysisInput *in, const int *run_group, int gi, AnalysisGroup *g,
+                       double *buf, double *obs, int8_t *event)
 {
+    int rc = 0;
     for (int t = 0; t < ANALYSIS_N_TIMES; t++) {
         int n = 0;
         for (int r = 0; r < in->n_runs; r++)
-            if (run_group[r] == gi && in->status[r] == RUN_DONE)
-                buf[n++] = in->times[(size_t)r * ANALYSIS_N_TIMES + t];
+            if (run_group[r] == gi && in->status[r] == RUN_DONE) {
+                double v = in->times[(size_t)r * ANALYSIS_N_TIMES + t];
+                buf[n] = v;
+                event[n] = isfinite(v);
+                obs[n++] = isfinite(v) ? v : in->t_censor[r];
+            }
         g->time[t] = analysis_sample_stats(buf, n);
+        IH_TRY(metrics_km_median(obs, event, n, &g->km[t]));
     }
     for (int r = 0; r < in->n_runs; r++) {
         if (run_group[r] != gi)
@@ -65,6 +75,8 @@ static void group_stats(const AnalysisInput *in, const int *run_group, int gi, A
             g->n_failed++;
         }
     }
+cleanup:
+    return rc;
 }
 
 int analysis_group(const AnalysisInput *in, const int *keys, int n_keys, AnalysisGroups **out)
@@ -72,7 +84,8 @@ int analysis_group(const AnalysisInput *in, const int *keys, int n_keys, Analysi
     int rc = 0;
     AnalysisGroups *g = NULL;
     int *cond_rank = NULL, *reps = NULL, *order = NULL, *remap = NULL;
-    double *buf = NULL;
+    double *buf = NULL, *obs = NULL;
+    int8_t *event = NULL;
     *out = NULL;
     for (int j = 0; j < n_keys; j++)
         if (keys[j] < 0 || keys[j] >= in->n_params)
@@ -87,6 +100,8 @@ int analysis_group(const AnalysisInput *in, const int *keys, int n_keys, Analysi
     IH_ALLOC(cond_rank, in->n_runs);
     IH_ALLOC(reps, in->n_runs);
     IH_ALLOC(buf, in->n_runs);
+    IH_ALLOC(obs, in->n_runs);
+    IH_ALLOC(event, in->n_runs);
 
     /* Condition ranks by first appearance over all runs (pending included: stable order). */
     int n_conditions = 0; /* reps[0..n_conditions) hold each condition's first run for now */
@@ -140,7 +155,7 @@ int analysis_group(const AnalysisInput *in, const int *keys, int n_keys, Analysi
     IH_ALLOC(g->groups, n_groups);
     for (int k = 0; k < n_groups; k++) {
         g->groups[k].first_run = reps[order[k]];
-        group_stats(in, g->run_group, k, &g->groups[k], buf);
+        IH_TRY(group_stats(in, g->run_group, k, &g->groups[k], buf, obs, event));
     }
     *out = g;
     g = NULL;
@@ -150,6 +165,8 @@ cleanup:
     free(order);
     free(remap);
     free(buf);
+    free(obs);
+    free(event);
     analysis_groups_destroy(&g);
     return rc;
 }
@@ -163,4 +180,33 @@ void analysis_groups_destroy(AnalysisGroups **g)
     free((*g)->run_group);
     free(*g);
     *g = NULL;
+}
+
+static int same_keys(const AnalysisInput *in, const AnalysisGroups *g, int a, int b)
+{
+    for (int j = 0; j < g->n_keys; j++)
+        if (!same_value(in->params[(size_t)g->groups[a].first_run * in->n_params + g->keys[j]],
+                        in->params[(size_t)g->groups[b].first_run * in->n_params + g->keys[j]]))
+            return 0;
+    return 1;
+}
+
+int analysis_settings(const AnalysisInput *in, const AnalysisGroups *g, int *setting_group,
+                      int *run_setting)
+{
+    int n = 0;
+    for (int k = 0; k < g->n_groups; k++) {
+        int s = 0;
+        while (s < n && !same_keys(in, g, setting_group[s], k))
+            s++;
+        if (s == n)
+            setting_group[n++] = k;
+    }
+    for (int r = 0; r < in->n_runs; r++) {
+        run_setting[r] = -1;
+        for (int s = 0; s < n && g->run_group[r] >= 0 && run_setting[r] < 0; s++)
+            if (same_keys(in, g, setting_group[s], g->run_group[r]))
+                run_setting[r] = s;
+    }
+    return n;
 }

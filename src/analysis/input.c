@@ -3,6 +3,7 @@
 #include "ihsweep/analysis.h"
 
 #include "ihsweep/error.h"
+#include "ihsweep/sweep_plan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ int analysis_input_create(int n_runs, int n_params, const char *const *param_nam
     for (int p = 0; p < n_params; p++)
         if (dup_string(param_names[p], &in->param_names[p]) != 0)
             IH_FAIL(IH_ENOMEM, "out of memory copying parameter names");
+    IH_ALLOC(in->param_labels, n_params);
+    IH_TRY(analysis_default_labels(in));
     IH_ALLOC(in->params, R * (size_t)n_params);
     for (size_t i = 0; i < R * (size_t)n_params; i++)
         in->params[i] = NAN;
@@ -67,6 +70,9 @@ int analysis_input_create(int n_runs, int n_params, const char *const *param_nam
     IH_ALLOC(in->times, R * ANALYSIS_N_TIMES);
     for (size_t i = 0; i < R * ANALYSIS_N_TIMES; i++)
         in->times[i] = NAN;
+    IH_ALLOC(in->t_censor, R);
+    for (size_t r = 0; r < R; r++)
+        in->t_censor[r] = NAN;
     if (dup_string("loss", &in->loss_name) != 0)
         IH_FAIL(IH_ENOMEM, "out of memory");
     if (max_evals > 0) {
@@ -118,6 +124,11 @@ void analysis_input_destroy(AnalysisInput **in)
         for (int p = 0; p < x->n_params; p++)
             free(x->param_names[p]);
     free(x->param_names);
+    if (x->param_labels)
+        for (int p = 0; p < x->n_params; p++)
+            free(x->param_labels[p]);
+    free(x->param_labels);
+    free(x->t_censor);
     free(x->params);
     if (x->condition)
         for (int r = 0; r < x->n_runs; r++)
@@ -138,6 +149,60 @@ void analysis_input_destroy(AnalysisInput **in)
     *in = NULL;
 }
 
+/* Length of name without a trailing component "[i]". */
+static size_t base_length(const char *name)
+{
+    const char *b = strrchr(name, '[');
+    size_t n = strlen(name);
+    return b && n > 0 && name[n - 1] == ']' ? (size_t)(b - name) : n;
+}
+
+int analysis_default_labels(AnalysisInput *in)
+{
+    int rc = 0;
+    char buf[64];
+    for (int p = 0; p < in->n_params; p++) {
+        const char *name = in->param_names[p];
+        const char *label =
+            analysis_param_is_seed(name) ? "seed" : sweep_param_label(name, buf, sizeof buf);
+        size_t n = base_length(name);
+        for (int q = 0; q < p; q++)
+            if (n < strlen(name) && base_length(in->param_names[q]) == n &&
+                strncmp(in->param_names[q], name, n) == 0)
+                label = "";
+        free(in->param_labels[p]);
+        in->param_labels[p] = NULL;
+        if (dup_string(label, &in->param_labels[p]) != 0)
+            IH_FAIL(IH_ENOMEM, "out of memory copying parameter labels");
+    }
+cleanup:
+    return rc;
+}
+
+int analysis_input_set_labels(AnalysisInput *in, char *const *labels)
+{
+    int rc = 0;
+    for (int p = 0; p < in->n_params; p++) {
+        char *c = NULL;
+        if (dup_string(labels[p] ? labels[p] : "", &c) != 0)
+            IH_FAIL(IH_ENOMEM, "out of memory copying parameter labels");
+        free(in->param_labels[p]);
+        in->param_labels[p] = c;
+    }
+cleanup:
+    return rc;
+}
+
+const char *analysis_param_label(const AnalysisInput *in, int p)
+{
+    return in->param_labels[p][0] ? in->param_labels[p] : in->param_names[p];
+}
+
+int analysis_param_is_primary(const AnalysisInput *in, int p)
+{
+    return in->param_labels[p][0] != '\0';
+}
+
 int analysis_param_index(const AnalysisInput *in, const char *name)
 {
     for (int p = 0; p < in->n_params; p++)
@@ -153,7 +218,9 @@ int analysis_param_lookup(const AnalysisInput *in, const char *name)
         return found;
     for (int p = 0; p < in->n_params; p++) {
         const char *dot = strrchr(in->param_names[p], '.');
-        if (!dot || strcmp(dot + 1, name) != 0)
+        const int by_label =
+            analysis_param_is_primary(in, p) && strcmp(in->param_labels[p], name) == 0; /* "K" */
+        if (!by_label && (!dot || strcmp(dot + 1, name) != 0))
             continue;
         if (found >= 0)
             return -2;

@@ -7,6 +7,7 @@
 #include "ihsweep/mpi_agree.h"
 #include "ihsweep/results.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,8 @@ static int load_layout(const ResultsLayout *l, AnalysisInput **out)
     const char *const *names = (const char *const *)l->param_names;
     IH_TRY(analysis_input_create(l->n_runs, l->n_params, names, l->max_evals, l->n_heads,
                                  l->n_probe, l->n_labels, 0, out));
+    if (l->param_labels)
+        IH_TRY(analysis_input_set_labels(*out, l->param_labels));
     for (int r = 0; r < l->n_runs; r++) {
         IH_TRY(analysis_input_set_condition(*out, r, l->conditions[r]));
         for (int p = 0; p < l->n_params; p++)
@@ -115,9 +118,20 @@ static int load_rows(ResultsFile *f, AnalysisInput *in)
             in->times[r * ANALYSIS_N_TIMES + t] = column[r];
     }
     IH_TRY(results_read_column(f, "summary/crossed", H5T_NATIVE_INT8, in->crossed));
-    for (size_t r = 0; r < R; r++)
+    IH_TRY(results_read_column(f, "summary/t_censor", H5T_NATIVE_DOUBLE, in->t_censor));
+    for (size_t r = 0; r < R; r++) {
         if (in->crossed[r] < 0)
             in->crossed[r] = 0;
+        if (in->crossed[r])
+            continue;
+        /* Not crossed: t* is censored. Files of schema 1 kept the last eval in t_star (and the
+         * early drop in t_steepest); both become NaN and the last eval the censoring time. */
+        double *t = &in->times[r * ANALYSIS_N_TIMES];
+        if (isnan(in->t_censor[r]))
+            in->t_censor[r] = t[ANALYSIS_T_STAR];
+        t[ANALYSIS_T_STAR] = NAN;
+        t[ANALYSIS_T_STEEPEST] = NAN;
+    }
 
     if (l->max_evals > 0) {
         char path[512];

@@ -25,6 +25,7 @@ static void set_palette(void)
         plscol0a(PLOT__LINE0 + i, palette[i][0], palette[i][1], palette[i][2], 1.0);
         plscol0a(PLOT__BAND0 + i, palette[i][0], palette[i][1], palette[i][2], 0.22);
     }
+    plscol0a(PLOT__CENSORED, 235, 200, 190, 1.0);
 }
 
 static const struct {
@@ -38,7 +39,7 @@ int plot__figure(const PlotOptions *o, const char *name, int nx, int ny, PlotDra
                  const void *ctx)
 {
     int rc = 0;
-    int w = o->width > 0 ? o->width : 1400, h = o->height > 0 ? o->height : 900;
+    int w = o->width > 0 ? o->width : 1600, h = o->height > 0 ? o->height : 900;
     if (nx > 2)
         w = w * nx / 2;
     if (ny > 2)
@@ -73,11 +74,43 @@ cleanup:
     return rc;
 }
 
+void plot__log_labels(const char *side, double lo, double hi)
+{
+    static const double mant[3] = {1, 2, 5};
+    for (int d = (int)floor(lo) - 1; d <= (int)ceil(hi); d++)
+        for (int m = 0; m < 3; m++) {
+            double v = mant[m] * pow(10.0, d), lv = log10(v);
+            if (lv < lo - 1e-9 || lv > hi + 1e-9)
+                continue;
+            char text[32];
+            if (v >= 1e6)
+                snprintf(text, sizeof text, "%gM", v / 1e6);
+            else if (v >= 1e3)
+                snprintf(text, sizeof text, "%gk", v / 1e3);
+            else
+                snprintf(text, sizeof text, "%g", v);
+            double at = (lv - lo) / (hi - lo);
+            if (side[0] == 'b')
+                plmtex(side, 1.6, at, 0.5, text);
+            else
+                plmtex(side, 0.8, at, side[0] == 'l' ? 1.0 : 0.0, text);
+        }
+}
+
 void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, const char *xlabel,
                  const char *ylabel, const char *title)
 {
+    plot__panel_room(xmin, xmax, ymin, ymax, logx, 0, xlabel, ylabel, title, 0.0);
+}
+
+void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int logx, int logy,
+                      const char *xlabel, const char *ylabel, const char *title, double room)
+{
     pladv(0);
-    plvsta(); /* margins that fit the tick labels and axis labels at this character size */
+    if (room > 0) /* subpage fractions: tick and axis labels left and below, the legend right */
+        plvpor(0.15, 0.98 - room, 0.12, 0.90);
+    else
+        plvsta(); /* margins that fit the tick labels and axis labels at this character size */
     if (!(xmax > xmin)) {
         xmin -= 0.5;
         xmax += 0.5;
@@ -89,8 +122,53 @@ void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, c
     plwind(xmin, xmax, ymin, ymax);
     plcol0(PLOT__FG);
     plwidth(1.0);
-    plbox(logx ? "bcnstl" : "bcnst", 0, 0, "bcnstv", 0, 0);
+    plbox(logx ? "bcstl" : "bcnst", 0, 0, logy ? "bcstvl" : "bcnstv", 0, 0);
+    if (logx)
+        plot__log_labels("b", xmin, xmax);
+    if (logy)
+        plot__log_labels("lv", ymin, ymax);
     pllab(xlabel, ylabel, title);
+}
+
+void plot__threshold(double xlo, double xhi, double y)
+{
+    PLFLT tx[2] = {xlo, xhi}, ty[2] = {y, y};
+    plcol0(PLOT__FG);
+    plwidth(2.0);
+    pllsty(2);
+    plline(2, tx, ty);
+    pllsty(1);
+    plwidth(1.0);
+    plptex(xlo + 0.01 * (xhi - xlo), y, 1, 0, 0.0, "#u 0.4 ln 2");
+}
+
+void plot__legend_outside(int n, const char *const *labels, const int *colors, const int *styles)
+{
+    if (n <= 0)
+        return;
+    PLINT *opt = calloc((size_t)n, sizeof *opt), *tcol = calloc((size_t)n, sizeof *tcol);
+    PLINT *lcol = calloc((size_t)n, sizeof *lcol), *lsty = calloc((size_t)n, sizeof *lsty);
+    PLFLT *lw = calloc((size_t)n, sizeof *lw);
+    if (opt && tcol && lcol && lsty && lw) {
+        for (int i = 0; i < n; i++) {
+            opt[i] = PL_LEGEND_LINE;
+            tcol[i] = PLOT__FG;
+            lcol[i] = colors[i];
+            lsty[i] = styles ? styles[i] : 1;
+            lw[i] = 3.0;
+        }
+        PLFLT lw_out = 0, lh_out = 0;
+        plcol0(PLOT__FG);
+        pllegend(&lw_out, &lh_out, 0,
+                 PL_POSITION_OUTSIDE | PL_POSITION_RIGHT | PL_POSITION_VIEWPORT, 0.02, 0.0, 0.06,
+                 PLOT__BG, PLOT__FG, 1, 0, 0, n, opt, 1.0, 0.75, 1.8, 0.0, tcol, labels, NULL, NULL,
+                 NULL, NULL, lcol, lsty, lw, NULL, NULL, NULL, NULL);
+    }
+    free(opt);
+    free(tcol);
+    free(lcol);
+    free(lsty);
+    free(lw);
 }
 
 void plot__legend(int n, const char *const *labels, const int *colors, int lines, int position)
@@ -182,18 +260,31 @@ void plot__curve_stats_free(CurveStats *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The band's lower edge: mean - sd, but not below 0 for a non-negative quantity (every curve
+ * drawn here: losses, induction strength). */
+static double band_low(const CurveStats *c, int i)
+{
+    double lo = c->mean[i] - c->sd[i];
+    return c->mean[i] >= 0 && lo < 0 ? 0.0 : lo;
+}
+
 void plot__band_line(const CurveStats *c, int k)
+{
+    plot__band_line_style(c, k, 1, 1);
+}
+
+void plot__band_line_style(const CurveStats *c, int k, int style, int band)
 {
     if (c->n < 1)
         return;
     PLFLT *px = malloc(sizeof(PLFLT) * 2 * (size_t)c->n);
     PLFLT *py = malloc(sizeof(PLFLT) * 2 * (size_t)c->n);
-    if (px && py && c->n > 1) {
+    if (px && py && c->n > 1 && band) {
         for (int i = 0; i < c->n; i++) {
             px[i] = c->x[i];
             py[i] = c->mean[i] + c->sd[i];
             px[2 * c->n - 1 - i] = c->x[i];
-            py[2 * c->n - 1 - i] = c->mean[i] - c->sd[i];
+            py[2 * c->n - 1 - i] = band_low(c, i);
         }
         plcol0(PLOT__BAND0 + k % PLOT__N_LINES);
         plfill(2 * c->n, px, py);
@@ -202,10 +293,12 @@ void plot__band_line(const CurveStats *c, int k)
     free(py);
     plcol0(PLOT__LINE0 + k % PLOT__N_LINES);
     plwidth(2.5);
+    pllsty(style);
     if (c->n > 1)
         plline(c->n, c->x, c->mean);
     else
         plpoin(1, c->x, c->mean, 4);
+    pllsty(1);
     plwidth(1.0);
 }
 
@@ -214,15 +307,9 @@ void plot__curve_range(const CurveStats *c, double *xlo, double *xhi, double *yl
     for (int i = 0; i < c->n; i++) {
         *xlo = fmin(*xlo, c->x[i]);
         *xhi = fmax(*xhi, c->x[i]);
-        *ylo = fmin(*ylo, c->mean[i] - c->sd[i]);
+        *ylo = fmin(*ylo, band_low(c, i));
         *yhi = fmax(*yhi, c->mean[i] + c->sd[i]);
     }
-}
-
-const char *plot__param_short(const AnalysisInput *in, int p)
-{
-    const char *dot = strrchr(in->param_names[p], '.');
-    return dot ? dot + 1 : in->param_names[p];
 }
 
 void plot__group_label(const AnalysisInput *in, const AnalysisGroups *g, int group, char *buf,
@@ -234,10 +321,15 @@ void plot__group_label(const AnalysisInput *in, const AnalysisGroups *g, int gro
         snprintf(buf, (size_t)size, "all runs");
         return;
     }
+    int any = 0;
+    for (int j = 0; j < g->n_keys; j++)
+        any |= analysis_param_is_primary(in, g->keys[j]);
     for (int j = 0; j < g->n_keys && used < size; j++) {
+        if (any && !analysis_param_is_primary(in, g->keys[j]))
+            continue; /* moves with an axis that is shown */
         double v = in->params[(size_t)g->groups[group].first_run * in->n_params + g->keys[j]];
-        int n = snprintf(buf + used, (size_t)(size - used), "%s%s=%g", j ? " " : "",
-                         plot__param_short(in, g->keys[j]), v);
+        int n = snprintf(buf + used, (size_t)(size - used), "%s%s = %g", used ? ", " : "",
+                         analysis_param_label(in, g->keys[j]), v);
         if (n < 0)
             break;
         used += n;
@@ -289,45 +381,56 @@ void plot__grid(int n, int *nx, int *ny)
     *ny = (n + x - 1) / x;
 }
 
-int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDynamics *ed,
-             const PlotOptions *o, FILE *log)
+int plot_log(const char *name, int r, const PlotOptions *o, FILE *log)
+{
+    if (r == PLOT_SKIPPED)
+        return 0;
+    if (r < 0)
+        return r;
+    fprintf(log, "wrote");
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (o->formats & formats[i].format)
+            fprintf(log, " %s/%s.%s", o->dir, name, formats[i].ext);
+    fprintf(log, "\n");
+    return 0;
+}
+
+int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDynamics *const *eds,
+             int n_settings, const PlotOptions *o, FILE *log)
 {
     int rc = 0;
     char why[PLOT_WHY_SIZE];
-    static const char *const names[] = {"loss_curves", "induction_strength", "tstar_heatmap",
-                                        "clamp_comparison", "essential_dynamics"};
-    for (int f = 0; f < 5; f++) {
+    static const char *const names[] = {"phase_change_map",   "loss_curves",
+                                        "induction_strength", "tstar_heatmap",
+                                        "clamp_comparison",   "essential_dynamics"};
+    for (int f = 0; f < 6; f++) {
         why[0] = '\0';
         int r = 0;
         switch (f) {
         case 0:
-            r = plot_loss_curves(in, g, o, why);
+            r = plot_phase_map(in, o, why);
             break;
         case 1:
-            r = plot_induction_strength(in, g, o, why);
+            r = plot_loss_curves(in, g, o, why);
             break;
         case 2:
-            r = plot_tstar_heatmap(in, o, why);
+            r = plot_induction_strength(in, g, o, why);
             break;
         case 3:
+            r = plot_tstar_heatmap(in, o, why);
+            break;
+        case 4:
             r = plot_clamp_comparison(in, g, o, why);
             break;
         default:
-            r = plot_essential_dynamics(in, ed, o, why);
+            r = plot_essential_dynamics(in, g, eds, n_settings, o, why);
             break;
         }
         IH_TRY(r);
-        if (r == PLOT_SKIPPED) {
+        if (r == PLOT_SKIPPED)
             fprintf(log, "skipped %s: %s\n", names[f], why);
-            continue;
-        }
-        fprintf(log, "wrote");
-        for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-            if (o->formats & formats[i].format)
-                fprintf(log, " %s/%s.%s", o->dir, names[f], formats[i].ext);
-        fprintf(log, "\n");
+        IH_TRY(plot_log(names[f], r, o, log));
     }
-    rc = 0;
 cleanup:
     return rc;
 }

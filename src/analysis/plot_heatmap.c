@@ -1,6 +1,8 @@
-/* The t* heatmap: mean phase-change time over two parameters, one panel per condition, cells
- * coloured by log10 t* on a colour scale shared by all panels and annotated with the mean (and
- * how many runs it averages). One swept parameter gives a one-row heatmap; none skips. */
+/* The t* map: the Kaplan-Meier median phase-change time per cell, over two swept parameters (one
+ * panel per condition) or over one parameter and the conditions (one panel). Cells are coloured
+ * by log10 t* on a scale shared by all panels, with a colour bar in sequences; a cell whose
+ * median was not reached is marked ">T" (T its longest run) and drawn in a colour of its own,
+ * never as an ordinary value. */
 #include "analysis/plot_internal.h"
 
 #include "ihsweep/error.h"
@@ -14,15 +16,15 @@ enum { MAX_LEVELS = 32, MAX_CONDITIONS = 16 };
 
 typedef struct {
     const AnalysisInput *in;
-    int px, py; /* parameter indices (py -1: one row) */
+    int px, py; /* parameter indices (py -1: rows are the conditions, one panel) */
     int nx, ny;
     double xs[MAX_LEVELS]; /* distinct values, ascending */
     double ys[MAX_LEVELS];
     int n_cond;
     int cond_run[MAX_CONDITIONS]; /* a run naming each condition */
-    double *mean;                 /* [n_cond][ny][nx] mean t* (NaN: no done run) */
-    int *count;                   /* [n_cond][ny][nx] */
-    double lo, hi;                /* log10 range of the colour scale */
+    int n_panels;
+    KmMedian *km;  /* [n_panels][ny][nx] */
+    double lo, hi; /* log10 range of the colour scale */
 } Heatmap;
 
 /* Sorted distinct values of parameter p over all runs; -1 if more than MAX_LEVELS. */
@@ -53,21 +55,11 @@ static int level_index(const double *xs, int n, double v)
     return -1;
 }
 
-/* Compact sequence count: 850, 12.3k, 1.25M. */
-static void format_seq(double t, char *buf, int size)
-{
-    if (t >= 1e6)
-        snprintf(buf, (size_t)size, "%.3gM", t / 1e6);
-    else if (t >= 1e3)
-        snprintf(buf, (size_t)size, "%.3gk", t / 1e3);
-    else
-        snprintf(buf, (size_t)size, "%.0f", t);
-}
-
-/* A vertical colour bar right of the panel's viewport: cmap1 over [lo, hi] = log10 t*. */
+/* A vertical colour bar right of the panel's viewport: cmap1 over [lo, hi] = log10 t*, labelled
+ * in sequences (log axis), and the censored colour below it. */
 static void draw_colour_bar(double lo, double hi)
 {
-    plvpor(0.85, 0.875, 0.14, 0.88);
+    plvpor(0.83, 0.855, 0.22, 0.88);
     plwind(0, 1, lo, hi);
     const int steps = 64;
     for (int s = 0; s < steps; s++) {
@@ -77,8 +69,17 @@ static void draw_colour_bar(double lo, double hi)
         plfill(4, bx, by);
     }
     plcol0(PLOT__FG);
-    plbox("bc", 0, 0, "bcmstv", 0, 0);
-    plmtex("r", 3.6, 0.5, 0.5, "log10 t*");
+    plbox("bc", 0, 0, "bcstvl", 0, 0);
+    plot__log_labels("rv", lo, hi);
+    plmtex("r", 5.5, 0.5, 0.5, "median t* (sequences)");
+    plvpor(0.83, 0.855, 0.10, 0.15);
+    plwind(0, 1, 0, 1);
+    PLFLT bx[4] = {0, 1, 1, 0}, by[4] = {0, 0, 1, 1};
+    plcol0(PLOT__CENSORED);
+    plfill(4, bx, by);
+    plcol0(PLOT__FG);
+    plbox("bc", 0, 0, "bc", 0, 0);
+    plmtex("rv", 0.8, 0.5, 0.0, ">T: not yet");
 }
 
 static void draw_heatmap(const void *ctx)
@@ -90,38 +91,43 @@ static void draw_heatmap(const void *ctx)
           gr[5] = {0.005, 0.322, 0.569, 0.788, 0.906}, b[5] = {0.329, 0.545, 0.549, 0.384, 0.144};
     plscmap1n(256);
     plscmap1l(1, 5, pos, r, gr, b, NULL);
-    char xlabel[160], ylabel[160];
-    snprintf(xlabel, sizeof xlabel, "%s", in->param_names[h->px]);
-    snprintf(ylabel, sizeof ylabel, "%s", h->py >= 0 ? in->param_names[h->py] : "");
-    for (int c = 0; c < h->n_cond; c++) {
-        char title[200];
-        snprintf(title, sizeof title, "%s: mean t* in sequences seen (n runs)",
-                 in->condition[h->cond_run[c]]);
+    char xlabel[64], ylabel[64];
+    snprintf(xlabel, sizeof xlabel, "%s", analysis_param_label(in, h->px));
+    snprintf(ylabel, sizeof ylabel, "%s", h->py >= 0 ? analysis_param_label(in, h->py) : "");
+    for (int c = 0; c < h->n_panels; c++) {
+        char title[256];
+        if (h->py >= 0)
+            snprintf(title, sizeof title, "%s: median t* over seeds (crossed/runs)",
+                     in->condition[h->cond_run[c]]);
+        else
+            snprintf(title, sizeof title, "median t* over seeds by condition and %s (crossed/runs)",
+                     xlabel);
         pladv(0);
-        plvpor(0.14, 0.80, 0.14, 0.88);
+        plvpor(0.16, 0.76, 0.14, 0.88);
         plwind(-0.5, h->nx - 0.5, -0.5, h->ny - 0.5);
         for (int j = 0; j < h->ny; j++)
             for (int i = 0; i < h->nx; i++) {
-                size_t cell = ((size_t)c * h->ny + j) * h->nx + i;
-                double m = h->mean[cell];
+                const KmMedian *km = &h->km[((size_t)c * h->ny + j) * h->nx + i];
                 PLFLT cx[4] = {i - 0.5, i + 0.5, i + 0.5, i - 0.5};
                 PLFLT cy[4] = {j - 0.5, j - 0.5, j + 0.5, j + 0.5};
                 double frac = 0;
-                if (isfinite(m) && m > 0) {
-                    frac = h->hi > h->lo ? (log10(m) - h->lo) / (h->hi - h->lo) : 0.5;
+                int dark = 0;
+                if (km->n > 0 && isfinite(km->median)) {
+                    frac = h->hi > h->lo ? (log10(km->median) - h->lo) / (h->hi - h->lo) : 0.5;
                     plcol1(frac);
+                    dark = frac < 0.6;
                 } else {
-                    plcol0(PLOT__GREY);
+                    plcol0(km->n > 0 ? PLOT__CENSORED : PLOT__BG);
                 }
                 plfill(4, cx, cy);
-                char text[48], num[24];
-                if (isfinite(m) && m > 0) {
-                    format_seq(m, num, sizeof num);
-                    snprintf(text, sizeof text, "%s (n=%d)", num, h->count[cell]);
+                char text[64], num[32];
+                if (km->n > 0) {
+                    analysis_format_median(km, num, sizeof num);
+                    snprintf(text, sizeof text, "%s (%d/%d)", num, km->n_events, km->n);
                 } else {
                     snprintf(text, sizeof text, "no runs");
                 }
-                plcol0(isfinite(m) && frac < 0.6 ? PLOT__BG : PLOT__FG);
+                plcol0(dark ? PLOT__BG : PLOT__FG);
                 plptex(i, j, 1, 0, 0.5, text);
             }
         plcol0(PLOT__FG);
@@ -131,19 +137,23 @@ static void draw_heatmap(const void *ctx)
             snprintf(v, sizeof v, "%g", h->xs[i]);
             plmtex("b", 1.5, (i + 0.5) / h->nx, 0.5, v);
         }
-        for (int j = 0; j < h->ny && h->py >= 0; j++) {
-            char v[32];
-            snprintf(v, sizeof v, "%g", h->ys[j]);
+        for (int j = 0; j < h->ny; j++) {
+            char v[96];
+            if (h->py >= 0)
+                snprintf(v, sizeof v, "%g", h->ys[j]);
+            else
+                snprintf(v, sizeof v, "%s", in->condition[h->cond_run[j]]);
             plmtex("lv", 0.8, (j + 0.5) / h->ny, 1.0, v);
         }
         pllab("", "", title);
         plmtex("b", 3.2, 0.5, 0.5, xlabel);
-        plmtex("l", 4.5, 0.5, 0.5, ylabel);
+        if (h->py >= 0)
+            plmtex("l", 4.5, 0.5, 0.5, ylabel);
         draw_colour_bar(h->lo, h->hi > h->lo ? h->hi : h->lo + 1);
     }
 }
 
-/* The heatmap's axes: o's choice, else the first two swept non-seed parameters. */
+/* The map's axes: o's choice, else the first two swept primary non-seed parameters. */
 static void choose_axes(const AnalysisInput *in, const PlotOptions *o, int *px, int *py)
 {
     *px = o->x_param;
@@ -151,7 +161,8 @@ static void choose_axes(const AnalysisInput *in, const PlotOptions *o, int *px, 
     if (*px >= 0)
         return;
     for (int p = 0; p < in->n_params; p++) {
-        if (analysis_param_is_seed(in->param_names[p]) || !analysis_param_is_swept(in, p))
+        if (analysis_param_is_seed(in->param_names[p]) || !analysis_param_is_swept(in, p) ||
+            !analysis_param_is_primary(in, p))
             continue;
         if (*px < 0)
             *px = p;
@@ -164,20 +175,14 @@ int plot_tstar_heatmap(const AnalysisInput *in, const PlotOptions *o, char *why)
 {
     int rc = 0;
     Heatmap h;
+    double *t = NULL;
+    int8_t *ev = NULL;
+    int *cell_of = NULL;
     memset(&h, 0, sizeof h);
     h.in = in;
     choose_axes(in, o, &h.px, &h.py);
     if (h.px < 0) {
-        snprintf(why, PLOT_WHY_SIZE, "no swept numeric data parameter to lay out a heatmap");
-        return PLOT_SKIPPED;
-    }
-    h.nx = levels(in, h.px, h.xs);
-    h.ny = 1;
-    h.ys[0] = 0;
-    if (h.py >= 0)
-        h.ny = levels(in, h.py, h.ys);
-    if (h.nx < 0 || h.ny < 0) {
-        snprintf(why, PLOT_WHY_SIZE, "more than %d values on a heatmap axis", MAX_LEVELS);
+        snprintf(why, PLOT_WHY_SIZE, "no swept numeric data parameter to lay out a t* map");
         return PLOT_SKIPPED;
     }
     for (int r = 0; r < in->n_runs; r++) {
@@ -192,42 +197,71 @@ int plot_tstar_heatmap(const AnalysisInput *in, const PlotOptions *o, char *why)
         }
         h.cond_run[h.n_cond++] = r;
     }
-    size_t cells = (size_t)h.n_cond * h.nx * h.ny;
-    IH_ALLOC(h.mean, cells);
-    IH_ALLOC(h.count, cells);
+    h.nx = levels(in, h.px, h.xs);
+    if (h.py >= 0) {
+        h.ny = levels(in, h.py, h.ys);
+        h.n_panels = h.n_cond;
+    } else {
+        h.ny = h.n_cond;
+        h.n_panels = 1;
+    }
+    if (h.nx < 0 || h.ny < 0) {
+        snprintf(why, PLOT_WHY_SIZE, "more than %d values on a t* map axis", MAX_LEVELS);
+        return PLOT_SKIPPED;
+    }
+    size_t cells = (size_t)h.n_panels * h.nx * h.ny;
+    IH_ALLOC(h.km, cells);
+    IH_ALLOC(t, in->n_runs > 0 ? in->n_runs : 1);
+    IH_ALLOC(ev, in->n_runs > 0 ? in->n_runs : 1);
+    IH_ALLOC(cell_of, in->n_runs > 0 ? in->n_runs : 1);
     for (int r = 0; r < in->n_runs; r++) {
-        double t = in->times[(size_t)r * ANALYSIS_N_TIMES + ANALYSIS_T_STAR];
-        if (in->status[r] != RUN_DONE || !isfinite(t))
+        cell_of[r] = -1;
+        if (in->status[r] != RUN_DONE)
             continue;
         int c = 0;
         while (strcmp(in->condition[h.cond_run[c]], in->condition[r]) != 0)
             c++;
         int i = level_index(h.xs, h.nx, in->params[(size_t)r * in->n_params + h.px]);
         int j =
-            h.py >= 0 ? level_index(h.ys, h.ny, in->params[(size_t)r * in->n_params + h.py]) : 0;
-        size_t cell = ((size_t)c * h.ny + j) * h.nx + i;
-        h.mean[cell] += t;
-        h.count[cell]++;
+            h.py >= 0 ? level_index(h.ys, h.ny, in->params[(size_t)r * in->n_params + h.py]) : c;
+        int panel = h.py >= 0 ? c : 0;
+        cell_of[r] = (int)(((size_t)panel * h.ny + j) * h.nx + i);
     }
     h.lo = INFINITY;
     h.hi = -INFINITY;
     for (size_t k = 0; k < cells; k++) {
-        h.mean[k] = h.count[k] ? h.mean[k] / h.count[k] : NAN;
-        if (isfinite(h.mean[k]) && h.mean[k] > 0) {
-            h.lo = fmin(h.lo, log10(h.mean[k]));
-            h.hi = fmax(h.hi, log10(h.mean[k]));
+        int n = 0;
+        for (int r = 0; r < in->n_runs; r++)
+            if (cell_of[r] == (int)k) {
+                double v = in->times[(size_t)r * ANALYSIS_N_TIMES + ANALYSIS_T_STAR];
+                ev[n] = isfinite(v);
+                t[n++] = isfinite(v) ? v : in->t_censor[r];
+            }
+        IH_TRY(metrics_km_median(t, ev, n, &h.km[k]));
+        double m = h.km[k].median;
+        if (isfinite(m) && m > 0) {
+            h.lo = fmin(h.lo, log10(m));
+            h.hi = fmax(h.hi, log10(m));
         }
     }
-    if (!isfinite(h.lo)) {
-        snprintf(why, PLOT_WHY_SIZE, "no finished run with a positive t*");
-        rc = PLOT_SKIPPED;
-        goto cleanup;
+    if (!isfinite(h.lo)) { /* nothing reached: a scale around the longest runs */
+        for (size_t k = 0; k < cells; k++)
+            if (h.km[k].n > 0 && h.km[k].t_max > 0)
+                h.hi = fmax(h.hi, log10(h.km[k].t_max));
+        if (!isfinite(h.hi)) {
+            snprintf(why, PLOT_WHY_SIZE, "no finished run");
+            rc = PLOT_SKIPPED;
+            goto cleanup;
+        }
+        h.lo = h.hi - 1;
     }
     int gx, gy;
-    plot__grid(h.n_cond, &gx, &gy);
+    plot__grid(h.n_panels, &gx, &gy);
     IH_TRY(plot__figure(o, "tstar_heatmap", gx, gy, draw_heatmap, &h));
 cleanup:
-    free(h.mean);
-    free(h.count);
+    free(h.km);
+    free(t);
+    free(ev);
+    free(cell_of);
     return rc;
 }

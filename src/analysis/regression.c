@@ -1,6 +1,8 @@
 /* Log-log fits of the phase-change time t* against each swept data parameter, per condition:
- * ln t* = a + b ln(param) over the condition's done runs, b reported with a 95% interval.
- * Each fit is a simple regression on one parameter (other swept parameters are pooled). Pure. */
+ * ln t* = a + b ln(param) + normal error over the condition's done runs, b reported with a 95%
+ * interval. Runs that never crossed are censored at ln t_censor (a Tobit fit, tobit.c), never
+ * used as observed values. Each fit is against one parameter, the one that names its axis
+ * (other swept parameters are pooled; the rest of a zipped axis moves with it). Pure. */
 #include "ihsweep/analysis.h"
 
 #include "ihsweep/error.h"
@@ -13,7 +15,7 @@
 /* Collects the condition's usable (ln param, ln t*) points; returns -1 if a value of the parameter
  * is not positive (the parameter cannot be fitted on a log scale). */
 static int collect_points(const AnalysisInput *in, const char *condition, int p, double *x,
-                          double *y, int *n_never)
+                          double *y, int8_t *event, int *n_never)
 {
     int n = 0;
     *n_never = 0;
@@ -21,6 +23,9 @@ static int collect_points(const AnalysisInput *in, const char *condition, int p,
         if (in->status[r] != RUN_DONE || strcmp(in->condition[r], condition) != 0)
             continue;
         double t = in->times[(size_t)r * ANALYSIS_N_TIMES + ANALYSIS_T_STAR];
+        const int crossed = isfinite(t);
+        if (!crossed)
+            t = in->t_censor[r];
         double v = in->params[(size_t)r * in->n_params + p];
         if (!(isfinite(t) && t > 0))
             continue;
@@ -28,8 +33,8 @@ static int collect_points(const AnalysisInput *in, const char *condition, int p,
             return -1;
         x[n] = log(v);
         y[n] = log(t);
-        if (!in->crossed[r])
-            (*n_never)++;
+        event[n] = (int8_t)crossed;
+        *n_never += !crossed;
         n++;
     }
     return n;
@@ -48,16 +53,19 @@ int analysis_fit_loglog(const AnalysisInput *in, AnalysisFit **fits, int *n_fits
     int rc = 0;
     AnalysisFit *f = NULL;
     double *x = NULL, *y = NULL;
+    int8_t *event = NULL;
     int *params = NULL, *conds = NULL;
     *fits = NULL;
     *n_fits = 0;
     IH_ALLOC(x, in->n_runs);
     IH_ALLOC(y, in->n_runs);
+    IH_ALLOC(event, in->n_runs);
     IH_ALLOC(params, in->n_params);
     IH_ALLOC(conds, in->n_runs);
     int n_params = 0;
     for (int p = 0; p < in->n_params; p++)
-        if (!analysis_param_is_seed(in->param_names[p]) && analysis_param_is_swept(in, p))
+        if (!analysis_param_is_seed(in->param_names[p]) && analysis_param_is_primary(in, p) &&
+            analysis_param_is_swept(in, p))
             params[n_params++] = p;
     int n_conds = 0;
     for (int r = 0; r < in->n_runs; r++) {
@@ -72,13 +80,13 @@ int analysis_fit_loglog(const AnalysisInput *in, AnalysisFit **fits, int *n_fits
     for (int c = 0; c < n_conds; c++)
         for (int j = 0; j < n_params; j++) {
             int n_never = 0;
-            int m = collect_points(in, in->condition[conds[c]], params[j], x, y, &n_never);
+            int m = collect_points(in, in->condition[conds[c]], params[j], x, y, event, &n_never);
             if (m < 2 || !has_two_values(x, m))
                 continue;
             f[n].first_run = conds[c];
             f[n].param = params[j];
             f[n].n_never_crossed = n_never;
-            f[n].fit = analysis_ols(x, y, m);
+            f[n].fit = analysis_tobit(x, y, event, m);
             n++;
         }
     if (n > 0) {
@@ -90,6 +98,7 @@ cleanup:
     free(f);
     free(x);
     free(y);
+    free(event);
     free(params);
     free(conds);
     return rc;

@@ -1,4 +1,5 @@
-/* Text output of the timing analysis: aligned tables for the terminal and CSV files.
+/* Text output of the timing analysis: aligned tables for the terminal and CSV files. Censored
+ * medians print as ">T" (not reached by T sequences); means and sds are over crossed runs only.
  * Formats what groups.c and regression.c computed; computes nothing itself. */
 #include "ihsweep/analysis.h"
 
@@ -85,6 +86,58 @@ static double key_value(const AnalysisInput *in, int run, int p)
     return in->params[(size_t)run * in->n_params + p];
 }
 
+/* Whether key j is printed: keys that name their axis; all of them if none does. */
+static int key_shown(const AnalysisInput *in, const AnalysisGroups *g, int j)
+{
+    int any = 0;
+    for (int k = 0; k < g->n_keys; k++)
+        any |= analysis_param_is_primary(in, g->keys[k]);
+    return !any || analysis_param_is_primary(in, g->keys[j]);
+}
+
+/* A time in sequences, short: "320k", "1.2M". */
+static void short_time(char *buf, size_t size, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, size, "-");
+    else if (fabs(v) >= 1e6)
+        snprintf(buf, size, "%.3gM", v / 1e6);
+    else if (fabs(v) >= 1e3)
+        snprintf(buf, size, "%.3gk", v / 1e3);
+    else
+        snprintf(buf, size, "%.0f", v);
+}
+
+void analysis_format_median(const KmMedian *km, char *buf, size_t size)
+{
+    char a[24];
+    if (km->n == 0) {
+        snprintf(buf, size, "-");
+    } else if (isnan(km->median)) {
+        short_time(a, sizeof a, km->t_max);
+        snprintf(buf, size, ">%s", a);
+    } else {
+        short_time(buf, size, km->median);
+    }
+}
+
+void analysis_format_interval(const KmMedian *km, char *buf, size_t size)
+{
+    char a[24], b[24];
+    if (isnan(km->ci_lo)) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    short_time(a, sizeof a, km->ci_lo);
+    if (isnan(km->ci_hi)) {
+        short_time(b, sizeof b, km->t_max);
+        snprintf(buf, size, "[%s, >%s]", a, b);
+    } else {
+        short_time(b, sizeof b, km->ci_hi);
+        snprintf(buf, size, "[%s, %s]", a, b);
+    }
+}
+
 void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGroups *g)
 {
     TextTable t = {0};
@@ -96,13 +149,15 @@ void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGrou
     int c = 0;
     cell(&t, h, c++, "condition");
     for (int j = 0; j < g->n_keys && c < MAX_COLS - 12; j++)
-        cell(&t, h, c++, "%s", in->param_names[g->keys[j]]);
+        if (key_shown(in, g, j))
+            cell(&t, h, c++, "%s", analysis_param_label(in, g->keys[j]));
     int c0 = c;
-    const char *heads[] = {"runs",      "done",        "never",           "div+fail",
-                           "t* mean",   "t* sd",       "t* 95% interval", "t0.9 mean",
-                           "t0.5 mean", "t_steep mean"};
-    for (int i = 0; i < 10; i++)
+    const char *heads[] = {"runs",        "done",         "crossed",        "div+fail",
+                           "t* median",   "95% interval", "mean (crossed)", "sd (crossed)",
+                           "t0.9 median", "t0.5 median",  "t_steep median"};
+    for (int i = 0; i < 11; i++)
         cell(&t, h, c0 + i, "%s", heads[i]);
+    char buf[CELL];
     for (int k = 0; k < g->n_groups; k++) {
         const AnalysisGroup *gr = &g->groups[k];
         int r = table_row(&t);
@@ -111,21 +166,25 @@ void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGrou
         c = 0;
         cell(&t, r, c++, "%s", in->condition[gr->first_run]);
         for (int j = 0; j < g->n_keys && c < MAX_COLS - 12; j++)
-            cell(&t, r, c++, "%g", key_value(in, gr->first_run, g->keys[j]));
+            if (key_shown(in, g, j))
+                cell(&t, r, c++, "%g", key_value(in, gr->first_run, g->keys[j]));
         cell(&t, r, c++, "%d", gr->n_runs);
         cell(&t, r, c++, "%d", gr->n_done);
-        cell(&t, r, c++, "%d", gr->n_never_crossed);
+        cell(&t, r, c++, "%d/%d", gr->n_done - gr->n_never_crossed, gr->n_done);
         cell(&t, r, c++, "%d", gr->n_diverged + gr->n_failed);
+        analysis_format_median(&gr->km[ANALYSIS_T_STAR], buf, sizeof buf);
+        cell(&t, r, c++, "%s", buf);
+        analysis_format_interval(&gr->km[ANALYSIS_T_STAR], buf, sizeof buf);
+        cell(&t, r, c++, "%s", buf);
         const SampleStats *s = &gr->time[ANALYSIS_T_STAR];
-        num(&t, r, c++, "%.0f", s->mean);
-        num(&t, r, c++, "%.0f", s->sd);
-        if (isfinite(s->ci_lo))
-            cell(&t, r, c++, "[%.0f, %.0f]", s->ci_lo, s->ci_hi);
-        else
-            cell(&t, r, c++, "-");
-        num(&t, r, c++, "%.0f", gr->time[ANALYSIS_T_09].mean);
-        num(&t, r, c++, "%.0f", gr->time[ANALYSIS_T_05].mean);
-        num(&t, r, c++, "%.0f", gr->time[ANALYSIS_T_STEEPEST].mean);
+        short_time(buf, sizeof buf, s->mean);
+        cell(&t, r, c++, "%s", buf);
+        short_time(buf, sizeof buf, s->sd);
+        cell(&t, r, c++, "%s", buf);
+        for (int m = ANALYSIS_T_09; m <= ANALYSIS_T_STEEPEST; m++) {
+            analysis_format_median(&gr->km[m], buf, sizeof buf);
+            cell(&t, r, c++, "%s", buf);
+        }
     }
     table_print(out, &t);
     if (g->n_pending > 0)
@@ -143,19 +202,25 @@ void analysis_print_fits(FILE *out, const AnalysisInput *in, const AnalysisFit *
     int h = table_row(&t);
     if (h < 0)
         return;
-    const char *heads[] = {"condition", "parameter",          "n",         "never", "slope",
-                           "slope se",  "slope 95% interval", "intercept", "r^2"};
+    const char *heads[] = {"condition", "parameter",          "runs",      "censored", "slope",
+                           "slope se",  "slope 95% interval", "intercept", "sigma"};
     for (int i = 0; i < 9; i++)
         cell(&t, h, i, "%s", heads[i]);
+    int n_unfit = 0;
     for (int k = 0; k < n_fits; k++) {
         const AnalysisFit *f = &fits[k];
         int r = table_row(&t);
         if (r < 0)
             break;
         cell(&t, r, 0, "%s", in->condition[f->first_run]);
-        cell(&t, r, 1, "%s", in->param_names[f->param]);
+        cell(&t, r, 1, "%s", analysis_param_label(in, f->param));
         cell(&t, r, 2, "%d", f->fit.n);
         cell(&t, r, 3, "%d", f->n_never_crossed);
+        if (!f->fit.converged) {
+            cell(&t, r, 4, "no fit*");
+            n_unfit++;
+            continue;
+        }
         num(&t, r, 4, "%.3f", f->fit.slope);
         num(&t, r, 5, "%.3f", f->fit.slope_se);
         if (isfinite(f->fit.slope_ci_lo))
@@ -163,10 +228,14 @@ void analysis_print_fits(FILE *out, const AnalysisInput *in, const AnalysisFit *
         else
             cell(&t, r, 6, "-");
         num(&t, r, 7, "%.3f", f->fit.intercept);
-        num(&t, r, 8, "%.3f", f->fit.r2);
+        num(&t, r, 8, "%.3f", f->fit.sigma);
     }
-    fprintf(out, "log t* = intercept + slope * log(parameter):\n");
+    fprintf(out, "ln t* = intercept + slope ln(parameter) + N(0, sigma^2), censored maximum "
+                 "likelihood (Tobit): runs that did not cross count as t* > their last eval\n");
     table_print(out, &t);
+    if (n_unfit > 0)
+        fprintf(out, "* no fit: fewer than 2 crossed runs, or no finite slope (e.g. every run at "
+                     "one value censored: the slope is only bounded)\n");
     free(t.cells);
 }
 
@@ -212,12 +281,15 @@ int analysis_write_csv(const char *path, const AnalysisInput *in, const Analysis
     fputs("condition", f);
     for (int j = 0; j < g->n_keys; j++) {
         fputc(',', f);
-        csv_string(f, in->param_names[g->keys[j]]);
+        csv_string(f, analysis_param_label(in, g->keys[j]));
     }
-    fputs(",n_runs,n_done,n_never_crossed,n_diverged,n_failed", f);
+    fputs(",n_runs,n_done,n_crossed,n_diverged,n_failed", f);
     for (int t = 0; t < ANALYSIS_N_TIMES; t++) {
         const char *nm = analysis_time_name((AnalysisTime)t);
-        fprintf(f, ",%s_n,%s_mean,%s_sd,%s_ci_lo,%s_ci_hi", nm, nm, nm, nm, nm);
+        fprintf(f,
+                ",%s_km_median,%s_km_ci_lo,%s_km_ci_hi,%s_max_observed,%s_n_event,"
+                "%s_mean_event,%s_sd_event,%s_gm_ci_lo_event,%s_gm_ci_hi_event",
+                nm, nm, nm, nm, nm, nm, nm, nm, nm);
     }
     fputc('\n', f);
     for (int k = 0; k < g->n_groups; k++) {
@@ -225,10 +297,15 @@ int analysis_write_csv(const char *path, const AnalysisInput *in, const Analysis
         csv_string(f, in->condition[gr->first_run]);
         for (int j = 0; j < g->n_keys; j++)
             csv_num(f, key_value(in, gr->first_run, g->keys[j]));
-        fprintf(f, ",%d,%d,%d,%d,%d", gr->n_runs, gr->n_done, gr->n_never_crossed, gr->n_diverged,
-                gr->n_failed);
+        fprintf(f, ",%d,%d,%d,%d,%d", gr->n_runs, gr->n_done, gr->n_done - gr->n_never_crossed,
+                gr->n_diverged, gr->n_failed);
         for (int t = 0; t < ANALYSIS_N_TIMES; t++) {
+            const KmMedian *km = &gr->km[t];
             const SampleStats *s = &gr->time[t];
+            csv_num(f, km->median);
+            csv_num(f, km->ci_lo);
+            csv_num(f, km->ci_hi);
+            csv_num(f, km->t_max);
             fprintf(f, ",%d", s->n);
             csv_num(f, s->mean);
             csv_num(f, s->sd);
@@ -255,21 +332,21 @@ int analysis_write_fits_csv(const char *path, const AnalysisInput *in, const Ana
     FILE *f = fopen(path, "w");
     if (!f)
         IH_FAIL(IH_EIO, "cannot write %s: %s", path, strerror(errno));
-    fputs("condition,parameter,n,n_never_crossed,slope,slope_se,slope_ci_lo,slope_ci_hi,"
-          "intercept,r2\n",
+    fputs("condition,parameter,n,n_censored,converged,slope,slope_se,slope_ci_lo,slope_ci_hi,"
+          "intercept,sigma\n",
           f);
     for (int k = 0; k < n_fits; k++) {
         const AnalysisFit *x = &fits[k];
         csv_string(f, in->condition[x->first_run]);
         fputc(',', f);
-        csv_string(f, in->param_names[x->param]);
-        fprintf(f, ",%d,%d", x->fit.n, x->n_never_crossed);
+        csv_string(f, analysis_param_label(in, x->param));
+        fprintf(f, ",%d,%d,%d", x->fit.n, x->n_never_crossed, x->fit.converged);
         csv_num(f, x->fit.slope);
         csv_num(f, x->fit.slope_se);
         csv_num(f, x->fit.slope_ci_lo);
         csv_num(f, x->fit.slope_ci_hi);
         csv_num(f, x->fit.intercept);
-        csv_num(f, x->fit.r2);
+        csv_num(f, x->fit.sigma);
         fputc('\n', f);
     }
     if (close_csv(f) != 0) {

@@ -1,5 +1,6 @@
-/* Small-sample statistics for timing tables: Student-t quantiles, mean/sd/95% interval, and
- * ordinary least squares with a slope interval. Pure functions; no I/O, no allocation. */
+/* Small-sample statistics for timing tables: Student-t quantiles, mean/sd and a log-scale 95%
+ * interval, and ordinary least squares with a slope interval. Pure functions; no I/O, no
+ * allocation. Censored times are in survival.c (metrics) and tobit.c. */
 #include "ihsweep/analysis.h"
 
 #include <math.h>
@@ -35,10 +36,13 @@ double analysis_t975(int dof)
 SampleStats analysis_sample_stats(const double *x, int n)
 {
     SampleStats s = {0, NAN, NAN, NAN, NAN};
-    double sum = 0;
+    double sum = 0, sum_log = 0;
+    int positive = 1;
     for (int i = 0; i < n; i++)
         if (isfinite(x[i])) {
             sum += x[i];
+            positive &= x[i] > 0;
+            sum_log += x[i] > 0 ? log(x[i]) : 0.0;
             s.n++;
         }
     if (s.n == 0)
@@ -46,14 +50,19 @@ SampleStats analysis_sample_stats(const double *x, int n)
     s.mean = sum / s.n;
     if (s.n == 1)
         return s;
-    double ss = 0;
+    double ss = 0, ss_log = 0, mean_log = sum_log / s.n;
     for (int i = 0; i < n; i++)
-        if (isfinite(x[i]))
+        if (isfinite(x[i])) {
             ss += (x[i] - s.mean) * (x[i] - s.mean);
+            if (positive)
+                ss_log += (log(x[i]) - mean_log) * (log(x[i]) - mean_log);
+        }
     s.sd = sqrt(ss / (s.n - 1));
-    double half = analysis_t975(s.n - 1) * s.sd / sqrt((double)s.n);
-    s.ci_lo = s.mean - half;
-    s.ci_hi = s.mean + half;
+    if (!positive)
+        return s;
+    double half = analysis_t975(s.n - 1) * sqrt(ss_log / (s.n - 1)) / sqrt((double)s.n);
+    s.ci_lo = exp(mean_log - half);
+    s.ci_hi = exp(mean_log + half);
     return s;
 }
 

@@ -1,16 +1,20 @@
 /* Writes the analysis into the results file under /analysis, replacing what an earlier analyze
- * stored. Every object is created collectively with identical arguments on every rank; the data
- * go in with collective writes in which rank 0 selects everything and the other ranks nothing.
- * Each group has its own dimension scales (group, fit; run, eval, component, feature), so that
- * deleting /analysis leaves no reference behind in the rest of the file, and xarray
- * (engine="h5netcdf") opens each group with named dimensions.
+ * stored, through the io layer's derived tables (results.h: results_table_*); no HDF5 here.
  *
- *   /analysis/timing/NAME[group]  condition, key parameters, counts,
- *                              <measure>_{n,mean,sd,ci_lo,ci_hi}
- *   /analysis/fits/NAME[fit]   condition, parameter, n, n_never_crossed, slope, ..., r2
- *   /analysis/pca/             components[component, feature], mean[feature],
+ *   /analysis/timing [group]   (absent while no run has finished) condition, key parameters (named
+ * by their labels, e.g. "K"), n_runs, n_done, n_crossed, n_diverged, n_failed, and per measure
+ *                              <m>_km_median, <m>_km_ci_lo, <m>_km_ci_hi (Kaplan-Meier over the
+ *                              seeds; NaN: not reached), <m>_max_observed (a NaN median means
+ *                              "> this"), <m>_n_event, <m>_mean_event, <m>_sd_event,
+ *                              <m>_gm_ci_lo_event, <m>_gm_ci_hi_event (runs with the event only;
+ *                              log-scale interval); attributes n_pending, replicates, censoring
+ *   /analysis/fits [fit]       condition, parameter (label), parameter_path, n, n_censored,
+ *                              converged, slope, slope_se, slope_ci_lo, slope_ci_hi, intercept,
+ *                              sigma (censored log-normal fits); attribute model
+ *   /analysis/pca              components[component, feature], mean[feature],
  *                              explained_variance[component], explained_variance_ratio,
- *                              trajectory[run, eval, component]
+ *                              trajectory[run, eval, component]; attributes n_rows,
+ *                              total_variance
  */
 #include "ihsweep/analysis.h"
 #include "ihsweep/pca.h"
@@ -18,318 +22,189 @@
 #include "ihsweep/error.h"
 #include "ihsweep/results.h"
 
-#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    hid_t group;
-    int rank;
-    hid_t dxpl; /* collective transfer */
-} Writer;
-
-/* Creates dataset `name` in w->group with the given type and dims, attaches the scales (one per
- * axis, may be NULL), and writes data (rank 0's selection only). Collective. */
-static int put(const Writer *w, const char *name, hid_t type, hid_t mem_type, int ndims,
-               const hsize_t *dims, const hid_t *scales, const void *data)
-{
-    int rc = 0;
-    hid_t space = H5I_INVALID_HID, ds = H5I_INVALID_HID;
-    RESULTS_H5(space = H5Screate_simple(ndims, dims, NULL), "cannot make a dataspace for %s", name);
-    RESULTS_H5(ds = H5Dcreate2(w->group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-               "cannot create /analysis dataset %s", name);
-    for (int i = 0; scales && i < ndims; i++)
-        if (scales[i] >= 0)
-            RESULTS_H5(H5DSattach_scale(ds, scales[i], (unsigned)i),
-                       "cannot attach a dimension to %s", name);
-    if (w->rank != 0)
-        RESULTS_H5(H5Sselect_none(space), "cannot select");
-    RESULTS_H5(H5Dwrite(ds, mem_type, space, space, w->dxpl, data), "cannot write /analysis %s",
-               name);
-cleanup:
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-static int put_f64(const Writer *w, const char *name, hsize_t n, hid_t scale, const double *x)
-{
-    return put(w, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, &scale, x);
-}
-
-static int put_i32(const Writer *w, const char *name, hsize_t n, hid_t scale, const int *x)
-{
-    return put(w, name, H5T_STD_I32LE, H5T_NATIVE_INT, 1, &n, &scale, x);
-}
-
-/* A 1-D index scale 0..n-1 called name. */
-static int put_scale(const Writer *w, const char *name, hsize_t n, hid_t *out)
-{
-    int rc = 0;
-    int *idx = NULL;
-    hid_t space = H5I_INVALID_HID;
-    *out = H5I_INVALID_HID;
-    IH_ALLOC(idx, n);
-    for (hsize_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    RESULTS_H5(space = H5Screate_simple(1, &n, NULL), "cannot make a dataspace");
-    RESULTS_H5(*out = H5Dcreate2(w->group, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-               "cannot create /analysis scale %s", name);
-    RESULTS_H5(H5DSset_scale(*out, name), "cannot make %s a dimension scale", name);
-    if (w->rank != 0)
-        RESULTS_H5(H5Sselect_none(space), "cannot select");
-    RESULTS_H5(H5Dwrite(*out, H5T_NATIVE_INT, space, space, w->dxpl, idx), "cannot write scale %s",
-               name);
-cleanup:
-    if (space >= 0)
-        H5Sclose(space);
-    free(idx);
-    return rc;
-}
-
-/* Fixed-length NUL-terminated strings (parallel HDF5 cannot write variable-length ones). */
-static int put_strings(const Writer *w, const char *name, int n, hid_t scale,
-                       const char *(*get)(const void *, int), const void *ctx)
-{
-    int rc = 0;
-    hid_t type = H5I_INVALID_HID;
-    char *buf = NULL;
-    size_t width = 1;
-    for (int i = 0; i < n; i++) {
-        size_t len = strlen(get(ctx, i)) + 1;
-        width = len > width ? len : width;
-    }
-    IH_ALLOC(buf, (size_t)(n > 0 ? n : 1) * width);
-    for (int i = 0; i < n; i++)
-        memcpy(buf + (size_t)i * width, get(ctx, i), strlen(get(ctx, i)) + 1);
-    RESULTS_H5(type = H5Tcopy(H5T_C_S1), "cannot make a string type");
-    RESULTS_H5(H5Tset_size(type, width), "cannot make a string type");
-    RESULTS_H5(H5Tset_strpad(type, H5T_STR_NULLTERM), "cannot make a string type");
-    hsize_t dim = (hsize_t)n;
-    IH_TRY(put(w, name, type, type, 1, &dim, &scale, buf));
-cleanup:
-    if (type >= 0)
-        H5Tclose(type);
-    free(buf);
-    return rc;
-}
-
-typedef struct {
-    const AnalysisInput *in;
-    const AnalysisGroups *g;
-    const AnalysisFit *fits;
-} StoreCtx;
-
-static const char *group_condition(const void *ctx, int i)
-{
-    const StoreCtx *c = ctx;
-    return c->in->condition[c->g->groups[i].first_run];
-}
-
-static const char *fit_condition(const void *ctx, int i)
-{
-    const StoreCtx *c = ctx;
-    return c->in->condition[c->fits[i].first_run];
-}
-
-static const char *fit_param(const void *ctx, int i)
-{
-    const StoreCtx *c = ctx;
-    return c->in->param_names[c->fits[i].param];
-}
-
-static int open_group(hid_t parent, const char *name, hid_t *out)
-{
-    int rc = 0;
-    RESULTS_H5(*out = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-               "cannot create group /analysis/%s", name);
-cleanup:
-    return rc;
-}
-
 /* Names this module uses in /analysis/timing: a key parameter with one of them is prefixed. */
 static int reserved_timing_name(const char *name)
 {
-    static const char *const names[] = {"group",           "condition",  "n_runs",  "n_done",
-                                        "n_never_crossed", "n_diverged", "n_failed"};
+    static const char *const names[] = {"group",     "condition",  "n_runs",  "n_done",
+                                        "n_crossed", "n_diverged", "n_failed"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return 1;
     return strncmp(name, "t_", 2) == 0;
 }
 
-static int store_timing(Writer *w, hid_t parent, StoreCtx *ctx)
+static int store_timing(ResultsFile *f, const AnalysisInput *in, const AnalysisGroups *g)
 {
     int rc = 0;
-    const AnalysisGroups *g = ctx->g;
-    const AnalysisInput *in = ctx->in;
-    int n = g->n_groups;
-    hid_t scale = H5I_INVALID_HID;
+    const int n = g->n_groups;
+    ResultsTable *t = NULL;
     double *col = NULL;
     int *icol = NULL;
-    w->group = H5I_INVALID_HID;
-    IH_TRY(open_group(parent, "timing", &w->group));
-    IH_ALLOC(col, n);
-    IH_ALLOC(icol, n);
-    IH_TRY(put_scale(w, "group", (hsize_t)n, &scale));
-    IH_TRY(put_strings(w, "condition", n, scale, group_condition, ctx));
+    const char **names = NULL;
+    const char *dim[1] = {"group"};
+    IH_ALLOC(col, n > 0 ? n : 1);
+    IH_ALLOC(icol, n > 0 ? n : 1);
+    IH_ALLOC(names, n > 0 ? n : 1);
+    IH_TRY(results_table_create(f, "timing", &t));
+    IH_TRY(results_table_add_dim(t, "group", n));
+    for (int k = 0; k < n; k++)
+        names[k] = in->condition[g->groups[k].first_run];
+    IH_TRY(results_table_write_strings(t, "condition", "group", names));
     for (int j = 0; j < g->n_keys; j++) {
-        const char *pname = in->param_names[g->keys[j]];
+        const int p = g->keys[j];
+        const char *label = analysis_param_label(in, p);
         char name[256];
-        snprintf(name, sizeof name, "%s%s", reserved_timing_name(pname) ? "param." : "", pname);
+        snprintf(name, sizeof name, "%s%s", reserved_timing_name(label) ? "param." : "", label);
         for (int k = 0; k < n; k++)
-            col[k] = in->params[(size_t)g->groups[k].first_run * in->n_params + g->keys[j]];
-        IH_TRY(put_f64(w, name, (hsize_t)n, scale, col));
+            col[k] = in->params[(size_t)g->groups[k].first_run * in->n_params + p];
+        IH_TRY(results_table_write_f64(t, name, 1, dim, col, NULL));
     }
-    static const char *const count_names[] = {"n_runs", "n_done", "n_never_crossed", "n_diverged",
+    static const char *const count_names[] = {"n_runs", "n_done", "n_crossed", "n_diverged",
                                               "n_failed"};
     for (int c = 0; c < 5; c++) {
         for (int k = 0; k < n; k++) {
             const AnalysisGroup *gr = &g->groups[k];
-            int v[5] = {gr->n_runs, gr->n_done, gr->n_never_crossed, gr->n_diverged, gr->n_failed};
+            int v[5] = {gr->n_runs, gr->n_done, gr->n_done - gr->n_never_crossed, gr->n_diverged,
+                        gr->n_failed};
             icol[k] = v[c];
         }
-        IH_TRY(put_i32(w, count_names[c], (hsize_t)n, scale, icol));
+        IH_TRY(results_table_write_i32(t, count_names[c], "group", icol, NULL));
     }
-    for (int t = 0; t < ANALYSIS_N_TIMES; t++) {
+    static const char *const stat_names[] = {"km_median",      "km_ci_lo",      "km_ci_hi",
+                                             "max_observed",   "mean_event",    "sd_event",
+                                             "gm_ci_lo_event", "gm_ci_hi_event"};
+    for (int m = 0; m < ANALYSIS_N_TIMES; m++) {
         char name[64];
-        const char *tn = analysis_time_name((AnalysisTime)t);
-        for (int k = 0; k < n; k++)
-            icol[k] = g->groups[k].time[t].n;
-        snprintf(name, sizeof name, "%s_n", tn);
-        IH_TRY(put_i32(w, name, (hsize_t)n, scale, icol));
-        static const char *const stat_names[] = {"mean", "sd", "ci_lo", "ci_hi"};
-        for (int s = 0; s < 4; s++) {
+        const char *tn = analysis_time_name((AnalysisTime)m);
+        for (int s = 0; s < 8; s++) {
             for (int k = 0; k < n; k++) {
-                const SampleStats *st = &g->groups[k].time[t];
-                double v[4] = {st->mean, st->sd, st->ci_lo, st->ci_hi};
+                const KmMedian *km = &g->groups[k].km[m];
+                const SampleStats *st = &g->groups[k].time[m];
+                double v[8] = {km->median, km->ci_lo, km->ci_hi, km->t_max,
+                               st->mean,   st->sd,    st->ci_lo, st->ci_hi};
                 col[k] = v[s];
             }
             snprintf(name, sizeof name, "%s_%s", tn, stat_names[s]);
-            IH_TRY(put_f64(w, name, (hsize_t)n, scale, col));
+            IH_TRY(results_table_write_f64(t, name, 1, dim, col, "sequences"));
         }
+        for (int k = 0; k < n; k++)
+            icol[k] = g->groups[k].time[m].n;
+        snprintf(name, sizeof name, "%s_n_event", tn);
+        IH_TRY(results_table_write_i32(t, name, "group", icol, NULL));
     }
+    IH_TRY(results_table_attr_i32(t, "n_pending", g->n_pending));
+    IH_TRY(results_table_attr_string(t, "replicates", "seeds"));
+    IH_TRY(results_table_attr_string(
+        t, "censoring",
+        "a done run without the event is right-censored at its last eval; km_*: Kaplan-Meier "
+        "median and 95% interval over the done runs (NaN: not reached, > max_observed); "
+        "*_event: statistics of the runs with the event only"));
 cleanup:
-    if (scale >= 0)
-        H5Dclose(scale);
-    if (w->group >= 0)
-        H5Gclose(w->group);
+    results_table_close(&t);
     free(col);
     free(icol);
+    free(names);
     return rc;
 }
 
-static int store_fits(Writer *w, hid_t parent, StoreCtx *ctx, int n)
+static int store_fits(ResultsFile *f, const AnalysisInput *in, const AnalysisFit *fits, int n)
 {
     int rc = 0;
-    hid_t scale = H5I_INVALID_HID;
+    ResultsTable *t = NULL;
     double *col = NULL;
     int *icol = NULL;
-    w->group = H5I_INVALID_HID;
-    IH_TRY(open_group(parent, "fits", &w->group));
+    const char **names = NULL;
+    const char *dim[1] = {"fit"};
     IH_ALLOC(col, n);
     IH_ALLOC(icol, n);
-    IH_TRY(put_scale(w, "fit", (hsize_t)n, &scale));
-    IH_TRY(put_strings(w, "condition", n, scale, fit_condition, ctx));
-    IH_TRY(put_strings(w, "parameter", n, scale, fit_param, ctx));
+    IH_ALLOC(names, n);
+    IH_TRY(results_table_create(f, "fits", &t));
+    IH_TRY(results_table_add_dim(t, "fit", n));
     for (int k = 0; k < n; k++)
-        icol[k] = ctx->fits[k].fit.n;
-    IH_TRY(put_i32(w, "n", (hsize_t)n, scale, icol));
+        names[k] = in->condition[fits[k].first_run];
+    IH_TRY(results_table_write_strings(t, "condition", "fit", names));
     for (int k = 0; k < n; k++)
-        icol[k] = ctx->fits[k].n_never_crossed;
-    IH_TRY(put_i32(w, "n_never_crossed", (hsize_t)n, scale, icol));
-    static const char *const names[] = {"slope",       "slope_se",  "slope_ci_lo",
-                                        "slope_ci_hi", "intercept", "r2"};
+        names[k] = analysis_param_label(in, fits[k].param);
+    IH_TRY(results_table_write_strings(t, "parameter", "fit", names));
+    for (int k = 0; k < n; k++)
+        names[k] = in->param_names[fits[k].param];
+    IH_TRY(results_table_write_strings(t, "parameter_path", "fit", names));
+    static const char *const int_names[] = {"n", "n_censored", "converged"};
+    for (int c = 0; c < 3; c++) {
+        for (int k = 0; k < n; k++) {
+            int v[3] = {fits[k].fit.n, fits[k].n_never_crossed, fits[k].fit.converged};
+            icol[k] = v[c];
+        }
+        IH_TRY(results_table_write_i32(t, int_names[c], "fit", icol, NULL));
+    }
+    static const char *const names_f[] = {"slope",       "slope_se",  "slope_ci_lo",
+                                          "slope_ci_hi", "intercept", "sigma"};
     for (int s = 0; s < 6; s++) {
         for (int k = 0; k < n; k++) {
-            const OlsFit *f = &ctx->fits[k].fit;
-            double v[6] = {f->slope,       f->slope_se,  f->slope_ci_lo,
-                           f->slope_ci_hi, f->intercept, f->r2};
+            const TobitFit *x = &fits[k].fit;
+            double v[6] = {x->slope,       x->slope_se,  x->slope_ci_lo,
+                           x->slope_ci_hi, x->intercept, x->sigma};
             col[k] = v[s];
         }
-        IH_TRY(put_f64(w, names[s], (hsize_t)n, scale, col));
+        IH_TRY(results_table_write_f64(t, names_f[s], 1, dim, col, NULL));
     }
+    IH_TRY(results_table_attr_string(
+        t, "model",
+        "ln t* = intercept + slope ln(parameter) + N(0, sigma^2); censored (Tobit) maximum "
+        "likelihood, runs that did not cross censored at ln t_censor; Wald interval with "
+        "t(n-2) and se scaled by sqrt(n/(n-2))"));
 cleanup:
-    if (scale >= 0)
-        H5Dclose(scale);
-    if (w->group >= 0)
-        H5Gclose(w->group);
+    results_table_close(&t);
     free(col);
     free(icol);
+    free(names);
     return rc;
 }
 
-static int store_pca(Writer *w, hid_t parent, const EssentialDynamics *ed)
+static int store_pca(ResultsFile *f, const EssentialDynamics *ed)
 {
     int rc = 0;
     const PcaResult *p = ed->pca;
-    hid_t sc[4] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID};
+    ResultsTable *t = NULL;
     double *ratio = NULL;
-    w->group = H5I_INVALID_HID;
-    IH_TRY(open_group(parent, "pca", &w->group));
-    IH_TRY(put_scale(w, "run", (hsize_t)ed->n_runs, &sc[0]));
-    IH_TRY(put_scale(w, "eval", (hsize_t)ed->max_evals, &sc[1]));
-    IH_TRY(put_scale(w, "component", (hsize_t)p->k, &sc[2]));
-    IH_TRY(put_scale(w, "feature", (hsize_t)p->n_cols, &sc[3]));
-    hsize_t cf[2] = {(hsize_t)p->k, (hsize_t)p->n_cols};
-    hid_t cf_scales[2] = {sc[2], sc[3]};
-    IH_TRY(
-        put(w, "components", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, cf, cf_scales, p->components));
-    IH_TRY(put_f64(w, "mean", (hsize_t)p->n_cols, sc[3], p->mean));
-    IH_TRY(put_f64(w, "explained_variance", (hsize_t)p->k, sc[2], p->variance));
+    IH_TRY(results_table_create(f, "pca", &t));
+    IH_TRY(results_table_add_dim(t, "run", ed->n_runs));
+    IH_TRY(results_table_add_dim(t, "eval", ed->max_evals));
+    IH_TRY(results_table_add_dim(t, "component", p->k));
+    IH_TRY(results_table_add_dim(t, "feature", p->n_cols));
+    const char *cf[2] = {"component", "feature"}, *tr[3] = {"run", "eval", "component"};
+    IH_TRY(results_table_write_f64(t, "components", 2, cf, p->components, NULL));
+    IH_TRY(results_table_write_f64(t, "mean", 1, cf + 1, p->mean, NULL));
+    IH_TRY(results_table_write_f64(t, "explained_variance", 1, cf, p->variance, NULL));
     IH_ALLOC(ratio, p->k);
     for (int c = 0; c < p->k; c++)
         ratio[c] = p->total_variance > 0 ? p->variance[c] / p->total_variance : 0;
-    IH_TRY(put_f64(w, "explained_variance_ratio", (hsize_t)p->k, sc[2], ratio));
-    hsize_t tr[3] = {(hsize_t)ed->n_runs, (hsize_t)ed->max_evals, (hsize_t)p->k};
-    hid_t tr_scales[3] = {sc[0], sc[1], sc[2]};
-    IH_TRY(
-        put(w, "trajectory", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, tr, tr_scales, ed->trajectory));
-    IH_TRY(results_attr_write(w->group, "n_rows", H5T_STD_I32LE, H5T_NATIVE_INT, &ed->n_rows));
-    IH_TRY(results_attr_write(w->group, "total_variance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                              &p->total_variance));
+    IH_TRY(results_table_write_f64(t, "explained_variance_ratio", 1, cf, ratio, NULL));
+    IH_TRY(results_table_write_f64(t, "trajectory", 3, tr, ed->trajectory, NULL));
+    IH_TRY(results_table_attr_i32(t, "n_rows", ed->n_rows));
+    IH_TRY(results_table_attr_f64(t, "total_variance", p->total_variance));
 cleanup:
-    for (int i = 0; i < 4; i++)
-        if (sc[i] >= 0)
-            H5Dclose(sc[i]);
-    if (w->group >= 0)
-        H5Gclose(w->group);
+    results_table_close(&t);
     free(ratio);
     return rc;
 }
 
-int analysis_store(hid_t file, MPI_Comm comm, const AnalysisInput *in, const AnalysisGroups *g,
+int analysis_store(ResultsFile *f, const AnalysisInput *in, const AnalysisGroups *g,
                    const AnalysisFit *fits, int n_fits, const EssentialDynamics *ed)
 {
     int rc = 0;
-    hid_t top = H5I_INVALID_HID;
-    Writer w = {H5I_INVALID_HID, 0, H5I_INVALID_HID};
-    StoreCtx ctx = {in, g, fits};
-    MPI_Comm_rank(comm, &w.rank);
-    RESULTS_H5(w.dxpl = H5Pcreate(H5P_DATASET_XFER), "cannot make a transfer property list");
-    RESULTS_H5(H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE), "cannot set collective transfer");
-    htri_t exists = H5Lexists(file, "analysis", H5P_DEFAULT);
-    RESULTS_H5(exists, "cannot look up /analysis");
-    if (exists > 0)
-        RESULTS_H5(H5Ldelete(file, "analysis", H5P_DEFAULT), "cannot delete the old /analysis");
-    RESULTS_H5(top = H5Gcreate2(file, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-               "cannot create group /analysis");
-    IH_TRY(results_attr_write(top, "n_pending", H5T_STD_I32LE, H5T_NATIVE_INT, &g->n_pending));
-    if (g->n_groups > 0)
-        IH_TRY(store_timing(&w, top, &ctx));
+    IH_TRY(results_analysis_reset(f));
+    if (g->n_groups > 0) /* nothing finished yet: an empty /analysis */
+        IH_TRY(store_timing(f, in, g));
     if (n_fits > 0)
-        IH_TRY(store_fits(&w, top, &ctx, n_fits));
+        IH_TRY(store_fits(f, in, fits, n_fits));
     if (ed)
-        IH_TRY(store_pca(&w, top, ed));
-    RESULTS_H5(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush the results file");
+        IH_TRY(store_pca(f, ed));
+    IH_TRY(results_flush(f));
 cleanup:
-    if (top >= 0)
-        H5Gclose(top);
-    if (w.dxpl >= 0)
-        H5Pclose(w.dxpl);
     return rc;
 }

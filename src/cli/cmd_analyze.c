@@ -27,14 +27,19 @@ static const char *const usage =
     "\n"
     "Phase-change timing of every finished run (t* = first eval with fsl_train loss < 0.4 ln 2,\n"
     "and the 0.9 ln 2 / 0.5 ln 2 crossings and steepest descent), grouped by condition and the\n"
-    "swept parameters (seeds excluded): runs, never-crossed runs, mean, sd and 95%% interval over\n"
-    "seeds; fits of log t* against the log of each swept data parameter; essential dynamics\n"
-    "(PCA of the probe-set query logits over training, distributed with ScaLAPACK). Pending runs\n"
-    "are skipped, so a partial sweep can be analysed. Run it under mpirun to spread the PCA.\n"
+    "swept parameters, the seeds being the replicates. A run that has not crossed is censored at\n"
+    "its last eval: each group gets the Kaplan-Meier median of t* with its 95% interval "
+    "(\">400k\":\n"
+    "not reached by 400k sequences), the fraction crossed, and the mean and sd of the crossed "
+    "runs\n"
+    "only. Fits of ln t* against ln of each swept data parameter (an axis' label, e.g. K) are\n"
+    "censored log-normal (Tobit) maximum-likelihood fits. Essential dynamics: PCA of the\n"
+    "probe-set predictions over training, distributed with ScaLAPACK. Pending runs are skipped,\n"
+    "so a partial sweep can be analysed. Run it under mpirun to spread the PCA.\n"
     "\n"
     "options:\n"
     "  --by PARAM      group by these parameters instead of every swept one (repeatable,\n"
-    "                  comma-separated; a unique suffix such as n_train_classes is enough;\n"
+    "                  comma-separated; a label such as K or a unique suffix is enough;\n"
     "                  'condition' alone groups by condition only)\n"
     "  --csv OUT.csv   write the grouped table to OUT.csv and the fits to OUT_fits.csv\n"
     "  --pca-k K       principal components to keep (default 5)\n"
@@ -199,7 +204,8 @@ static int analyze_file(const AnalyzeArgs *a, int rank)
                 in->n_corrupt, a->file);
     if (rank == 0) {
         printf("%s: %d runs (%d pending skipped); t* in sequences seen, threshold 0.4 ln 2 on "
-               "%s\n\n",
+               "%s;\nreplicates are the seeds; t* median = Kaplan-Meier median (runs that have not "
+               "crossed are censored at their last eval; >T: not reached by T)\n\n",
                a->file, in->n_runs, g->n_pending, in->loss_name);
         analysis_print_table(stdout, in, g);
         printf("\n");
@@ -226,7 +232,7 @@ static int analyze_file(const AnalyzeArgs *a, int rank)
         double reserve = stat(a->file, &st) == 0 ? 1048576.0 + 0.25 * (double)st.st_size : 0;
         IH_TRY(results_update_open(MPI_COMM_WORLD, a->file, reserve, copy_path,
                                    (int)sizeof copy_path, &copy));
-        IH_TRY(analysis_store(results_file_id(copy), MPI_COMM_WORLD, in, g, fits, n_fits, ed));
+        IH_TRY(analysis_store(copy, in, g, fits, n_fits, ed));
         IH_TRY(results_update_commit(MPI_COMM_WORLD, &copy, copy_path, a->file));
         if (rank == 0)
             printf("stored /analysis in %s\n", a->file);

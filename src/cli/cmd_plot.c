@@ -17,20 +17,28 @@
 
 static const char *const usage =
     "usage: ihsweep plot FILE -o DIR [--format png|svg|pdf|all[,...]] [--x PARAM] [--y PARAM]\n"
+    "                                [--run ID]\n"
     "\n"
     "Draws the figures of a results file into DIR (created if missing):\n"
+    "  phase_change_map    median t* (Kaplan-Meier over seeds, 95% interval) against a swept\n"
+    "                      data parameter, a line per condition, log-log; arrows: not reached\n"
     "  loss_curves         eval loss per condition, one line per setting, band mean +- sd\n"
-    "  induction_strength  induction strength of each last-layer head over training\n"
-    "  tstar_heatmap       mean t* over two data parameters, one panel per condition\n"
+    "  induction_strength  each run's strongest last-layer head vs the mean of its others\n"
+    "  tstar_heatmap       median t* over two parameters (or one and the conditions); >T cells\n"
+    "                      have not crossed by T sequences\n"
     "  clamp_comparison    train loss of every condition on one axis\n"
-    "  essential_dynamics  trajectories of the probe logits on PC1-PC2\n"
-    "Sequences seen are on a log axis. Pending runs are skipped.\n"
+    "  essential_dynamics  probe-prediction trajectories on PC1-PC2, one PCA per data setting\n"
+    "With --run ID only run_ID (that run's losses and induction strength per head) is drawn.\n"
+    "Parameters are named by their labels (e.g. K). Sequences seen are on a log axis. Pending\n"
+    "runs are skipped.\n"
     "\n"
     "options:\n"
     "  -o DIR          output directory\n"
     "  --format F      png, svg, pdf or all, comma-separated (default png,svg)\n"
-    "  --x PARAM       heatmap x parameter (default: first swept data parameter)\n"
-    "  --y PARAM       heatmap y parameter (default: second one; none gives one row)\n"
+    "  --x PARAM       x parameter of the t* map and the phase-change map (default: the first\n"
+    "                  swept data parameter)\n"
+    "  --y PARAM       t* map y parameter (default: the second one); none: the conditions\n"
+    "  --run ID        draw one run's curves instead of the sweep's figures\n"
     "  -h, --help      this text\n";
 
 typedef struct {
@@ -39,6 +47,7 @@ typedef struct {
     int formats;
     const char *x;
     const char *y;
+    int run; /* -1: the sweep's figures */
 } PlotArgs;
 
 static int parse_formats(const char *s, int *out)
@@ -65,6 +74,7 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
 {
     memset(a, 0, sizeof *a);
     a->formats = PLOT_PNG | PLOT_SVG;
+    a->run = -1;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         int has_value = i + 1 < argc;
@@ -77,6 +87,12 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
             a->x = argv[++i];
         } else if (strcmp(s, "--y") == 0 && has_value) {
             a->y = argv[++i];
+        } else if (strcmp(s, "--run") == 0 && has_value) {
+            char *end = NULL;
+            long v = strtol(argv[++i], &end, 10);
+            if (!end || *end || end == argv[i] || v < 0 || v > 100000000)
+                return cli_usage_error("plot", "--run takes a run id (an integer >= 0)");
+            a->run = (int)v;
         } else if (s[0] == '-') {
             return cli_usage_error("plot", "unknown option '%s' or missing value", s);
         } else if (a->file) {
@@ -90,7 +106,7 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
         return cli_usage_error("plot", "missing results FILE");
     if (!a->dir)
         return cli_usage_error("plot", "missing -o DIR");
-    if (a->y && !a->x)
+    if (a->y && strcmp(a->y, "none") != 0 && !a->x)
         return cli_usage_error("plot", "--y needs --x");
     return 0;
 }
@@ -126,30 +142,77 @@ cleanup:
     return rc;
 }
 
+/* One PCA per data setting: the runs of other settings are hidden (as pending) while it runs.
+ * Collective on MPI_COMM_WORLD. eds[n_settings] owned by the caller. */
+static int settings_pca(AnalysisInput *in, const AnalysisGroups *g, EssentialDynamics ***eds_out,
+                        int *n_out)
+{
+    int rc = 0;
+    int *group_of = NULL, *run_setting = NULL;
+    int8_t *status = NULL;
+    EssentialDynamics **eds = NULL;
+    IH_ALLOC(group_of, g->n_groups > 0 ? g->n_groups : 1);
+    IH_ALLOC(run_setting, in->n_runs > 0 ? in->n_runs : 1);
+    IH_ALLOC(status, in->n_runs > 0 ? in->n_runs : 1);
+    int n = analysis_settings(in, g, group_of, run_setting);
+    IH_ALLOC(eds, n > 0 ? n : 1);
+    *eds_out = eds;
+    *n_out = n;
+    memcpy(status, in->status, (size_t)in->n_runs);
+    for (int s = 0; s < n; s++) {
+        for (int r = 0; r < in->n_runs; r++)
+            in->status[r] = run_setting[r] == s ? status[r] : 0;
+        rc = essential_dynamics_compute(MPI_COMM_WORLD, in, 2, NULL, &eds[s]);
+        memcpy(in->status, status, (size_t)in->n_runs);
+        IH_TRY(rc);
+    }
+cleanup:
+    free(group_of);
+    free(run_setting);
+    free(status);
+    return rc;
+}
+
 static int plot_file(const PlotArgs *a, int rank)
 {
     int rc = 0;
     ResultsFile *f = NULL;
     AnalysisInput *in = NULL;
     AnalysisGroups *g = NULL;
-    EssentialDynamics *ed = NULL;
+    EssentialDynamics **eds = NULL;
+    int n_settings = 0;
     int *keys = NULL;
     PlotOptions o = {a->dir, a->formats, -1, -1, 0, 0};
+    char why[PLOT_WHY_SIZE] = "";
     IH_TRY(results_open(MPI_COMM_WORLD, a->file, 0, &f));
     IH_TRY(analysis_input_load(f, &in));
     if (a->x)
         IH_TRY(find_param(in, a->x, &o.x_param));
-    if (a->y)
+    if (a->y && strcmp(a->y, "none") != 0)
         IH_TRY(find_param(in, a->y, &o.y_param));
+    if (a->run >= 0) {
+        if (rank == 0) {
+            IH_TRY(make_dir(a->dir));
+            char name[64];
+            snprintf(name, sizeof name, "run_%d", a->run);
+            int r = plot_run(in, a->run, &o, why);
+            if (r == PLOT_SKIPPED)
+                IH_FAIL(IH_EUSAGE, "plot --run: %s", why);
+            IH_TRY(plot_log(name, r, &o, stdout));
+        }
+        goto cleanup;
+    }
     IH_ALLOC(keys, in->n_params > 0 ? in->n_params : 1);
     IH_TRY(analysis_group(in, keys, analysis_default_keys(in, keys), &g));
-    IH_TRY(essential_dynamics_compute(MPI_COMM_WORLD, in, 2, NULL, &ed));
+    IH_TRY(settings_pca(in, g, &eds, &n_settings));
     if (rank == 0) {
         IH_TRY(make_dir(a->dir));
-        IH_TRY(plot_all(in, g, ed, &o, stdout));
+        IH_TRY(plot_all(in, g, (const EssentialDynamics *const *)eds, n_settings, &o, stdout));
     }
 cleanup:
-    essential_dynamics_destroy(&ed);
+    for (int s = 0; eds && s < n_settings; s++)
+        essential_dynamics_destroy(&eds[s]);
+    free(eds);
     analysis_input_destroy(&in);
     analysis_groups_destroy(&g);
     free(keys);

@@ -5,10 +5,12 @@
  *   "base": {...},                  a run config (src/config/run_config.c); default {} = the paper
  *                                   baseline of spec 5.1
  *   "axes": [                       Cartesian product of the axes, the first axis slowest
- *     {"field": "data.class_split", "values": [[50, 1473, 100], [100, 1423, 100]]},
+ *     {"field": "data.class_split", "values": [[50, 1473, 100], [100, 1423, 100]], "label": "K"},
  *     {"zip": [{"field": "data.n_labels", "values": [5, 10]},       a zipped axis: the i-th values
- *              {"field": "data.relabel_split", "values": [[8, 2, 0], [36, 9, 0]]}]}   go together
- *   ],
+ *              {"field": "data.relabel_split", "values": [[8, 2, 0], [36, 9, 0]]}],  go together
+ *      "label": "L"}
+ *   ],                              "label" (optional): the axis' short name in tables, fits and
+ *                                   figures; default sweep_param_label of its first parameter
  *   "seeds": {"field": "init_seed", "values": [5, 6, 7]},   or just [5, 6, 7] (field init_seed);
  *                                   default: the base's init_seed alone
  *   "conditions": {                 named clamp lists (src/config/clamp_config.c), in this order;
@@ -19,7 +21,8 @@
  *     {"name": "baseline", "conditions": ["none"]},
  *     {"name": "clamps", "conditions": ["ablate_rest"],
  *      "overrides": {"train_iters": 600000, "data.eval_size": 500},   field path -> value
- *      "bind_from": "baseline", "bind_condition": "none"}   both optional (sweep.h: binding rules, applied by sweep/)
+ *      "bind_from": "baseline", "bind_condition": "none"}   both optional (sweep.h: binding rules,
+ * applied by sweep/)
  *   ]
  * }
  * Field paths: keys separated by '.', array elements as [i] ("data.class_split[0]"). Setting a
@@ -36,7 +39,10 @@
  * values are all numbers (named by its field path); for a member whose values are numeric arrays
  * of one length, each component that differs between the values ("data.class_split[0]"; every
  * component when the axis has one value); and the seed field. Booleans, strings and objects are
- * recorded only in each run's config and in the data-setting labels.
+ * recorded only in each run's config and in the data-setting labels. Each axis is one parameter
+ * for analysis: its first stored parameter carries the axis label (SweepPlan.param_labels), the
+ * others (the rest of a zipped axis, other varying components of an array) carry "" because they
+ * move with it.
  * Result dims: every run must have the same model.n_heads, model.depth and evaluator names; the
  * file's eval, label and probe axes take the largest run's size (smaller runs are padded).
  */
@@ -137,11 +143,31 @@ cleanup:
     return rc;
 }
 
-/* Reads one {"field", "values"} member at loc into m. */
-static int parse_member(const SweepParse *sp, const cJSON *obj, const ConfigPath *loc,
-                        SweepMember *m)
+/* Reads an axis' optional "label" (a short name for figures and tables) into label[32]. */
+static int parse_label(const SweepParse *sp, const cJSON *obj, const ConfigPath *loc, char *label)
 {
-    static const char *const keys[] = {"field", "values", NULL};
+    int rc = 0;
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(obj, "label");
+    ConfigPath at = *loc;
+    config__path_key(&at, "label");
+    label[0] = '\0';
+    if (!l)
+        return 0;
+    if (!cJSON_IsString(l) || !l->valuestring[0] || strlen(l->valuestring) > 31)
+        SWEEP_FAIL(&at, "expected a short name (1 to 31 characters), e.g. \"K\"");
+    snprintf(label, 32, "%s", l->valuestring);
+cleanup:
+    return rc;
+}
+
+/* Reads one {"field", "values"} member at loc into m; a plain axis (not in_zip) may also have
+ * "label", which the axis reads. */
+static int parse_member(const SweepParse *sp, const cJSON *obj, const ConfigPath *loc,
+                        SweepMember *m, int in_zip)
+{
+    static const char *const plain_keys[] = {"field", "values", "label", NULL};
+    static const char *const zip_keys[] = {"field", "values", NULL};
+    const char *const *keys = in_zip ? zip_keys : plain_keys;
     int rc = 0;
     char what[512];
     IH_TRY(check_keys(sp, obj, loc, keys));
@@ -215,8 +241,9 @@ static int parse_axes(SweepParse *sp)
         axis->first_member = sp->n_members;
         const cJSON *zip = cJSON_GetObjectItemCaseSensitive(ax, "zip");
         if (cJSON_IsObject(ax) && zip) {
-            static const char *const keys[] = {"zip", NULL};
+            static const char *const keys[] = {"zip", "label", NULL};
             IH_TRY(check_keys(sp, ax, &al, keys));
+            IH_TRY(parse_label(sp, ax, &al, axis->label));
             ConfigPath zl = al;
             config__path_key(&zl, "zip");
             if (!cJSON_IsArray(zip) || cJSON_GetArraySize(zip) < 1)
@@ -226,7 +253,7 @@ static int parse_axes(SweepParse *sp)
                 ConfigPath ml = zl;
                 config__path_index(&ml, k);
                 SweepMember *mem = &sp->members[sp->n_members];
-                IH_TRY(parse_member(sp, m, &ml, mem));
+                IH_TRY(parse_member(sp, m, &ml, mem, 1));
                 mem->axis = a;
                 int n = cJSON_GetArraySize(mem->values);
                 if (k > 0 && n != axis->n_values) {
@@ -241,7 +268,8 @@ static int parse_axes(SweepParse *sp)
             }
         } else {
             SweepMember *mem = &sp->members[sp->n_members];
-            IH_TRY(parse_member(sp, ax, &al, mem));
+            IH_TRY(parse_member(sp, ax, &al, mem, 0));
+            IH_TRY(parse_label(sp, ax, &al, axis->label));
             mem->axis = a;
             axis->n_values = cJSON_GetArraySize(mem->values);
             sp->n_members++;

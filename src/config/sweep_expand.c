@@ -191,25 +191,35 @@ static int make_params(const SweepParse *sp, SweepPlan *plan)
             n += (mem->varying >> c) & 1;
     }
     IH_ALLOC(plan->param_names, n);
-    int k = 0;
+    IH_ALLOC(plan->param_labels, n);
+    int k = 0, labelled_axis = -1;
     for (int m = 0; m < sp->n_members; m++) {
         const SweepMember *mem = &sp->members[m];
-        if (mem->numeric == 1) {
-            plan->param_names[k] = dup_string(mem->field);
-            if (!plan->param_names[k++])
-                IH_FAIL(IH_ENOMEM, "out of memory");
-        }
-        for (int c = 0; mem->numeric == 2 && c < mem->n_components; c++) {
-            if (!((mem->varying >> c) & 1))
+        const int n_comp = mem->numeric == 1 ? 1 : mem->numeric == 2 ? mem->n_components : 0;
+        for (int c = 0; c < n_comp; c++) {
+            if (mem->numeric == 2 && !((mem->varying >> c) & 1))
                 continue;
-            snprintf(name, sizeof name, "%s[%d]", mem->field, c);
+            if (mem->numeric == 2)
+                snprintf(name, sizeof name, "%s[%d]", mem->field, c);
+            else
+                snprintf(name, sizeof name, "%s", mem->field);
+            const char *label = "";
+            char def[64];
+            if (labelled_axis != mem->axis) { /* the axis' first parameter names it */
+                labelled_axis = mem->axis;
+                label = sp->axes[mem->axis].label;
+                if (!label[0])
+                    label = sweep_param_label(name, def, sizeof def);
+            }
             plan->param_names[k] = dup_string(name);
-            if (!plan->param_names[k++])
+            plan->param_labels[k] = dup_string(label);
+            if (!plan->param_names[k] || !plan->param_labels[k++])
                 IH_FAIL(IH_ENOMEM, "out of memory");
         }
     }
     plan->param_names[k] = dup_string(sp->seed_field);
-    if (!plan->param_names[k++])
+    plan->param_labels[k] = dup_string("seed");
+    if (!plan->param_names[k] || !plan->param_labels[k++])
         IH_FAIL(IH_ENOMEM, "out of memory");
     plan->n_params = k;
 cleanup:
@@ -376,7 +386,8 @@ cleanup:
     return rc;
 }
 
-/* Links every run with symbolic heads to its source run (sweep.h: binding rules, applied by sweep/). */
+/* Links every run with symbolic heads to its source run (sweep.h: binding rules, applied by
+ * sweep/). */
 static int link_sources(const SweepParse *sp, SweepPlan *plan, const int *stage_first)
 {
     int rc = 0;

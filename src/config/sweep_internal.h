@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
     int first_member, n_members;
     int n_values;
+    char label[32]; /* "label" as given, "" for the default (sweep_param_label) */
 } SweepAxis;
 
 typedef struct {

@@ -3,7 +3,9 @@
 
 #include "ihsweep/clamp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void free_strings(char **v, int n)
 {
@@ -26,6 +28,7 @@ void sweep_plan_destroy(SweepPlan **plan)
     free_strings(p->condition_names, p->n_conditions);
     free_strings(p->setting_labels, p->n_settings);
     free_strings(p->param_names, p->n_params);
+    free_strings(p->param_labels, p->n_params);
     free_strings(p->evaluator_names, p->n_evaluators);
     free(p->seed_values);
     free(p->param_values);
@@ -87,3 +90,17 @@ double sweep_seconds_per_gflop(void)
     return 1.0 / 40.0;
 }
 
+const char *sweep_param_label(const char *param_name, char *buf, size_t size)
+{
+    static const struct {
+        const char *field, *label;
+    } known[] = {{"data.class_split[0]", "K"}, {"data.n_labels", "L"}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(param_name, known[i].field) == 0) {
+            snprintf(buf, size, "%s", known[i].label);
+            return buf;
+        }
+    const char *dot = strrchr(param_name, '.');
+    snprintf(buf, size, "%s", dot ? dot + 1 : param_name);
+    return buf;
+}

@@ -6,6 +6,7 @@
 #include "io/internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The open dataset called path and its shape. */
@@ -41,12 +42,44 @@ cleanup:
     return rc;
 }
 
+/* A row field newer than the file (its `since` above the file's schema): the field's fill value
+ * in every entry, converted to mem_type. 1 if path is such a field, 0 if not, < 0 on error. */
+static int fill_newer(const ResultsFile *f, const char *path, hid_t mem_type, void *buf)
+{
+    int rc = 0;
+    double *tmp = NULL;
+    for (int i = 0; i < RESULTS__N_ROW; i++) {
+        const ResultsRowField *rf = &results__row_fields[i];
+        if (strcmp(path, rf->path) != 0 || rf->since <= f->schema_version)
+            continue;
+        hsize_t dims[4];
+        int rank = results__row_dims(&f->layout, rf->shape, dims);
+        size_t count = (size_t)f->layout.n_runs, size = H5Tget_size(mem_type);
+        for (int d = 1; d < rank; d++)
+            count *= (size_t)dims[d];
+        IH_ALLOC(tmp, (count ? count : 1) * (size > sizeof(double) ? size : sizeof(double)));
+        for (size_t k = 0; k < count; k++)
+            tmp[k] = (double)rf->fill;
+        RESULTS_H5(H5Tconvert(H5T_NATIVE_DOUBLE, mem_type, count, tmp, NULL, H5P_DEFAULT),
+                   "results: cannot convert the fill value of /%s", path);
+        memcpy(buf, tmp, count * size);
+        rc = 1;
+        goto cleanup;
+    }
+cleanup:
+    free(tmp);
+    return rc;
+}
+
 int results_read_column(ResultsFile *f, const char *path, hid_t mem_type, void *buf)
 {
     int rc = 0;
     hid_t ds = H5I_INVALID_HID, space = H5I_INVALID_HID;
     RunResultShape shape;
     hsize_t want[4], have[4];
+    rc = fill_newer(f, path, mem_type, buf);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     IH_TRY(find_dataset(f, path, &ds, &shape));
     int rank = results__row_dims(&f->layout, shape, want);
     want[0] = (hsize_t)f->layout.n_runs;

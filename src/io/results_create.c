@@ -549,6 +549,8 @@ static int write_root_attributes(ResultsFile *f)
                                        l->n_evaluators));
     if (l->n_params > 0)
         IH_TRY(results__attr_write_strings(f->file, "param_names", l->param_names, l->n_params));
+    if (l->n_params > 0 && l->param_labels)
+        IH_TRY(results__attr_write_strings(f->file, "param_labels", l->param_labels, l->n_params));
     IH_TRY(results_attr_write(f->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version));
 cleanup:
     return rc;

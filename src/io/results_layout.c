@@ -158,7 +158,7 @@ int results_layout_copy(ResultsLayout *dst, const ResultsLayout *src)
 {
     int rc = 0;
     ResultsLayout c = *src;
-    c.evaluator_names = c.param_names = c.conditions = c.configs = NULL;
+    c.evaluator_names = c.param_names = c.param_labels = c.conditions = c.configs = NULL;
     c.param_values = NULL;
     c.stages = NULL;
     c.hashes = NULL;
@@ -166,6 +166,8 @@ int results_layout_copy(ResultsLayout *dst, const ResultsLayout *src)
     size_t runs = (size_t)src->n_runs;
     IH_TRY(copy_strings(&c.evaluator_names, src->evaluator_names, src->n_evaluators));
     IH_TRY(copy_strings(&c.param_names, src->param_names, src->n_params));
+    if (src->param_labels)
+        IH_TRY(copy_strings(&c.param_labels, src->param_labels, src->n_params));
     IH_TRY(copy_strings(&c.conditions, src->conditions, src->n_runs));
     IH_TRY(copy_strings(&c.configs, src->configs, src->n_runs));
     IH_ALLOC(c.param_values, runs * (size_t)src->n_params);
@@ -193,6 +195,7 @@ void results_layout_free(ResultsLayout *l)
         return;
     free_strings(l->evaluator_names, l->n_evaluators);
     free_strings(l->param_names, l->n_params);
+    free_strings(l->param_labels, l->n_params);
     free_strings(l->conditions, l->n_runs);
     free_strings(l->configs, l->n_runs);
     free(l->param_values);

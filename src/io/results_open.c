@@ -240,8 +240,10 @@ static int read_layout(ResultsFile *f)
                "results: cannot open attribute schema_version");
     RESULTS_H5(H5Aread(attr, H5T_NATIVE_INT, &version), "results: cannot read schema_version");
     if (version < 1 || version > RESULT_SCHEMA_VERSION)
-        IH_FAIL(IH_EDATA, "results: schema_version %d, this program reads 1..%d (a newer "
-                          "ihsweep wrote it?)", version, RESULT_SCHEMA_VERSION);
+        IH_FAIL(IH_EDATA,
+                "results: schema_version %d, this program reads 1..%d (a newer "
+                "ihsweep wrote it?)",
+                version, RESULT_SCHEMA_VERSION);
     f->schema_version = version;
     IH_TRY(scale_size(f->file, "run", 0, &l->n_runs));
     IH_TRY(scale_size(f->file, "eval", 0, &l->max_evals));
@@ -254,6 +256,12 @@ static int read_layout(ResultsFile *f)
     if (H5Aexists(f->file, "param_names") > 0)
         IH_TRY(results__attr_read_strings(f->file, "param_names", &l->param_names, &n));
     l->n_params = n;
+    if (n > 0 && H5Aexists(f->file, "param_labels") > 0) {
+        int n_labels = 0;
+        IH_TRY(results__attr_read_strings(f->file, "param_labels", &l->param_labels, &n_labels));
+        if (n_labels != n)
+            IH_FAIL(IH_EDATA, "results: %d param_labels for %d param_names", n_labels, n);
+    }
     IH_TRY(results__attr_read_string(f->file, "sweep_text", &l->sweep_text));
     IH_TRY(results__attr_read_string(f->file, "ihsweep_version", &l->ihsweep_version));
     IH_TRY(results__attr_read_string(f->file, "git_hash", &l->git_hash));
@@ -299,8 +307,7 @@ static int read_layout(ResultsFile *f)
     for (int i = 0; i < RESULTS__N_ROW; i++) {
         const ResultsRowField *rf = &results__row_fields[i];
         /* absent: no probe set, or a field newer than the file (read as its fill value) */
-        if ((rf->shape != RESULT_SHAPE_EVAL_PROBE_LABEL || l->n_probe > 0) &&
-            rf->since <= version)
+        if ((rf->shape != RESULT_SHAPE_EVAL_PROBE_LABEL || l->n_probe > 0) && rf->since <= version)
             IH_TRY(open_dataset(f->file, rf->path, &f->row[i]));
     }
     for (int e = 0; e < l->n_evaluators; e++)

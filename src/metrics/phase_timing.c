@@ -1,6 +1,8 @@
-/* Phase-change timing of spec 4.4: t* (first eval below 0.4 ln 2), the 0.9 ln 2 and 0.5 ln 2
- * crossings, and the eval of steepest descent of the smoothed loss against log(sequences).
- * Reads a finished (or partial) eval curve; skips unused slots and non-finite losses. Logarithms
+/* Phase-change timing of design 4.4: t* (first eval below 0.4 ln 2), the 0.9 ln 2 and 0.5 ln 2
+ * crossings, the eval of steepest descent of the smoothed loss against log(sequences), and the
+ * censoring time (last usable eval). A run that never crossed has t* NaN and crossed 0: its t* is
+ * only known to exceed t_censor. Reads a finished (or partial) eval curve; skips unused slots and
+ * non-finite losses. Logarithms
  * use logf so the result does not depend on the CPU's libm variant (PLATFORM.md). */
 #include "ihsweep/metrics.h"
 
@@ -56,7 +58,7 @@ int metrics_phase_timing(const int64_t *eval_seq, const float *loss, int n, Phas
 {
     int rc = 0;
     double *x = NULL, *y = NULL, *smooth = NULL;
-    out->t_star = out->t_09 = out->t_05 = out->t_steepest = NAN;
+    out->t_star = out->t_09 = out->t_05 = out->t_steepest = out->t_censor = NAN;
     out->crossed = 0;
     if (n < 0 || (n > 0 && (!eval_seq || !loss)))
         IH_FAIL(IH_EINTERNAL, "phase timing: bad curve (n = %d)", n);
@@ -72,16 +74,24 @@ int metrics_phase_timing(const int64_t *eval_seq, const float *loss, int n, Phas
         }
     if (m == 0)
         goto cleanup;
+    out->t_censor = x[m - 1];
     out->t_star = first_below(x, y, m, 0.4 * PHASE_LN2);
     out->crossed = !isnan(out->t_star);
-    if (!out->crossed)
-        out->t_star = x[m - 1];
     out->t_09 = first_below(x, y, m, 0.9 * PHASE_LN2);
     out->t_05 = first_below(x, y, m, 0.5 * PHASE_LN2);
-    out->t_steepest = steepest(x, y, m, smooth);
+    /* Without a phase change the steepest descent is the early drop onto the plateau. */
+    if (out->crossed)
+        out->t_steepest = steepest(x, y, m, smooth);
 cleanup:
     free(x);
     free(y);
     free(smooth);
     return rc;
+}
+
+double metrics_phase_observed(const PhaseTiming *t)
+{
+    if (t->crossed == 1 || isnan(t->t_censor))
+        return t->t_star;
+    return t->t_censor;
 }

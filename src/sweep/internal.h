@@ -5,6 +5,7 @@
 #ifndef IHSWEEP_SWEEP_INTERNAL_H
 #define IHSWEEP_SWEEP_INTERNAL_H
 
+#include "ihsweep/metrics.h"
 #include "ihsweep/sweep.h"
 
 #include <stdint.h>
@@ -19,8 +20,8 @@ typedef struct {
     int64_t status; /* RunStatus of a finished run */
     int64_t strongest_ih, pt_head;
     int64_t crossed;
-    double t_star;
-    double wall; /* seconds of training (this session, or as stored) */
+    double t_star; /* t* when crossed is 1, else the censoring time (metrics_phase_observed) */
+    double wall;   /* seconds of training (this session, or as stored) */
 } SweepRunInfo;
 
 typedef struct {

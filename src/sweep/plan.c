@@ -103,6 +103,7 @@ int sweep_layout_build(const SweepPlan *plan, ResultsLayout *out)
     out->n_labels = plan->max_labels;
     out->n_params = plan->n_params;
     out->param_names = plan->param_names;
+    out->param_labels = plan->param_labels;
     out->param_values = plan->param_values;
     out->sweep_text = plan->text;
     out->ihsweep_version = (char *)ih_version_string();

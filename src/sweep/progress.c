@@ -1,6 +1,7 @@
 /* Text that `ihsweep run` (rank 0) and `ihsweep status` print: timestamps, durations, a run's
- * grid point, counts, and the t* table (per stage, condition and data setting: mean and sd of t*
- * over the seeds of done runs). Plain lines, no carriage returns. No MPI, no files.
+ * grid point, counts, and the t* table (per stage, condition and data setting: the Kaplan-Meier
+ * median of t* over the seeds of done runs, censoring respected). Plain lines, no carriage
+ * returns. No MPI, no files.
  */
 #include "sweep/internal.h"
 
@@ -57,8 +58,60 @@ void sweep__count(const SweepPlan *plan, const SweepRunInfo *info, const unsigne
 typedef struct {
     int first_run;
     int total, done, diverged, failed, crossed;
-    double mean, m2; /* Welford over the done runs' t* */
 } Group;
+
+/* "400k", "1.2M": a time in sequences, short. */
+static void short_count(double v, char *buf, size_t size)
+{
+    if (v >= 1e6)
+        snprintf(buf, size, "%.3gM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(buf, size, "%.3gk", v / 1e3);
+    else
+        snprintf(buf, size, "%.0f", v);
+}
+
+/* The Kaplan-Meier median of the group's done runs (row key k) with its interval, as text. */
+static void group_median(const SweepPlan *plan, const SweepRunInfo *info, const unsigned char *sel,
+                         size_t k, double *t, int8_t *ev, char *med, char *ci)
+{
+    int n = 0;
+    for (int r = 0; r < plan->n_runs; r++) {
+        const SweepRun *run = &plan->runs[r];
+        size_t kr = ((size_t)run->stage * plan->n_conditions + run->condition) * plan->n_settings +
+                    run->setting;
+        if (kr != k || (sel && !sel[r]) || info[r].state != SWEEP_FINISHED ||
+            info[r].status != RUN_DONE)
+            continue;
+        t[n] = info[r].t_star;
+        ev[n++] = info[r].crossed == 1;
+    }
+    KmMedian km;
+    char a[16], b[16];
+    snprintf(med, 24, "-");
+    snprintf(ci, 48, "-");
+    if (n == 0 || metrics_km_median(t, ev, n, &km) != 0)
+        return;
+    if (isnan(km.median)) {
+        short_count(km.t_max, a, sizeof a);
+        snprintf(med, 24, ">%s", a);
+    } else {
+        short_count(km.median, a, sizeof a);
+        snprintf(med, 24, "%s", a);
+    }
+    if (isnan(km.ci_lo)) {
+        snprintf(ci, 48, "-");
+        return;
+    }
+    short_count(km.ci_lo, a, sizeof a);
+    if (isnan(km.ci_hi)) {
+        short_count(km.t_max, b, sizeof b);
+        snprintf(ci, 48, "[%s, >%s]", a, b);
+    } else {
+        short_count(km.ci_hi, b, sizeof b);
+        snprintf(ci, 48, "[%s, %s]", a, b);
+    }
+}
 
 void sweep__print_table(const SweepPlan *plan, const SweepRunInfo *info, const unsigned char *sel,
                         FILE *out)
@@ -67,10 +120,14 @@ void sweep__print_table(const SweepPlan *plan, const SweepRunInfo *info, const u
         (size_t)plan->n_stages * (size_t)plan->n_conditions * (size_t)plan->n_settings;
     Group *g = calloc(n_groups, sizeof *g);
     int *rows = calloc((size_t)plan->n_runs, sizeof *rows);
-    if (!g || !rows) {
+    double *t = malloc((size_t)plan->n_runs * sizeof *t + 1);
+    int8_t *ev = malloc((size_t)plan->n_runs + 1);
+    if (!g || !rows || !t || !ev) {
         fprintf(out, "(out of memory for the t* table)\n");
         free(g);
         free(rows);
+        free(t);
+        free(ev);
         return;
     }
     int n_rows = 0;
@@ -95,28 +152,25 @@ void sweep__print_table(const SweepPlan *plan, const SweepRunInfo *info, const u
             continue;
         gr->crossed += info[r].crossed == 1;
         gr->done++;
-        double d = info[r].t_star - gr->mean;
-        gr->mean += d / gr->done;
-        gr->m2 += d * (info[r].t_star - gr->mean);
     }
-    fprintf(out, "t* = first eval with mean fsl_train loss < 0.4 ln 2 (sequences; the last eval "
-                 "when never crossed); mean and sd over the seeds of done runs\n");
-    fprintf(out, "%-10s %-22s %5s/%-5s %8s %6s %7s %12s %12s  %s\n", "stage", "condition", "done",
-            "runs", "diverged", "failed", "crossed", "t*_mean", "t*_sd", "setting");
+    fprintf(out, "t* = first eval with mean fsl_train loss < 0.4 ln 2 (sequences); replicates are "
+                 "the seeds; median = Kaplan-Meier median over the done runs (a run that has not "
+                 "crossed counts as censored at its last eval; >T: not reached by T)\n");
+    fprintf(out, "%-10s %-22s %5s/%-5s %8s %6s %7s %9s %20s  %s\n", "stage", "condition", "done",
+            "runs", "diverged", "failed", "crossed", "t*_median", "95% interval", "setting");
     for (int i = 0; i < n_rows; i++) {
         const Group *gr = &g[rows[i]];
         const SweepRun *run = &plan->runs[gr->first_run];
-        char mean[32] = "-", sd[32] = "-";
-        if (gr->done > 0)
-            snprintf(mean, sizeof mean, "%.0f", gr->mean);
-        if (gr->done > 1)
-            snprintf(sd, sizeof sd, "%.0f", sqrt(gr->m2 / (gr->done - 1)));
+        char med[24], ci[48];
+        group_median(plan, info, sel, (size_t)rows[i], t, ev, med, ci);
         const char *setting = plan->setting_labels[run->setting];
-        fprintf(out, "%-10s %-22s %5d/%-5d %8d %6d %7d %12s %12s  %s\n",
+        fprintf(out, "%-10s %-22s %5d/%-5d %8d %6d %7d %9s %20s  %s\n",
                 plan->stage_names[run->stage], plan->condition_names[run->condition], gr->done,
-                gr->total, gr->diverged, gr->failed, gr->crossed, mean, sd,
+                gr->total, gr->diverged, gr->failed, gr->crossed, med, ci,
                 setting[0] ? setting : "-");
     }
     free(g);
     free(rows);
+    free(t);
+    free(ev);
 }

@@ -181,7 +181,8 @@ int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const ch
         cols[3 * n + i] = r->strongest_ih;
         cols[4 * n + i] = r->pt_head;
         cols[5 * n + i] = r->timing.crossed;
-        memcpy(&cols[6 * n + i], &r->timing.t_star, sizeof(double));
+        const double t_obs = metrics_phase_observed(&r->timing);
+        memcpy(&cols[6 * n + i], &t_obs, sizeof(double));
         memcpy(&cols[7 * n + i], &r->wall_seconds, sizeof(double));
         sweep__ckpt_path(ckpt_dir, i, ckpt, (int)sizeof ckpt);
         if (remove(ckpt) != 0 && errno != ENOENT)

@@ -70,8 +70,8 @@ static void print_finished(SweepCtx *c, int r)
     sweep__duration(in->wall, dur);
     sweep__describe(c->plan, r, what, (int)sizeof what);
     if (in->status == RUN_DONE)
-        snprintf(state, sizeof state, "done, t*=%.0f%s", in->t_star,
-                 in->crossed == 1 ? "" : " (never crossed)");
+        snprintf(state, sizeof state, "done, t*%s%.0f%s", in->crossed == 1 ? "=" : ">", in->t_star,
+                 in->crossed == 1 ? "" : " (not crossed)");
     else
         snprintf(state, sizeof state, "%s", in->status == RUN_DIVERGED ? "DIVERGED" : "FAILED");
     fprintf(c->opts->log, "%s run %d %s in %s on rank %d: %s\n", stamp, r, state, dur,
@@ -302,7 +302,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
                            .strongest_ih = row->strongest_ih,
                            .pt_head = row->pt_head,
                            .crossed = row->timing.crossed,
-                           .t_star = row->timing.t_star,
+                           .t_star = metrics_phase_observed(&row->timing),
                            .wall = row->wall_seconds};
 cleanup:
     run_result_destroy(&result);

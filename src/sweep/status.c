@@ -104,10 +104,14 @@ static int read_rows(ResultsFile *f, SweepRunInfo *info, int *n_torn)
             (*n_torn)++;
             continue;
         }
-        *in = (SweepRunInfo){SWEEP_FINISHED,   0,
-                             r->status,        r->strongest_ih,
-                             r->pt_head,       r->timing.crossed,
-                             r->timing.t_star, r->wall_seconds};
+        *in = (SweepRunInfo){SWEEP_FINISHED,
+                             0,
+                             r->status,
+                             r->strongest_ih,
+                             r->pt_head,
+                             r->timing.crossed,
+                             metrics_phase_observed(&r->timing),
+                             r->wall_seconds};
     }
 cleanup:
     run_result_destroy(&r);
@@ -126,9 +130,9 @@ static void print_run(const SweepPlan *plan, const SweepRunInfo *in, int state, 
     if (in->state != SWEEP_FINISHED)
         fprintf(out, "run %d: %s: %s\n", r, sweep__row_state_name(state), what);
     else
-        fprintf(out, "run %d: %s, t*=%.0f%s, %s, strongest_ih %d, pt_head %d: %s\n", r, names[s],
-                in->t_star, in->crossed == 1 ? "" : " (never crossed)", dur, (int)in->strongest_ih,
-                (int)in->pt_head, what);
+        fprintf(out, "run %d: %s, t*%s%.0f%s, %s, strongest_ih %d, pt_head %d: %s\n", r, names[s],
+                in->crossed == 1 ? "=" : ">", in->t_star, in->crossed == 1 ? "" : " (not crossed)",
+                dur, (int)in->strongest_ih, (int)in->pt_head, what);
 }
 
 /* One line on whether a sweep is writing the file now, stopped and resumable, or complete: from

@@ -65,9 +65,14 @@ double synth_t_star(const SynthSpec *s, int r, int *crossed)
         return NAN;
     int e = crossing_eval(s, r), n = synth_n_evals(s, r);
     if (e >= n)
-        return (double)(n - 1) * SYNTH_EVAL_EVERY;
+        return NAN; /* censored at synth_t_censor */
     *crossed = 1;
     return (double)e * SYNTH_EVAL_EVERY;
+}
+
+double synth_t_censor(const SynthSpec *s, int r)
+{
+    return (double)(synth_n_evals(s, r) - 1) * SYNTH_EVAL_EVERY;
 }
 
 float synth_probe_logit(const SynthSpec *s, int r, int e, int p, int l)
@@ -112,7 +117,8 @@ static void fill_run(const SynthSpec *s, int r, RunResult *res)
     res->timing.crossed = crossed;
     res->timing.t_09 = (double)(e_star > 3 ? e_star - 3 : 0) * SYNTH_EVAL_EVERY;
     res->timing.t_05 = crossed ? (double)(e_star - 1) * SYNTH_EVAL_EVERY : NAN;
-    res->timing.t_steepest = (double)e_star * SYNTH_EVAL_EVERY;
+    res->timing.t_steepest = crossed ? (double)e_star * SYNTH_EVAL_EVERY : NAN;
+    res->timing.t_censor = synth_t_censor(s, r);
     if (res->status == RUN_DIVERGED) {
         res->timing.t_star = res->timing.t_09 = res->timing.t_05 = res->timing.t_steepest = NAN;
         res->diverged_seq = (int64_t)(n - 1) * SYNTH_EVAL_EVERY;

@@ -34,9 +34,12 @@ void synth_run_params(const SynthSpec *s, int r, int *c, double *K, double *L, i
 /* Status the file gives run r (1 done, 2 diverged, 0 pending). */
 int synth_status(const SynthSpec *s, int r);
 
-/* Known t* of run r in sequences seen (NaN unless done); *crossed gets 0 for the run that never
- * crosses. */
+/* Known t* of run r in sequences seen (NaN unless done and crossed); *crossed gets 0 for the run
+ * that never crosses (censored at synth_t_censor). */
 double synth_t_star(const SynthSpec *s, int r, int *crossed);
+
+/* Run r's last eval in sequences seen (its censoring time). */
+double synth_t_censor(const SynthSpec *s, int r);
 
 /* Evals recorded by run r (some runs stop early). */
 int synth_n_evals(const SynthSpec *s, int r);

@@ -29,11 +29,14 @@ expect "analyze --csv into a missing directory" 74 "$IHSWEEP" analyze sweep.h5 -
 mkdir -p tables
 expect "analyze --csv" 0 "$IHSWEEP" analyze sweep.h5 --csv tables/timing.csv
 grep -q "1 pending run skipped" out.txt && ok || bad "no pending note"
-grep -q "^condition  *data.n_train_classes  *data.fs_relabel" out.txt && ok || bad "table header"
+grep -q "^condition  *n_train_classes  *fs_relabel  *runs  *done  *crossed" out.txt && ok || bad "table header"
+grep -q "replicates are the seeds" out.txt && ok || bad "table: replicates not named"
+grep -q "^none  *50  *5  *3  *2  *1/2  *1  *[0-9.]*k  *\[[0-9.]*k, >[0-9.]*k\]" out.txt && ok ||
+  bad "censored group: KM median with an open interval"
 grep -q "explained variance ratio" out.txt && ok || bad "no PCA summary"
 grep -q "stored /analysis" out.txt && ok || bad "not stored"
 [ "$(grep -c '^none  *[0-9]' out.txt)" = 6 ] && ok || bad "expected 6 table rows of condition none"
-head -1 tables/timing.csv | grep -q "^condition,data.n_train_classes,data.fs_relabel,n_runs" && ok || bad "csv header"
+head -1 tables/timing.csv | grep -q "^condition,n_train_classes,fs_relabel,n_runs,n_done,n_crossed" && ok || bad "csv header"
 [ "$(wc -l <tables/timing.csv)" = 25 ] && ok || bad "csv rows: $(wc -l <tables/timing.csv)"
 [ -s tables/timing_fits.csv ] && ok || bad "no fits csv"
 cp out.txt serial.txt
@@ -53,7 +56,7 @@ expect "plot unknown --x, mpirun -n 2" 64 \
 [ "$(grep -c '^ihsweep plot: error:' err.txt)" = 1 ] && ok || bad "plot, mpirun -n 2: not one error line"
 
 expect "analyze --by" 0 "$IHSWEEP" analyze sweep.h5 --by n_train_classes --no-store --no-pca
-grep -q "^condition  *data.n_train_classes  *runs" out.txt && ok || bad "--by header"
+grep -q "^condition  *n_train_classes  *runs" out.txt && ok || bad "--by header"
 expect "analyze --by unknown" 64 "$IHSWEEP" analyze sweep.h5 --by nope --no-store
 [ "$(wc -l <err.txt)" = 1 ] && ok || bad "--by unknown: not one line"
 expect "analyze without file" 64 "$IHSWEEP" analyze
@@ -70,22 +73,34 @@ assert t.sizes["group"] == 24, t.sizes
 assert p["trajectory"].dims == ("run", "eval", "component"), p["trajectory"].dims
 assert p["components"].dims == ("component", "feature")
 rows = list(csv.DictReader(open("tables/timing.csv")))
-mean = np.array([float(r["t_star_mean"]) for r in rows])
-assert np.allclose(t["t_star_mean"].values, mean, rtol=1e-12), (t["t_star_mean"].values, mean)
+med = np.array([float(r["t_star_km_median"] or "nan") for r in rows])
+assert np.allclose(t["t_star_km_median"].values, med, rtol=1e-12, equal_nan=True), med
+assert t["t_star_km_median"].attrs["units"] == "sequences"
 assert f.sizes["fit"] == 8, f.sizes
+assert (f["n_censored"].values >= 0).all() and list(f["parameter"].values[:2]) == [b"n_train_classes", b"fs_relabel"], f["parameter"].values
 with h5py.File("sweep.h5", "r") as h:
-    assert h["analysis"].attrs["n_pending"] == 1
+    assert h["analysis/timing"].attrs["n_pending"] == 1
+    assert h["analysis/timing"].attrs["replicates"] == "seeds"
     ratio = h["analysis/pca/explained_variance_ratio"][:]
     assert np.all(np.diff(ratio) <= 0) and 0 < ratio.sum() <= 1 + 1e-12, ratio
 print("xarray/h5py: ok")
 EOF
 
-figs="loss_curves induction_strength tstar_heatmap clamp_comparison essential_dynamics"
+figs="phase_change_map loss_curves induction_strength tstar_heatmap clamp_comparison essential_dynamics"
 expect "plot --format all" 0 "$IHSWEEP" plot sweep.h5 -o figs/all --format all
-[ "$(grep -c '^wrote' out.txt)" = 5 ] && ok || bad "plot did not report 5 figures"
+[ "$(grep -c '^wrote' out.txt)" = 6 ] && ok || bad "plot did not report 6 figures"
 "$py" "$here/check_figures.py" figs/all $figs --formats png,svg,pdf && ok || bad "figures"
 expect "plot one-row heatmap" 0 "$MPIEXEC" --oversubscribe -n 2 "$IHSWEEP" plot sweep.h5 -o figs/row --format png --x n_train_classes
 "$py" "$here/check_figures.py" figs/row $figs --formats png && ok || bad "figures (one-row heatmap)"
+expect "plot --y none (conditions as rows)" 0 "$IHSWEEP" plot sweep.h5 -o figs/none --format png --y none
+"$py" "$here/check_figures.py" figs/none $figs --formats png && ok || bad "figures (--y none)"
+expect "plot --x fs_relabel --y n_train_classes" 0 "$IHSWEEP" plot sweep.h5 -o figs/xy --format svg --x fs_relabel --y n_train_classes
+expect "plot --run 1 (a censored run)" 0 "$IHSWEEP" plot sweep.h5 -o figs/run --run 1
+"$py" "$here/check_figures.py" figs/run run_1 && ok || bad "figure run_1"
+expect "plot --run of a pending run" 64 "$IHSWEEP" plot sweep.h5 -o figs/run --run 71
+expect "plot --run not a number" 64 "$IHSWEEP" plot sweep.h5 -o figs/run --run x
+"$IHSWEEP" plot --help >help.txt && ! grep -q '%%' help.txt && "$IHSWEEP" analyze --help >help.txt &&
+  ! grep -q '%%' help.txt && ok || bad "--help prints a doubled %"
 expect "plot without -o" 64 "$IHSWEEP" plot sweep.h5
 expect "plot bad format" 64 "$IHSWEEP" plot sweep.h5 -o x --format gif
 expect "plot unknown --x" 64 "$IHSWEEP" plot sweep.h5 -o figs/x --x nope
@@ -95,7 +110,7 @@ expect "plot unknown --x" 64 "$IHSWEEP" plot sweep.h5 -o figs/x --x nope
 expect "analyze, nothing finished" 0 "$IHSWEEP" analyze empty.h5
 grep -q "72 pending runs skipped" out.txt && ok || bad "empty: pending note"
 expect "plot, nothing finished" 0 "$IHSWEEP" plot empty.h5 -o figs/empty
-[ "$(grep -c '^skipped' out.txt)" = 5 ] && ok || bad "empty: expected 5 skipped figures"
+[ "$(grep -c '^skipped' out.txt)" = 6 ] && ok || bad "empty: expected 6 skipped figures"
 
 expect "bench-pca" 0 "$MPIEXEC" --oversubscribe -n 2 "$IHSWEEP" analyze --bench-pca 3000x40 --block 16
 grep -q "pca bench: 3000 x 40, k 5, 2 ranks, grid 2x1" out.txt && ok || bad "bench output"

@@ -54,7 +54,9 @@ static void check_input(const AnalysisInput *in)
         bad_status += in->status[r] != synth_status(&spec, r);
         double t = synth_t_star(&spec, r, &crossed);
         if (in->status[r] == 1)
-            bad_time += in->times[r * ANALYSIS_N_TIMES] != t || in->crossed[r] != crossed;
+            bad_time += !(in->times[r * ANALYSIS_N_TIMES] == t ||
+                          (isnan(t) && !crossed && isnan(in->times[r * ANALYSIS_N_TIMES]))) ||
+                        in->crossed[r] != crossed || in->t_censor[r] != synth_t_censor(&spec, r);
         bad_param +=
             in->params[r * 3] != K || in->params[r * 3 + 1] != L || in->params[r * 3 + 2] != seed;
         bad_cond += strcmp(in->condition[r], synth_condition(c)) != 0;
@@ -93,13 +95,16 @@ static void check_groups(const AnalysisInput *in, AnalysisGroups *g)
             double t = synth_t_star(&spec, r, &crossed);
             if (g->run_group[r] != k || synth_status(&spec, r) != 1)
                 continue;
+            never += !crossed;
+            if (!crossed)
+                continue; /* the mean is over crossed runs */
             sum += t;
             n++;
-            never += !crossed;
         }
         const AnalysisGroup *gr = &g->groups[k];
         if (gr->time[ANALYSIS_T_STAR].n != n ||
-            fabs(gr->time[ANALYSIS_T_STAR].mean - sum / n) > 1e-9 || gr->n_never_crossed != never) {
+            (n > 0 && fabs(gr->time[ANALYSIS_T_STAR].mean - sum / n) > 1e-9) ||
+            gr->n_never_crossed != never) {
             bad++;
             fprintf(stderr, "group %d: n %d vs %d, mean %g vs %g\n", k, gr->time[0].n, n,
                     gr->time[0].mean, sum / n);
@@ -112,6 +117,19 @@ static void check_groups(const AnalysisInput *in, AnalysisGroups *g)
     CHECK_INT_EQ(g->groups[0].n_done, 2);
     CHECK_INT_EQ(g->groups[0].n_diverged, 1);
     CHECK_INT_EQ(g->groups[0].n_never_crossed, 1);
+    /* Kaplan-Meier over run 0 (crossed) and run 1 (censored at its last eval): S drops to 1/2 at
+     * run 0's t* if run 1 ran longer, otherwise run 1 is censored first and S = 0 there */
+    {
+        int c0 = 0, c1 = 0;
+        double t0 = synth_t_star(&spec, 0, &c0), t1 = synth_t_censor(&spec, 1);
+        synth_t_star(&spec, 1, &c1);
+        CHECK_INT_EQ(c0, 1);
+        CHECK_INT_EQ(c1, 0);
+        const KmMedian *km = &g->groups[0].km[ANALYSIS_T_STAR];
+        CHECK_INT_EQ(km->n, 2);
+        CHECK_NEAR(km->median, t0, 0);
+        CHECK_NEAR(km->t_max, t0 > t1 ? t0 : t1, 0);
+    }
     /* the last group (copy of the last condition, K=200, L=10) lost its pending run */
     CHECK_INT_EQ(g->groups[g->n_groups - 1].n_runs, spec.n_seeds - 1);
 }
@@ -123,6 +141,7 @@ static void check_fits(const AnalysisInput *in, const AnalysisFit *fits, int n_f
         return;
     /* the first fit: condition none against K, by hand from the known values */
     double x[64], y[64];
+    int8_t ev[64];
     int n = 0, R = synth_n_runs(&spec);
     for (int r = 0; r < R; r++) {
         int c, seed, crossed;
@@ -131,11 +150,12 @@ static void check_fits(const AnalysisInput *in, const AnalysisFit *fits, int n_f
         double t = synth_t_star(&spec, r, &crossed);
         if (c == 0 && synth_status(&spec, r) == 1) {
             x[n] = log(K);
-            y[n] = log(t);
+            y[n] = log(crossed ? t : synth_t_censor(&spec, r));
+            ev[n] = (int8_t)crossed;
             n++;
         }
     }
-    OlsFit want = analysis_ols(x, y, n);
+    TobitFit want = analysis_tobit(x, y, ev, n);
     CHECK_STR_EQ(in->condition[fits[0].first_run], "none");
     CHECK_INT_EQ(fits[0].param, 0);
     CHECK_INT_EQ(fits[0].fit.n, n);
@@ -179,7 +199,7 @@ static void test_file(MPI_Comm comm, const char *path)
             CHECK(ed->pca->variance[0] / ed->pca->total_variance > 0.5);
         }
         if (g)
-            CHECK_OK(analysis_store(results_file_id(f), comm, in, g, fits, n_fits, ed));
+            CHECK_OK(analysis_store(f, in, g, fits, n_fits, ed));
     }
     essential_dynamics_destroy(&ed);
     analysis_input_destroy(&in);
@@ -190,8 +210,11 @@ static void test_file(MPI_Comm comm, const char *path)
     if (!f || !g)
         goto done;
     hid_t file = results_file_id(f);
-    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_mean", 0), g->groups[0].time[0].mean, 0);
-    CHECK_NEAR(read_scalar(file, "analysis/timing/data.fs_relabel", 1), 10, 0);
+    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_mean_event", 0), g->groups[0].time[0].mean,
+               0);
+    CHECK_NEAR(read_scalar(file, "analysis/timing/t_star_km_median", 0), g->groups[0].km[0].median,
+               0);
+    CHECK_NEAR(read_scalar(file, "analysis/timing/fs_relabel", 1), 10, 0);
     CHECK_NEAR(read_scalar(file, "analysis/fits/slope", 0), fits[0].fit.slope, 0);
     CHECK(isnan(read_scalar(file, "analysis/pca/trajectory", 2 * SYNTH_MAX_EVALS * 3)));
     CHECK(isfinite(read_scalar(file, "analysis/pca/trajectory", 0)));
@@ -200,10 +223,10 @@ static void test_file(MPI_Comm comm, const char *path)
     if (in) {
         int one[] = {0};
         CHECK_OK(analysis_group(in, one, 1, &g));
-        CHECK_OK(analysis_store(results_file_id(f), comm, in, g, NULL, 0, NULL));
-        CHECK(H5Lexists(file, "analysis/timing/data.fs_relabel", H5P_DEFAULT) == 0);
+        CHECK_OK(analysis_store(f, in, g, NULL, 0, NULL));
+        CHECK(H5Lexists(file, "analysis/timing/fs_relabel", H5P_DEFAULT) == 0);
         CHECK(H5Lexists(file, "analysis/pca", H5P_DEFAULT) == 0);
-        CHECK(H5Lexists(file, "analysis/timing/data.n_train_classes", H5P_DEFAULT) > 0);
+        CHECK(H5Lexists(file, "analysis/timing/n_train_classes", H5P_DEFAULT) > 0);
     }
     analysis_input_destroy(&in);
     CHECK_OK(results_close(&f));

@@ -265,22 +265,50 @@ static void test_phase_timing(void)
     CHECK_INT_EQ(t.crossed, 1);
     check_nan_or(t.t_05, 11000, "t_05 with NaN");
 
-    /* Never crossing: t* is the last usable eval, the others NaN (a flat curve never descends). */
+    CHECK(t.t_censor == 21000);
+
+    /* Never crossing: t* NaN (right-censored at the last usable eval t_censor), t_steepest NaN
+     * even though the curve has an early drop (it would be the drop onto the plateau). */
     for (int k = 0; k < N; k++)
-        loss[k] = 0.75f;
+        loss[k] = k < 3 ? 2.0f - 0.5f * (float)k : 0.75f;
     loss[N - 2] = loss[N - 1] = NAN;
     CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
-    check_nan_or(t.t_star, 21000, "t_star never");
+    check_nan_or(t.t_star, NAN, "t_star never");
     CHECK_INT_EQ(t.crossed, 0);
+    check_nan_or(t.t_censor, 21000, "t_censor never");
     check_nan_or(t.t_09, NAN, "t_09 never");
     check_nan_or(t.t_05, NAN, "t_05 never");
-    check_nan_or(t.t_steepest, NAN, "t_steepest flat");
+    check_nan_or(t.t_steepest, NAN, "t_steepest never crossed");
+
+    /* Crossing exactly at the last usable eval (and a NaN loss after it in a used slot). */
+    loss[N - 3] = 0.2f;
+    loss[N - 4] = NAN;
+    CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
+    check_nan_or(t.t_star, 21000, "t_star at the last eval");
+    CHECK_INT_EQ(t.crossed, 1);
+    check_nan_or(t.t_censor, 21000, "t_censor at the last eval");
+    check_nan_or(t.t_09, 21000, "t_09 at the last eval");
+    loss[N - 3] = NAN; /* now the last usable eval is 19000: never crossed, censored there */
+    CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
+    check_nan_or(t.t_star, NAN, "t_star with a NaN last loss");
+    CHECK_INT_EQ(t.crossed, 0);
+    check_nan_or(t.t_censor, 19000, "t_censor before a NaN last loss");
+
+    /* Crossing at the first eval (eval 0 counts: sequences seen 0). */
+    for (int k = 0; k < N; k++)
+        loss[k] = 0.1f;
+    CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
+    check_nan_or(t.t_star, 0, "t_star at the first eval");
+    CHECK_INT_EQ(t.crossed, 1);
+    check_nan_or(t.t_05, 0, "t_05 at the first eval");
+    check_nan_or(t.t_steepest, NAN, "t_steepest flat after crossing at once");
 
     /* All NaN and empty: everything NaN. */
     for (int k = 0; k < N; k++)
         loss[k] = NAN;
     CHECK_OK(metrics_phase_timing(seq, loss, N, &t));
     check_nan_or(t.t_star, NAN, "t_star all NaN");
+    check_nan_or(t.t_censor, NAN, "t_censor all NaN");
     check_nan_or(t.t_steepest, NAN, "t_steepest all NaN");
     CHECK_INT_EQ(t.crossed, 0);
     CHECK_OK(metrics_phase_timing(NULL, NULL, 0, &t));
@@ -402,6 +430,99 @@ static void test_composition(void)
         CHECK_NEAR(cs8b[k], cs8[k], 1e-12);
 }
 
+static void check_km(const KmMedian *k, double med, double lo, double hi, const char *what)
+{
+    char w[128];
+    snprintf(w, sizeof w, "%s median", what);
+    check_nan_or(k->median, med, w);
+    snprintf(w, sizeof w, "%s ci_lo", what);
+    check_nan_or(k->ci_lo, lo, w);
+    snprintf(w, sizeof w, "%s ci_hi", what);
+    check_nan_or(k->ci_hi, hi, w);
+}
+
+/* Kaplan-Meier median: a textbook example, hand-computed cases, and 300 random samples whose
+ * answers come from an independent numpy implementation (km_reference.py -> km_reference.txt). */
+static void test_km_median(void)
+{
+    /* Freireich et al. 6-MP arm (Gehan 1965), 21 patients, 12 censored: R's survfit gives
+     * median 23, 0.95 LCL 16, UCL NA (S(22) = 0.538, S(23) = 0.448). */
+    const double t6[] = {6,  6,  6,  6,  7,  9,  10, 10, 11, 13, 16,
+                         17, 19, 20, 22, 23, 25, 32, 32, 34, 35};
+    const int8_t e6[] = {1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0};
+    KmMedian k;
+    CHECK_OK(metrics_km_median(t6, e6, 21, &k));
+    CHECK_INT_EQ(k.n, 21);
+    CHECK_INT_EQ(k.n_events, 9);
+    check_km(&k, 23, 16, NAN, "6-MP");
+    CHECK(k.t_max == 35);
+
+    /* Three seeds, all crossed at 300k, 320k, 390k: S = 2/3, 1/3, 0: median 320k. Lower limit at
+     * 300k: (2/3) exp(-1.96 sqrt(1/6)) = 0.300 <= 0.5; upper: S = 0 at 390k. */
+    const double t3[] = {390000, 300000, 320000};
+    const int8_t all[] = {1, 1, 1}, none[] = {0, 0, 0}, one_censored[] = {1, 1, 0};
+    CHECK_OK(metrics_km_median(t3, all, 3, &k));
+    check_km(&k, 320000, 300000, 390000, "three crossed");
+    /* No run crossed: nothing reached; t_max is the longest observation. */
+    CHECK_OK(metrics_km_median(t3, none, 3, &k));
+    check_km(&k, NAN, NAN, NAN, "none crossed");
+    CHECK_INT_EQ(k.n_events, 0);
+    CHECK(k.t_max == 390000);
+    /* The 320k run censored: S(300k) = 2/3, then 390k with 1 at risk: S = 0: median 390k (the
+     * naive mean of the two crossings, 345k, would be too early). */
+    const double t3c[] = {390000, 300000, 320000};
+    const int8_t e3c[] = {1, 1, 0};
+    CHECK_OK(metrics_km_median(t3c, e3c, 3, &k));
+    check_km(&k, 390000, 300000, 390000, "one censored");
+    /* Two of three censored at 200k before anyone crossed at 250k: S(250k) = 0, median 250k. */
+    const double t3d[] = {200000, 200000, 250000};
+    CHECK_OK(metrics_km_median(t3d, one_censored + 1, 2, &k)); /* {1, 0}: 200k crossed, 200k not */
+    check_km(&k, 200000, 200000, NAN, "tie event/censored");
+    CHECK_OK(metrics_km_median(t3d, none, 0, &k));
+    check_km(&k, NAN, NAN, NAN, "empty");
+    CHECK_ERR(metrics_km_median(t3d, none, -1, &k), IH_EINTERNAL);
+
+    /* The independent reference. */
+    const char *dir = getenv("IHSWEEP_TEST_DATA");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/km_reference.txt", dir ? dir : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fprintf(stderr, "  cannot open %s\n", path);
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char line[8192];
+    int cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        char *p = line, *end;
+        int n = (int)strtol(p, &end, 10);
+        double t[64];
+        int8_t e[64];
+        p = end;
+        for (int i = 0; i < n && i < 64; i++) {
+            t[i] = strtod(p, &end);
+            p = end;
+            e[i] = (int8_t)strtol(p, &end, 10);
+            p = end;
+        }
+        double want[3];
+        for (int j = 0; j < 3; j++) {
+            want[j] = strtod(p, &end);
+            p = end;
+        }
+        CHECK_OK(metrics_km_median(t, e, n, &k));
+        char what[32];
+        snprintf(what, sizeof what, "reference case %d", cases);
+        check_km(&k, want[0], want[1], want[2], what);
+        cases++;
+    }
+    fclose(f);
+    CHECK_INT_EQ(cases, 300);
+}
+
 int main(void)
 {
     test_query();
@@ -409,6 +530,7 @@ int main(void)
     test_induction_strength();
     test_prev_token_score();
     test_phase_timing();
+    test_km_median();
     test_composition();
     TEST_MAIN_END("test_metrics");
 }

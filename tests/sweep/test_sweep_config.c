@@ -200,6 +200,33 @@ static void test_sets_and_defaults(void)
     free(cfg);
 }
 
+/* Axis labels: given on a plain and a zipped axis, defaults, and the rest of an axis unlabelled. */
+static void test_labels(void)
+{
+    SweepPlan *p = NULL;
+    const char *text =
+        "{\"name\": \"l\", " TINY_BASE ", \"axes\": ["
+        "{\"field\": \"data.class_split\", \"values\": [[50, 1473, 100], [100, 1423, 100]]},"
+        "{\"zip\": [{\"field\": \"data.eval_size\", \"values\": [50, 60]},"
+        "         {\"field\": \"measure_every\", \"values\": [1, 2]}], \"label\": \"B\"},"
+        "{\"field\": \"batch_size\", \"values\": [16, 32], \"label\": \"batch\"}]}";
+    CHECK_OK(sweep_plan_parse(text, "l.json", NULL, 0, &p));
+    if (p) {
+        const char *names[] = {"data.class_split[0]", "data.class_split[1]", "data.eval_size",
+                               "measure_every",       "batch_size",          "init_seed"};
+        const char *labels[] = {"K", "", "B", "", "batch", "seed"};
+        CHECK_INT_EQ(p->n_params, 6);
+        for (int k = 0; k < 6 && k < p->n_params; k++) {
+            CHECK_STR_EQ(p->param_names[k], names[k]);
+            CHECK_STR_EQ(p->param_labels[k], labels[k]);
+        }
+    }
+    sweep_plan_destroy(&p);
+    char buf[64];
+    CHECK_STR_EQ(sweep_param_label("data.n_labels", buf, sizeof buf), "L");
+    CHECK_STR_EQ(sweep_param_label("data.relabel_split[1]", buf, sizeof buf), "relabel_split[1]");
+}
+
 /* The parse must fail with code and a message containing want. */
 static void expect_error(const char *text, const char *const *sets, int n_sets, int code,
                          const char *want)
@@ -272,6 +299,12 @@ static void test_errors(void)
         NULL, 0, IH_ECONFIG, "axes[0].values[1]: run 1");
     expect_error("{\"name\": \"e\",", NULL, 0, IH_EDATA, "x.json:1:");
     expect_error("{\"base\": {}}", NULL, 0, IH_ECONFIG, "needs a \"name\"");
+    expect_error("{\"name\": \"e\", \"axes\": [{\"field\": \"train_iters\", \"values\": [1, 2], "
+                 "\"label\": \"\"}]}",
+                 NULL, 0, IH_ECONFIG, "axes[0].label: expected a short name");
+    expect_error("{\"name\": \"e\", \"axes\": [{\"zip\": [{\"field\": \"train_iters\", "
+                 "\"values\": [1, 2], \"label\": \"T\"}]}]}",
+                 NULL, 0, IH_ECONFIG, "unknown field");
 }
 
 static void test_repository_sweeps(void)
@@ -304,6 +337,7 @@ int main(void)
 {
     test_staged();
     test_sets_and_defaults();
+    test_labels();
     test_errors();
     test_repository_sweeps();
     TEST_MAIN_END("test_sweep_config");

@@ -55,7 +55,7 @@ $PY - "$dir/a.h5" <<'PYEOF'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r+")
 d = f["curves/fsl_train/loss"]; v = d[0]; v[0] += 0.5; d[0] = v      # a curve byte of done run 0
-t = f["summary/t_star"]; t[1] = t[1] + 1000                          # t* of done run 1
+t = f["summary/t_censor"]; t[1] = t[1] + 1000                        # t_censor of done run 1
 s = f["runs/status"]; s[9] = 1                                       # never-run run 9 forged done
 f.close()
 PYEOF
@@ -66,8 +66,11 @@ expect_rc 0 $? "analyze of a damaged file" "$dir/an.err"
 has "$dir/an.err" "3 finished row(s)" "analyze of a damaged file" &&
   ok "analyze skips and reports the 3 damaged rows"
 "$IHSWEEP" analyze "$dir/p.h5" --no-pca --no-store >"$dir/an0.out" 2>"$dir/an0.err"
-done_a=$(awk '$1=="none"{s+=$5} END{print s+0}' "$dir/an.out")
-done_0=$(awk '$1=="none"{s+=$5} END{print s+0}' "$dir/an0.out")
+# the "done" column of the none rows, found by its header
+done_of() { awk '!t && $1=="condition"{for(i=1;i<=NF;i++) if($i=="done") c=i; t=1} c && NF==0{c=0}
+  c && $1=="none"{s+=$c} END{print s+0}' "$1"; }
+done_a=$(done_of "$dir/an.out")
+done_0=$(done_of "$dir/an0.out")
 if [ "$done_0" -gt 0 ] && [ "$done_a" -eq $((done_0 - 2)) ]; then
   ok "analyze counts 2 fewer done baseline runs ($done_a of $done_0)"
 else bad "analyze done counts: damaged $done_a, intact $done_0 (expected 2 fewer)"; fi

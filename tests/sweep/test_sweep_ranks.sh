@@ -38,6 +38,22 @@ diff <(grep -A20 '^t\* = ' "$dir/np2.log" | grep -v '^results:') \
 /usr/bin/python3 "$PY" "$dir/np2.h5" >"$dir/py.log" 2>&1 && ok "h5py and xarray: $(tail -n 1 "$dir/py.log")" ||
   { bad "python check"; cat "$dir/py.log"; }
 
+# a sweep cut short so that no run crosses: t* NaN in every row, censored medians (">T") in the
+# tables of run, status and analyze, NaN medians in /analysis
+sweep 2 run "$S" -o "$dir/short.h5" --set train_iters=2000 --progress-every 0 >"$dir/short.log" 2>&1
+expect_rc 0 $? "run cut short" "$dir/short.log"
+grep -q "^clamps *pt_pattern *2/2 *0 *0 *0 *>2k " "$dir/short.log" &&
+  ok "run table: censored median >2k" || { bad "run table: no >2k"; cat "$dir/short.log"; }
+"$IHSWEEP" status "$dir/short.h5" >"$dir/short_status.txt" 2>&1
+grep -q "^baseline *none *2/2 *0 *0 *0 *>2k " "$dir/short_status.txt" &&
+  ok "status: censored median >2k" || { bad "status: no >2k"; cat "$dir/short_status.txt"; }
+"$IHSWEEP" analyze "$dir/short.h5" --no-pca >"$dir/short_analyze.txt" 2>&1
+expect_rc 0 $? "analyze of the cut-short sweep" "$dir/short_analyze.txt"
+[ "$(grep -c '^[a-z_]* *[0-9]* *[0-9]* *[0-9] *0/[0-9] *0 *>2k ' "$dir/short_analyze.txt")" = 6 ] &&
+  ok "analyze: >2k in all 6 rows" || { bad "analyze: >2k rows"; cat "$dir/short_analyze.txt"; }
+/usr/bin/python3 "$PY" "$dir/short.h5" --none-crossed >"$dir/short_py.log" 2>&1 &&
+  ok "$(tail -n 1 "$dir/short_py.log")" || { bad "python check (none crossed)"; cat "$dir/short_py.log"; }
+
 # --runs: one clamp run (its baseline source is added); then the rest on resume
 sweep 2 run "$S" -o "$dir/runs.h5" --runs 7 >"$dir/runs.log" 2>&1
 expect_rc 0 $? "run --runs 7" "$dir/runs.log"

@@ -48,7 +48,7 @@ static void test_config_errors(void)
 {
     RunConfig *cfg = calloc(1, sizeof *cfg);
     CHECK_ERR(run_config_parse("{\"train_iterz\": 5}", "t.json", cfg), IH_ECONFIG);
-    CHECK_STR_EQ(ih_error_message(), "train_iterz: unknown field");
+    CHECK_STR_EQ(ih_error_message(), "train_iterz: unknown field; did you mean \"train_iters\"?");
     CHECK_ERR(run_config_parse("{\"model\": {\"pos\": \"alibi\"}}", "t.json", cfg), IH_ECONFIG);
     CHECK(strstr(ih_error_message(), "model.pos") != NULL);
     CHECK_ERR(run_config_parse("{\"batch_size\": 0}", "t.json", cfg), IH_ECONFIG);
@@ -300,7 +300,7 @@ static void test_clamp_progress(void)
     run_result_destroy(&r);
     CHECK_ERR(run_config_parse("{\"progress_heads\": {\"strongest\": 1}}", "t.json", cfg),
               IH_ECONFIG);
-    CHECK_STR_EQ(ih_error_message(), "progress_heads.strongest: unknown field");
+    CHECK_STR_EQ(ih_error_message(), "progress_heads.strongest: unknown field; did you mean \"strongest_ih\"?");
     free(cfg);
 }
 

@@ -3,7 +3,7 @@
 # back-edge, on an MPI header in the core and on a core library that references MPI.
 set -u
 src=$IHSWEEP_SOURCE_DIR
-build=$(cd "$(dirname "$IHSWEEP")/../.." && pwd)
+build=$1 # the build directory (one library per module under src/)
 checker=$src/tests/util/check_layers.sh
 fail=0 passed=0
 ok() { passed=$((passed + 1)); }
