@@ -1,11 +1,11 @@
-/* Artificial optogenetics (spec 3): clamp configurations and the multi-pass clamped training step.
+/* Artificial optogenetics (design 3): clamp configurations and the multi-pass clamped training step.
  *
  * A ClampConfig (a list of ClampSpec, parsed from JSON by config/) is compiled once per run into a
  * ClampPlan: which passes run (reference pass P0, pattern pass, final pass, frozen graft passes),
  * which sites each pass overrides, from where, with which masks. The plan owns every pass's
  * activation and activation-gradient buffers, so a step allocates nothing. Forward runs the passes
  * in order through the model's site hooks (model.h); backward walks them in reverse and routes each
- * overridden site's gradient by its mask (spec 3.1): the unmasked part to the computed value, the
+ * overridden site's gradient by its mask (design 3.1): the unmasked part to the computed value, the
  * masked part to the clamp's source (another pass of the same model: gradients reach the shared
  * parameters; constants: dropped; frozen grafted models: their parameters are never updated).
  * With an empty ClampConfig the plan is one plain pass. Local (no MPI).
@@ -32,7 +32,7 @@ typedef enum {
     CLAMP_ABLATE_EMBEDDING,       /* token embeddings = 0 */
     CLAMP_GRAFT_IN,               /* block_out[layer] = a frozen checkpoint's */
     CLAMP_GRAFT_OUT,              /* frozen checkpoint's layers > layer run on block_out[layer] */
-    CLAMP_PERFECT_PREV_TOKEN_INPUT, /* the Layer-1 clamp (spec 3.3 specific_fn) */
+    CLAMP_PERFECT_PREV_TOKEN_INPUT, /* the Layer-1 clamp (design 3.3 specific_fn) */
     CLAMP_TYPE_COUNT
 } ClampType;
 
@@ -109,7 +109,7 @@ int clamp_plan_create(const ClampConfig *cfg, const ModelConfig *model, int max_
                       int max_rows, ClampPlan **out);
 
 /* As clamp_plan_create, but the graft clamp's frozen model is a copy of frozen's configuration and
- * parameters (borrowed during the call) instead of the spec's checkpoint file, which is not read.
+ * parameters (borrowed during the call) instead of the reference's checkpoint file, which is not read.
  * frozen may be NULL when cfg has no graft clamp. Errors: IH_ECONFIG (frozen missing, or of
  * another shape: input_dim, d_model, n_heads, depth, n_labels and context_pairs must match),
  * IH_ENOMEM. Local. */

@@ -1,4 +1,4 @@
-/* Data: exemplar sources, the sequence generator of spec 1.6 (with the paper's specialisation 1.3),
+/* Data: exemplar sources, the sequence generator of design 1.6 (with the paper's specialisation 1.3),
  * label pairs and held-out relabelings (1.4), fixed evaluator sets (1.5), the dense training set D
  * (4.2) and a probe set.
  *
@@ -10,7 +10,7 @@
  *   dense subset                  (eval_seed,  RNG_PURPOSE_DENSE_SUBSET, 0)
  *   synthetic/gaussian class c    (source.seed, RNG_PURPOSE_SYNTH_SOURCE, c); shared mean: 2^32
  * so two runs that share the data config and train seed see identical training batches whatever
- * their model, clamps or init seed (spec 2.4). Nothing is allocated per step: a DataBatch has a
+ * their model, clamps or init seed (design 2.4). Nothing is allocated per step: a DataBatch has a
  * fixed capacity and data_train_batch / data_eval_batch / data_dense_batch only fill it.
  *
  * Class ids in batches are indices into the source ([0, n_classes_total)); training classes are
@@ -40,10 +40,10 @@ typedef enum {
 /* How the synthetic source makes its vectors non-negative (post-ReLU features are). */
 typedef enum { DATA_NONNEG_RELU = 0, DATA_NONNEG_ABS, DATA_NONNEG_NONE } DataNonneg;
 
-/* A block of a class or exemplar split (spec 1.2). */
+/* A block of a class or exemplar split (design 1.2). */
 typedef enum { DATA_SET_TRAIN = 0, DATA_SET_VAL, DATA_SET_TEST, DATA_SET_ALL } DataSet;
 
-/* Label scheme of a sampler (spec 1.4, 1.5). The pair schemes pick one unordered pair from the
+/* Label scheme of a sampler (design 1.4, 1.5). The pair schemes pick one unordered pair from the
  * named label-pair set per sequence, order it at random, and give the first label to the bursty and
  * query items and the second to the distractor items. NONE keeps true class labels; FLIP swaps the
  * bursty and distractor true labels (the query gets the distractor's); PAIR01 uses the pair (0,1).
@@ -90,7 +90,7 @@ typedef struct {
     int rank;
 } DataSourceConfig;
 
-/* One sequence sampler of spec 1.6. With mixing, weight is its probability (normalised). */
+/* One sequence sampler of design 1.6. With mixing, weight is its probability (normalised). */
 typedef struct {
     double weight;
     int burstiness;  /* B: copies of the query class (and of the distractor) in the context */
@@ -99,7 +99,7 @@ typedef struct {
     int unique_rest; /* rest items drawn without replacement, excluding query and distractor */
 } DataSamplerConfig;
 
-/* One fixed evaluation set (spec 1.5). Classes are drawn uniformly from its class block. */
+/* One fixed evaluation set (design 1.5). Classes are drawn uniformly from its class block. */
 typedef struct {
     char name[DATA_NAME_MAX]; /* [A-Za-z0-9_]+, unique */
     DataSet classes;
@@ -138,7 +138,7 @@ typedef struct DataConfig {
     int n_probe;       /* probe sequences (64) */
 } DataConfig;
 
-/* Fills cfg with the paper's baseline (spec 5.1): K = 50 of 1623 classes (split 50 1473 100),
+/* Fills cfg with the paper's baseline (design 5.1): K = 50 of 1623 classes (split 50 1473 100),
  * exemplar split 1 4 0, L = 5 with relabel split 8 2 0, P = 2, B = 1 with a distractor, no Zipf,
  * no noise, the evaluators fsl_train, fsl_val_rl, fsl_train_valex, fsl_test_class (1000 each), and
  * the synthetic source with D = 512. Local; cannot fail. */
@@ -209,7 +209,7 @@ int data_source_select(DataSource *s, const unsigned char *needed);
 /* Frees *s and sets it to NULL. NULL-safe. */
 void data_source_destroy(DataSource **s);
 
-/* Geometry of a source over its first n_classes classes (calibration aid, spec 9 item 2). */
+/* Geometry of a source over its first n_classes classes (calibration aid, design 9 item 2). */
 typedef struct {
     double mean_norm;       /* mean L2 norm of exemplar 0 */
     double cos_between;     /* mean cosine between exemplar 0 of two different classes */
@@ -221,11 +221,11 @@ typedef struct {
 /* Computes the statistics over classes [0, n_classes) (all if n_classes <= 0). Local. */
 void data_source_stats(const DataSource *s, int n_classes, DataSourceStats *out);
 
-/* ---- label pairs (spec 1.4) ---- */
+/* ---- label pairs (design 1.4) ---- */
 
 /* Splits the L(L-1)/2 unordered label pairs (i < j) by the weights split[3] (train, val, test):
  * test gets floor(N s_te / sum), val floor(N s_va / sum), train the rest. For L = 5, 10, 15 with
- * the paper's sizes (20% val, no test) the exact pairs of spec 1.4 are used; otherwise the pairs
+ * the paper's sizes (20% val, no test) the exact pairs of design 1.4 are used; otherwise the pairs
  * are permuted by a Fisher-Yates shuffle from rng stream (20, RNG_PURPOSE_LABEL_SPLIT, L) and
  * cut as the reference does (test first, then val, then train). pairs_out [N, 2] receives the train
  * block, then val, then test; counts[3] the block sizes. Errors: IH_ECONFIG (L < 2, bad weights),
@@ -311,7 +311,7 @@ int data_eval_find(const Data *d, const char *name);
  * Cannot fail. */
 void data_eval_batch(const Data *d, int evaluator, int first, int B, DataBatch *out);
 
-/* The dense training set D (spec 4.2): every sequence of the training sampler's support, with the
+/* The dense training set D (design 4.2): every sequence of the training sampler's support, with the
  * first training exemplar and without noise. Defined when training uses one sampler with a
  * distractor, B >= 1 and P = 2B (no rest items); otherwise its size is 0. Order: index
  *   i = ((q * (K-1) + d') * A + a) * N_lab + l

@@ -1,4 +1,4 @@
-/* Eval metrics and progress measures of spec 4.1-4.5: per-sequence query metrics, induction
+/* Eval metrics and progress measures of design 4.1-4.5: per-sequence query metrics, induction
  * strength, previous-token score, phase-change timing and composition scores.
  *
  * Pure functions on plain arrays: no MPI, no HDF5, no Model. The streaming ones add into
@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-/* Per-sequence metrics of spec 4.1 for B query rows, in the order of the Metric enum.
+/* Per-sequence metrics of design 4.1 for B query rows, in the order of the Metric enum.
  *   logits  [B, logits_stride]: row b's L query logits start at logits + b*logits_stride
  *           (stride L for a packed [B,L] array; T*L with logits pointing at position T-1 for the
  *           model's [B,T,L] logits)
@@ -35,16 +35,16 @@
 void metrics_query(const float *logits, int logits_stride, const int *labels, const int *targets,
                    int B, int P, int L, float *per_seq, double *sums);
 
-/* Induction strength of spec 4.2, generalised to P = (T-1)/2 context pairs, for one layer's
+/* Induction strength of design 4.2, generalised to P = (T-1)/2 context pairs, for one layer's
  * attention attn [B,H,T,T]. For sequence b with m = match[b] (the context pair whose label is the
  * query's; -1 or any value outside 0..P-1 skips the sequence) and every head h:
  *   IS = A_h(T-1 -> 2m+1) - mean over pairs j != m of A_h(T-1 -> 2j+1)
- * For P = 2 this is exactly the spec's A(4 -> 2c+1) - A(4 -> 2(1-c)+1); for P = 1 the mean is 0.
+ * For P = 2 this is exactly the reference's A(4 -> 2c+1) - A(4 -> 2(1-c)+1); for P = 1 the mean is 0.
  * Adds each head's values to sums [H] and returns the number of sequences counted. Local. */
 int metrics_induction_strength(const float *attn, const int *match, int B, int H, int T,
                                double *sums);
 
-/* Previous-token score of spec 4.3 for one layer's attention attn [B,H,T,T]:
+/* Previous-token score of design 4.3 for one layer's attention attn [B,H,T,T]:
  *   PT_h(t) = a[t,t-1] - (1 - a[t,t-1]) / t
  * (attention to the previous token minus the mean attention to the other t allowed keys), over the
  * query positions t = 1..T-1, or, with labels_only != 0, over the label positions t = 1, 3, ...,
@@ -95,7 +95,7 @@ typedef struct {
 } KmMedian;
 int metrics_km_median(const double *time, const int8_t *event, int n, KmMedian *out);
 
-/* Composition scores of spec 4.5 between first-layer head j and second-layer head i:
+/* Composition scores of design 4.5 between first-layer head j and second-layer head i:
  *   CS_X(j->i) = ||O_j W_{X,i}||_F / (||O_j||_F ||W_{X,i}||_F),  X in {q, k, v}
  * with O_j = (W_o^0)^T rows j*HD..j*HD+HD-1 ([HD,C]: head j's output map into the residual) and
  * W_{X,i} = (W_qkv^1)^T columns s*C + i*HD .. +HD-1 ([C,HD], s = 0 q, 1 k, 2 v).

@@ -1,11 +1,11 @@
-/* The attention-only transformer of spec 2.1-2.3: configuration, parameters, activations, forward,
+/* The attention-only transformer of design 2.1-2.3: configuration, parameters, activations, forward,
  * backward and Adam, in the style of llm.c.
  *
  * Memory: one flat buffer each for parameters, gradients and Adam moments (owned by Model), and one
  * flat buffer of activations per forward pass (owned by ModelActs; a second ModelActs of the same
  * shape holds activation gradients). Everything is allocated at create time; forward, backward and
  * Adam never allocate and never fail. The model knows nothing of clamps: forward and backward call
- * optional hooks at every named activation site (spec 3.2) so the clamp layer can override a site's
+ * optional hooks at every named activation site (design 3.2) so the clamp layer can override a site's
  * value and route its gradient.
  *
  * Dimension letters: B batch, T tokens (2P+1), P context pairs, X = P+1 exemplar tokens, D input dim,
@@ -32,7 +32,7 @@ typedef struct {
     float pos_base;    /* RoPE / sinusoidal base (10000) */
     int max_positions; /* rows of the learned absolute table (32); must be >= T */
     int layer_norm;    /* 1: pre-LN blocks and a final LN (paper); 0: none */
-    int qkv_bias;      /* 1: Q/K/V biases (paper era, spec 2.7) */
+    int qkv_bias;      /* 1: Q/K/V biases (paper era, design 2.7) */
     int proj_bias;     /* 1: attention output-projection bias */
     int mlp_ratio;     /* 0: attention only (paper); else MLP width F = ratio * C, GELU(tanh) */
     float init_rescale; /* multiplies every Linear weight at init (1) */
@@ -45,7 +45,7 @@ typedef struct {
     float weight_decay; /* 0: off. Else adds wd * sum over tensors of ||theta||_2 to the loss */
 } AdamConfig;
 
-/* Named activation sites that hooks see (spec 3.2). Per-layer sites take a layer index. */
+/* Named activation sites that hooks see (design 3.2). Per-layer sites take a layer index. */
 typedef enum {
     MODEL_SITE_TOK_EMBEDDING = 0, /* [B,T,C] token embeddings before positional terms */
     MODEL_SITE_Q,                 /* [B,H,T,HD] queries after RoPE (layer) */
@@ -94,10 +94,10 @@ typedef struct {
     void (*before_backward)(void *ctx, ModelSite site, int layer, float *grad);
 } ModelHooks;
 
-/* Returns the default (paper) configuration for L labels (spec 2.1, 2.7). */
+/* Returns the default (paper) configuration for L labels (design 2.1, 2.7). */
 ModelConfig model_config_paper(int n_labels);
 
-/* Returns the paper's Adam settings (lr 1e-5, spec 2.3). */
+/* Returns the paper's Adam settings (lr 1e-5, design 2.3). */
 AdamConfig model_adam_paper(void);
 
 /* Validates cfg; on error records a message naming the field ("model.d_model ...") and returns
@@ -135,7 +135,7 @@ float *model_adam_v(Model *m);
 long model_adam_t(const Model *m);
 void model_set_adam_t(Model *m, long t);
 
-/* Initialises parameters as spec 2.2 from stream (init_seed, MODEL_INIT, tensor number): LeCun
+/* Initialises parameters as design 2.2 from stream (init_seed, MODEL_INIT, tensor number): LeCun
  * truncated normal for Linear weights, 0.02 x truncated normal for the label embedding, zero biases,
  * unit LN gains; resets Adam state. Local; cannot fail. */
 void model_init_params(Model *m, uint32_t init_seed);
@@ -195,7 +195,7 @@ void model_zero_grad(Model *m);
 /* Global L2 norm of the gradient buffer. */
 float model_grad_norm(const Model *m);
 
-/* One Adam update with bias correction (spec 2.3) from the gradient buffer; increments t. */
+/* One Adam update with bias correction (design 2.3) from the gradient buffer; increments t. */
 void model_adam_step(Model *m, const AdamConfig *opt);
 
 /* 1 if every parameter is finite. */

@@ -61,16 +61,16 @@
  *       (right-censored). Schema 1 files stored the last eval in t_star for such runs and have
  *       no t_censor: readers tell the two apart by crossed, never by t_star alone.
  *   /curves/loss_no_l0_direct, /curves/loss_no_last_layer float32 [run, eval] (NaN): dense-set
- *       loss without the first layer's direct path / without the last layer (spec 4.6)
+ *       loss without the first layer's direct path / without the last layer (design 4.6)
  *   /curves/loss_pt_attn_clamp, /curves/loss_match_clamp float32 [run, eval] (NaN): dense-set
- *       loss under the clamp-based progress measures of spec 4.7 (runs with clamp_progress)
+ *       loss under the clamp-based progress measures of design 4.7 (runs with clamp_progress)
  *   /posthoc/only_head_acc, only_head_loss, remove_head_acc, remove_head_loss float32
- *       [run, head] (NaN): the final model with only / without last-layer head h (spec 4.5)
+ *       [run, head] (NaN): the final model with only / without last-layer head h (design 4.5)
  *   /posthoc/wiring_{remove,only}_{pp,pv}_acc float32 [run, src_head, head] (NaN): dense-set
  *       accuracy with only last-layer head `head` active and first-layer head `src_head` removed
  *       / kept alone, later patterns (pp) or values (pv) preserved (Fig 11; posthoc_wiring runs)
  *   /posthoc/composition_q, composition_k, composition_v float32 [run, src_head, head] (NaN):
- *       composition scores from first-layer head src_head into last-layer head (spec 4.5)
+ *       composition scores from first-layer head src_head into last-layer head (design 4.5)
  * Root attributes (variable-length UTF-8 strings unless noted):
  *   schema_version (int32, 2; 1 for files of earlier versions, which still open; written last at
  * creation: a file without it is incomplete), ihsweep_version, git_hash, library_versions,

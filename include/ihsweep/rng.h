@@ -3,7 +3,7 @@
  * A stream is identified by (seed, purpose, index): the same triple gives the same numbers on any
  * rank, in any order, at any time. There is no hidden state beyond the Rng struct the caller owns,
  * and nothing is keyed by rank, time or address. Floating-point transforms use float libm calls only
- * (expf, logf, ...), whose bits do not depend on the CPU's FMA support (PLATFORM.md).
+ * (expf, logf, ...), whose bits do not depend on the CPU's FMA support (doc/design.md 14).
  */
 #ifndef IHSWEEP_RNG_H
 #define IHSWEEP_RNG_H
@@ -19,7 +19,7 @@ typedef enum {
     RNG_PURPOSE_DENSE_SUBSET = 5, /* index: 0 */
     RNG_PURPOSE_PROBE_SET = 6,    /* index: 0 */
     RNG_PURPOSE_TEST = 7,         /* unit tests and benchmarks */
-    RNG_PURPOSE_TOY = 8,          /* toy model (spec 4.8) */
+    RNG_PURPOSE_TOY = 8,          /* toy model (design 4.8) */
     RNG_PURPOSE_LABEL_SPLIT = 9   /* index: L (held-out label pairs, seed 20 as the reference) */
 } RngPurpose;
 

@@ -10,7 +10,7 @@
  * depends only on the run's config: never on ranks, scheduling order or interruptions.
  * This module does not parse JSON (config/ does), train (train/) or define the file (io/).
  *
- * Stage binding rules (spec 9.5): a run whose clamps name the symbolic heads "strongest_ih",
+ * Stage binding rules (design 9.5): a run whose clamps name the symbolic heads "strongest_ih",
  * "pt_head" or "rest_ih" binds them from its source run: the run of its stage's bind_from stage
  * (default: the first stage) with the same data setting (every axis value) and seed, and the
  * bind_condition (default: that stage's first condition). strongest_ih = the source's last-layer

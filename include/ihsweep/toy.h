@@ -1,4 +1,4 @@
-/* The three-vector toy model of spec 4.8 (Fig 5a, Fig 9; the reference's simple_model_solver.py).
+/* The three-vector toy model of design 4.8 (Fig 5a, Fig 9; the reference's simple_model_solver.py).
  *
  * Vectors a, b, c in R^n fit a rank-1 target tensor a* (x) b* (x) c* by full-batch gradient descent
  * on loss = 1/2 mean_{ijk} (a*_i b*_j c*_k - a_i b_j c_k)^2 with optional clamps (c = c*, or b = b*
@@ -55,7 +55,7 @@ int toy_config_check(const ToyConfig *c);
  * cannot fail. */
 double toy_loss(int n, const double *target, const double *x);
 
-/* The spec's closed-form gradient of toy_loss into grad [3][n], e.g.
+/* The closed-form gradient of design 4.8 of toy_loss into grad [3][n], e.g.
  *   dL/da_i = (a_i |b|^2 |c|^2 - a*_i (b*.b)(c*.c)) / n^3,  and likewise for b and c.
  * Local; cannot fail. */
 void toy_gradient(int n, const double *target, const double *x, double *grad);

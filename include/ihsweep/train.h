@@ -1,4 +1,4 @@
-/* One training run end to end (spec 2.4-2.6, 4): the run configuration, the loop counted in
+/* One training run end to end (design 2.4-2.6, 4): the run configuration, the loop counted in
  * sequences with evaluations before the step, metrics and progress measures computed online,
  * phase-change timing, divergence handling and checkpoints. MPI-free: a sweep calls train_run on
  * whichever rank; the result depends only on the RunConfig (and the code version).
@@ -29,8 +29,8 @@ typedef struct RunConfig {
     long ckpt_every;       /* sequences; 0 = only when stopped by a signal */
     int measure_every;     /* progress measures (IS, PT) at every k-th eval; 0 = never */
     int keep_probe_logits; /* store query logits on the probe set at every eval */
-    int clamp_progress;    /* also the clamp-based progress measures of spec 4.7 (needs heads) */
-    int posthoc_wiring;    /* also the Fig 11 wiring ablations of the final model (spec 4.5) */
+    int clamp_progress;    /* also the clamp-based progress measures of design 4.7 (needs heads) */
+    int posthoc_wiring;    /* also the Fig 11 wiring ablations of the final model (design 4.5) */
     ClampHeadBindings progress_heads; /* heads for them (-1: unknown); a sweep binds them from the
                                          run's source run, like symbolic clamp heads */
 } RunConfig;
@@ -39,7 +39,7 @@ typedef struct RunConfig {
  * sequences at every eval would cost several times the training). */
 enum { RUN_DENSE_SUBSET_DEFAULT = 1024 };
 
-/* The paper's baseline (spec 5.1): K=50, L=5, all heads, 1e6 sequences, eval every 5000. */
+/* The paper's baseline (design 5.1): K=50, L=5, all heads, 1e6 sequences, eval every 5000. */
 void run_config_default(RunConfig *cfg);
 
 /* 64-bit hash identifying a resolved configuration (FNV-1a over the struct, which parsers fill
@@ -51,7 +51,7 @@ uint64_t run_config_hash(const RunConfig *cfg);
  * Errors: IH_ECONFIG naming the field. Local. */
 int run_config_validate(const RunConfig *cfg);
 
-/* Number of evals the schedule of spec 2.5 produces (including the final one). */
+/* Number of evals the schedule of design 2.5 produces (including the final one). */
 int train_eval_count(long train_iters, long eval_every, int batch_size);
 
 /* What train_run reports while running; any callback may be NULL. */

@@ -1,5 +1,5 @@
 /* Prototypes of the BLACS, PBLAS and ScaLAPACK routines analysis uses. Debian's
- * libscalapack-openmpi ships no C headers (PLATFORM.md), so they are declared here, once.
+ * libscalapack-openmpi ships no C headers (doc/design.md 14), so they are declared here, once.
  *
  * Fortran routines taking CHARACTER arguments get the hidden length arguments gfortran appends
  * (size_t, one per character argument): omitting them is undefined behaviour that newer gfortran

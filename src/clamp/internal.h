@@ -1,8 +1,8 @@
 /* Internals shared by the files of src/clamp/: the compiled form of a clamp configuration.
  *
  * A ClampPlan is a short list of passes, each one model_forward/model_backward over its own
- * activation and activation-gradient buffers. A pass carries the overrides ("slots" of spec 3.1)
- * applied at its sites: a = where(mask, source, value), in the order of spec 3.3. An override's
+ * activation and activation-gradient buffers. A pass carries the overrides ("slots" of design 3.1)
+ * applied at its sites: a = where(mask, source, value), in the order of design 3.3. An override's
  * source is a constant, a per-batch query row (induction / match patterns), or a site of a pass
  * that runs earlier in the same step (or, for the token embeddings, earlier in the same pass),
  * through a transform. Backward visits a pass's overrides of one site in reverse order: each
@@ -18,7 +18,7 @@
 /* reference P0, graft-in, final, graft-out: the most passes one configuration needs */
 #define CLAMP_MAX_PASSES 4
 
-/* value the reference writes for "never attend" / "not a context label" (spec 3.3) */
+/* value the reference writes for "never attend" / "not a context label" (design 3.3) */
 #define CLAMP_NEG (-1e9f)
 
 typedef enum {

@@ -1,5 +1,5 @@
-/* Compiles a ClampConfig into a ClampPlan (spec 3.1-3.3): the passes, the overrides each pass
- * applies (site, mask, source, transform) in the order of spec 3.3, which passes need a backward,
+/* Compiles a ClampConfig into a ClampPlan (design 3.1-3.3): the passes, the overrides each pass
+ * applies (site, mask, source, transform) in the order of design 3.3, which passes need a backward,
  * and every buffer a step uses. Running the plan is step.c's.
  *
  * Pass structures (P0 = unclamped reference pass of the trained model):
@@ -11,7 +11,7 @@
  *   prev_token_pattern, induction_pattern, match_heads, disallow_prev_token, silence_non_label.
  * - perfect_prev_token_input: pattern (block_out[0] = the shifted stream of its own token
  *   embeddings) and final (block_out[0] = its own token embeddings; all of layer 1's attn = the
- *   pattern pass's; ablated heads' v = 0; perfect_copy from the pattern pass's scores). The spec's
+ *   pattern pass's; ablated heads' v = 0; perfect_copy from the pattern pass's scores). The reference's
  *   E comes from a plain pass P0; the token embeddings of any pass of the trained model are the
  *   same numbers and the same function of the shared parameters (the positional term is zero:
  *   spec.c requires RoPE or none), so each pass takes E from itself and P0 is not run.
@@ -261,7 +261,7 @@ static int first_spec(const ClampConfig *cfg, ClampType t)
     return -1;
 }
 
-/* The standard forward of spec 3.3 (steps 1-12). */
+/* The standard forward of design 3.3 (steps 1-12). */
 static int compile_standard(ClampPlan *p, const ClampConfig *cfg)
 {
     static const ClampType head_steps[] = {CLAMP_ABLATE_HEADS,        CLAMP_PREV_TOKEN_PATTERN,
@@ -303,7 +303,7 @@ cleanup:
     return rc;
 }
 
-/* spec 3.3 specific_fn perfect_prev_token_input (2 layers; validated). */
+/* design 3.3 specific_fn perfect_prev_token_input (2 layers; validated). */
 static int compile_ppti(ClampPlan *p, const ClampConfig *cfg)
 {
     int rc = 0;

@@ -11,7 +11,7 @@
  * - graft_in and graft_out together: rejected (one frozen model per run);
  * - perfect_copy with graft_out: rejected (graft_out replaces the output perfect_copy writes);
  * - perfect_prev_token_input combines only with ablate_heads (last layer) and perfect_copy
- *   (spec 3.3), needs a 2-layer model and no additive positional embedding (RoPE or none: the
+ *   (design 3.3), needs a 2-layer model and no additive positional embedding (RoPE or none: the
  *   embedding stream E is then the token embeddings);
  * - head_temperature: heads of one layer; silence_non_label: last-layer heads;
  * - strengths in [0, 1]; head_temperature > 0; match_heads temperature >= 0 (0 = hardmax);

@@ -1,5 +1,5 @@
 /* Running a ClampPlan: the per-batch query rows (induction and match patterns), the site hooks
- * that apply overrides in forward and route their gradients in backward (spec 3.1), and the
+ * that apply overrides in forward and route their gradients in backward (design 3.1), and the
  * multi-pass forward/backward. Nothing here allocates or fails.
  *
  * Gradient rule at a site a = where(mask, source, value), several overrides applied in order:
@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Query rows [B, T] of an induction or match override for this batch (spec 3.3). Label j sits at
+/* Query rows [B, T] of an induction or match override for this batch (design 3.3). Label j sits at
  * position 2j+1. Induction: w_j = s if y_j == y_q else 1 - s, not renormalised. Match: softmax
  * over j of cos(x_j, x_q) / tau on the raw input rows (tau 0: one-hot on the first maximum). */
 static void fill_rows(const ClampPlan *p, ClampOverride *ov, const ModelBatch *in)

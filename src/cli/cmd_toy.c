@@ -1,4 +1,4 @@
-/* `ihsweep toy`: runs the three-vector toy model of spec 4.8 under one or all clamp conditions,
+/* `ihsweep toy`: runs the three-vector toy model of design 4.8 under one or all clamp conditions,
  * writes the curves to a plain (serial) HDF5 file (layout in toy_file.h) and prints how fast each
  * condition learns. No MPI. */
 #include "cli/cli.h"
@@ -18,7 +18,7 @@ static void print_help(void)
 {
     printf(
         "usage: ihsweep toy [options] -o FILE.h5\n\n"
-        "The three-vector toy model of the paper (spec 4.8): a, b, c in R^n fit a rank-1 target\n"
+        "The three-vector toy model of the paper (design 4.8): a, b, c in R^n fit a rank-1 target\n"
         "a* (x) b* (x) c* by full-batch gradient descent, with b and/or c optionally clamped to\n"
         "their targets. Writes one HDF5 group per condition (iteration, loss, one_minus_cos2_a,\n"
         "loss_at_true_bc) and prints the iterations each condition needs to reach a loss below\n"

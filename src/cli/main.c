@@ -32,7 +32,7 @@ static const CliCommand commands[] = {
     {"merge", "merge shard results files into one", cmd_merge},
     {"sample", "print sequences of a data config as JSON lines", cmd_sample},
     {"bench", "time training steps of the paper model on one core", cmd_bench},
-    {"toy", "the three-vector toy model of the paper (spec 4.8)", cmd_toy},
+    {"toy", "the three-vector toy model of the paper (design 4.8)", cmd_toy},
     {"analyze", "phase-change timing tables and essential dynamics", cmd_analyze},
     {"plot", "draw figures from a results file", cmd_plot},
     {"export", "a results file as a tidy table (CSV, JSON): one row per run or per eval",

@@ -1,4 +1,4 @@
-/* JSON -> ClampConfig: a JSON array of clamp objects (spec 3.3; layers and heads 0-indexed; a head
+/* JSON -> ClampConfig: a JSON array of clamp objects (design 3.3; layers and heads 0-indexed; a head
  * is "layer:head" or one of the symbols "strongest_ih", "pt_head", "rest_ih" that the sweep engine
  * resolves per seed with clamp_config_resolve):
  *   {"type": "ablate_heads", "heads": [...]}

@@ -1,7 +1,7 @@
 /* JSON reading helpers for the config module (the only place that includes cJSON).
  *
  * Every getter names the offending field by its JSON path ("run.model.d_model") in the error it
- * records, and rejects what cJSON would silently accept (PLATFORM.md): duplicate keys, NUL or
+ * records, and rejects what cJSON would silently accept (doc/design.md 14): duplicate keys, NUL or
  * invalid \u escapes, non-finite or non-integral numbers where integers are expected, and keys the
  * schema does not know. Not for use outside src/config/.
  */

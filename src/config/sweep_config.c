@@ -3,7 +3,7 @@
  *   "name": "quickstart",           [A-Za-z0-9_.+-]+, at most 63 characters
  *   "description": "...",           free text, ignored
  *   "base": {...},                  a run config (src/config/run_config.c); default {} = the paper
- *                                   baseline of spec 5.1
+ *                                   baseline of design 5.1
  *   "axes": [                       Cartesian product of the axes, the first axis slowest
  *     {"field": "data.class_split", "values": [[50, 1473, 100], [100, 1423, 100]], "label": "K"},
  *     {"zip": [{"field": "data.n_labels", "values": [5, 10]},       a zipped axis: the i-th values

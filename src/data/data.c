@@ -91,7 +91,7 @@ cleanup:
     return rc;
 }
 
-/* Marks the classes of block `set` (spec 1.2). */
+/* Marks the classes of block `set` (design 1.2). */
 static void mark_class_block(const DataConfig *cfg, DataSet set, unsigned char *needed)
 {
     int first, n;

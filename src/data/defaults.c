@@ -1,4 +1,4 @@
-/* The paper's baseline data config (spec 5.1) and the JSON names of the data enums. No validation
+/* The paper's baseline data config (design 5.1) and the JSON names of the data enums. No validation
  * here (validate.c) and no JSON (src/config/data_config.c).
  */
 #include "ihsweep/data.h"
@@ -41,7 +41,7 @@ void data_config_default(DataConfig *cfg)
     snprintf(s->dataset, sizeof s->dataset, "%s", "resnet18/224/feat");
     s->dim = 512;
     s->seed = 0;
-    /* Calibrated against training dynamics (spec 9 item 2; README "Calibration"): pre-activations
+    /* Calibrated against training dynamics (design 9 item 2; README "Calibration"): pre-activations
      * m + 2 z (+ 0.25 xi between exemplars), ReLU, give the paper baseline a plateau just above
      * ln 2 and a seed-averaged t* of about 3.4e5 sequences. */
     s->mean_scale = 1.0f;

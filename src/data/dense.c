@@ -1,4 +1,4 @@
-/* The dense training set D of spec 4.2: every (query class, distractor class, arrangement,
+/* The dense training set D of design 4.2: every (query class, distractor class, arrangement,
  * labeling) of the training sampler when it has no rest items, enumerated in the order documented
  * in data.h, with the first training exemplar and no noise. Sequences are decoded from their index
  * on the fly; nothing but an optional fixed random subset of indices is stored.

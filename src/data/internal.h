@@ -12,7 +12,7 @@
 
 #define DATA__MAX_X (DATA_MAX_PAIRS + 1)
 
-/* A sampler of spec 1.6 resolved against the data: class block, class distribution, exemplar
+/* A sampler of design 1.6 resolved against the data: class block, class distribution, exemplar
  * block, label scheme with its pairs, noise. */
 typedef struct {
     int class_first, n_class; /* class block [class_first, class_first + n_class) */
@@ -87,7 +87,7 @@ void data__gen_init(const Data *d, DataGen *g, DataSet classes, DataSet exemplar
                     const DataSamplerConfig *s, DataRelabel relabel, int assign_random,
                     float noise);
 
-/* Block sizes of the label-pair split: counts[0] train, [1] val, [2] test (spec 1.4 cut points). */
+/* Block sizes of the label-pair split: counts[0] train, [1] val, [2] test (design 1.4 cut points). */
 void data__label_counts(int L, const double split[3], int counts[3]);
 
 /* First index and size of a class or exemplar block. */

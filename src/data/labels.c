@@ -1,8 +1,8 @@
-/* Label pairs and the held-out relabel split of spec 1.4.
+/* Label pairs and the held-out relabel split of design 1.4.
  *
  * The reference permutes the lexicographic pairs with JAX's threefry permutation under key 20 and
  * cuts test, val, train in that order. We cannot run JAX; for the paper's three settings we use the
- * exact pairs derived in spec 1.4 (val blocks in the reference's order, train in lexicographic
+ * exact pairs derived in design 1.4 (val blocks in the reference's order, train in lexicographic
  * order, which does not matter: a pair is drawn uniformly from the block). Any other (L, split)
  * uses a Fisher-Yates shuffle from stream (20, RNG_PURPOSE_LABEL_SPLIT, L) with the same cut
  * points, so block sizes always match the reference.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Held-out (val) pairs of the paper's settings, spec 1.4. */
+/* Held-out (val) pairs of the paper's settings, design 1.4. */
 static const int paper_val_5[][2] = {{1, 3}, {0, 2}};
 static const int paper_train_5[][2] = {{1, 2}, {2, 3}, {0, 4}, {0, 3},
                                        {0, 1}, {2, 4}, {1, 4}, {3, 4}};

@@ -1,4 +1,4 @@
-/* The sequence generator of spec 1.6 (the reference's get_constant_burst_seq_idxs,
+/* The sequence generator of design 1.6 (the reference's get_constant_burst_seq_idxs,
  * get_exemplar_inds and the relabel step of make_data_sampler), one sequence at a time.
  *
  * Per sequence, in this order of random draws: query class q ~ p; distractor d ~ p restricted to
@@ -6,7 +6,7 @@
  * no_support, or without replacement from that with unique_rest); B copies of q and B of d; a
  * uniform shuffle of the context (only when B > 0); the query q appended; exemplar ids; then
  * labels. Restricted draws use rejection from p (exact), falling back after 32 rejections to an
- * exact scan. Matching the reference's distributions is the goal, not its bits (spec 2.4).
+ * exact scan. Matching the reference's distributions is the goal, not its bits (design 2.4).
  */
 #include "internal.h"
 

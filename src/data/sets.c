@@ -1,4 +1,4 @@
-/* Fixed sequence sets drawn once per run from the eval seed: the evaluators of spec 1.5 and the
+/* Fixed sequence sets drawn once per run from the eval seed: the evaluators of design 1.5 and the
  * probe set. Sequences are stored as ids; rows are built per batch, and noise (when the set has
  * any) comes from a per-sequence stream, so a sequence looks the same in any batch it falls into.
  */

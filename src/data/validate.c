@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Block `set` of a [train, val, test] split of `total` items (spec 1.2); ALL: everything. */
+/* Block `set` of a [train, val, test] split of `total` items (design 1.2); ALL: everything. */
 static void split_block(const int s[3], int total, DataSet set, int *first, int *n)
 {
     switch (set) {

@@ -79,7 +79,7 @@ int toy_file_create(const char *path, ToyFile **out)
         IH_FAIL(IH_EHDF5, "%s: cannot create HDF5 file", path);
     snprintf(version, sizeof version, "ihsweep %s (git %s)", ih_version_string(), ih_git_hash());
     IH_TRY(write_string_attr(f->file, "ihsweep_version", version, path));
-    IH_TRY(write_string_attr(f->file, "description", "three-vector toy model, spec 4.8", path));
+    IH_TRY(write_string_attr(f->file, "description", "three-vector toy model, design 4.8", path));
     *out = f;
     f = NULL;
 cleanup:

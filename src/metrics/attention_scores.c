@@ -1,5 +1,5 @@
-/* Attention-pattern progress measures: induction strength (spec 4.2, generalised to P pairs) and
- * the previous-token score (spec 4.3). Streaming: they add into per-head sums and return the count,
+/* Attention-pattern progress measures: induction strength (design 4.2, generalised to P pairs) and
+ * the previous-token score (design 4.3). Streaming: they add into per-head sums and return the count,
  * so an eval set can be fed in batches. They do not pick the layer; callers pass the right one. */
 #include "ihsweep/metrics.h"
 

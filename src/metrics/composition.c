@@ -1,5 +1,5 @@
-/* Composition scores between first-layer output maps and second-layer Q/K/V input maps (spec 4.5),
- * from raw weight arrays. Ignores RoPE, LayerNorm and biases, as the spec does. */
+/* Composition scores between first-layer output maps and second-layer Q/K/V input maps (design 4.5),
+ * from raw weight arrays. Ignores RoPE, LayerNorm and biases, as the paper's reference does (design 4.5). */
 #include "ihsweep/metrics.h"
 
 #include <math.h>

@@ -3,7 +3,7 @@
  * censoring time (last usable eval). A run that never crossed has t* NaN and crossed 0: its t* is
  * only known to exceed t_censor. Reads a finished (or partial) eval curve; skips unused slots and
  * non-finite losses. Logarithms
- * use logf so the result does not depend on the CPU's libm variant (PLATFORM.md). */
+ * use logf so the result does not depend on the CPU's libm variant (doc/design.md 14). */
 #include "ihsweep/metrics.h"
 
 #include "ihsweep/error.h"

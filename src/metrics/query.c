@@ -1,4 +1,4 @@
-/* Per-sequence query metrics of spec 4.1 (loss, accuracy, probability, in/out-of-context variants,
+/* Per-sequence query metrics of design 4.1 (loss, accuracy, probability, in/out-of-context variants,
  * probability mass on context labels). Float arithmetic with expf/logf only, so the bits do not
  * depend on the CPU. Does not average: callers divide the sums by the number of sequences. */
 #include "ihsweep/metrics.h"

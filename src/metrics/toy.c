@@ -1,4 +1,4 @@
-/* The three-vector toy model of spec 4.8: target and init draws, direct-sum loss, closed-form
+/* The three-vector toy model of design 4.8: target and init draws, direct-sum loss, closed-form
  * gradient, clamped full-batch gradient descent and the Fig 9 progress measures. Knows nothing of
  * files. */
 #include "ihsweep/toy.h"

@@ -1,4 +1,4 @@
-/* Model lifecycle: the parameter tensor list, flat buffers, initialisation (spec 2.2), Adam (2.3).
+/* Model lifecycle: the parameter tensor list, flat buffers, initialisation (design 2.2), Adam (2.3).
  * Forward and backward live in model_pass.c, kernels in model_kernels.c. */
 #include "model/internal.h"
 
@@ -312,7 +312,7 @@ int model_params_finite(const Model *m)
 void model_adam_step(Model *m, const AdamConfig *opt)
 {
     if (opt->weight_decay != 0.0f) {
-        /* d/dtheta of wd * ||theta||_2 (non-squared, per tensor; spec 2.3) */
+        /* d/dtheta of wd * ||theta||_2 (non-squared, per tensor; design 2.3) */
         for (int i = 0; i < m->n_tensors; i++) {
             const ModelTensor *t = &m->tensors[i];
             double s = 0.0;

@@ -1,5 +1,5 @@
-/* One forward pass and its backward pass, calling the hooks at every named site (spec 3.2).
- * The order of operations here is the model of spec 2.1; kernels are in model_kernels.c. */
+/* One forward pass and its backward pass, calling the hooks at every named site (design 3.2).
+ * The order of operations here is the model of design 2.1; kernels are in model_kernels.c. */
 #include "model/internal.h"
 
 #include <math.h>

@@ -197,7 +197,7 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src, ClampHeadBi
     if (!why) {
         ClampHeadBindings b = {(int)src->strongest_ih, (int)src->pt_head};
         if (clamp_config_resolve(&c->cfg->clamps, &b, c->plan->n_heads, c->plan->depth) == 0) {
-            c->cfg->progress_heads = b; /* the clamp progress measures' heads (spec 4.7) */
+            c->cfg->progress_heads = b; /* the clamp progress measures' heads (design 4.7) */
             *bound = b;
             return 0;
         }

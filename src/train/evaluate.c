@@ -1,6 +1,6 @@
-/* Evaluation at one point of the schedule: every evaluator's metrics (spec 4.1), the probe set's
+/* Evaluation at one point of the schedule: every evaluator's metrics (design 4.1), the probe set's
  * query logits, and the progress measures (induction strength 4.2, previous-token score 4.3, the
- * layer ablations 4.6) on the dense set. Clamped runs report the clamped model (spec 2.5) and go
+ * layer ablations 4.6) on the dense set. Clamped runs report the clamped model (design 2.5) and go
  * through the run's clamped forward in training-sized batches. Unclamped runs use the forward-only
  * pass (model_forward_query) over blocks of TRAIN_EVAL_BLOCK sequences, and one dense pass there
  * gives the patterns and both layer ablations (with mlp_ratio 0), which the clamped path takes

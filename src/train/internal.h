@@ -47,16 +47,16 @@ void train__evaluate_destroy(TrainState *s);
  * layer-ablation measures build their clamp plans). */
 int train__evaluate(TrainState *s, long seq);
 
-/* Dense-set loss without the first layer's direct path and without the last layer (spec 4.6),
+/* Dense-set loss without the first layer's direct path and without the last layer (design 4.6),
  * into eval e of the result. Errors: IH_ENOMEM. (measures.c) */
 int train__measure_layer_ablations(TrainState *s, int e);
 
-/* Clamp-based progress measures of spec 4.7 (pt_attn_clamp, match_clamp) with the run's
+/* Clamp-based progress measures of design 4.7 (pt_attn_clamp, match_clamp) with the run's
  * progress_heads, into eval e; nothing unless clamp_progress and both heads are known.
  * Errors: IH_ENOMEM, IH_ECONFIG. */
 int train__measure_clamp_progress(TrainState *s, int e);
 
-/* Post-hoc measures of the final model (spec 4.5): only-head / remove-head accuracy and loss of
+/* Post-hoc measures of the final model (design 4.5): only-head / remove-head accuracy and loss of
  * every last-layer head on the dense set, composition scores. Errors: IH_ENOMEM. */
 int train__measure_posthoc(TrainState *s);
 

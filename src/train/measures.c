@@ -1,5 +1,5 @@
 /* Progress and post-hoc measures that evaluate the model under extra clamps on the dense set
- * (spec 4.5, 4.6): the loss without the first layer's direct path and without the last layer at
+ * (design 4.5, 4.6): the loss without the first layer's direct path and without the last layer at
  * each measured eval, and only-head / remove-head accuracy and loss plus composition scores of the
  * final model. They measure the bare model: the run's own clamps are not applied (they could
  * conflict with these ablations; for the paper these measures concern unclamped runs). The extra
@@ -103,7 +103,7 @@ cleanup:
     return rc;
 }
 
-/* Fig 11 wiring (spec 4.5): for every last-layer head i (the others ablated) and first-layer head
+/* Fig 11 wiring (design 4.5): for every last-layer head i (the others ablated) and first-layer head
  * j: remove j or keep only j, with the later layers' patterns (pp) or values (pv) preserved from
  * the unablated pass. Accuracy on the dense set into r->wiring_*[j * H + i]. */
 static int measure_wiring(TrainState *s, ClampConfig *cc)

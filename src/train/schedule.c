@@ -1,4 +1,4 @@
-/* The run configuration defaults and the evaluation schedule of spec 2.5. */
+/* The run configuration defaults and the evaluation schedule of design 2.5. */
 #include "train/internal.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* train_run: the training loop of spec 2.5 (counted in sequences; evals before the step on the
+/* train_run: the training loop of design 2.5 (counted in sequences; evals before the step on the
  * schedule, a final eval at the end; checkpoints on their own schedule and on a stop request),
  * divergence handling and the end-of-run summaries. */
 #include "train/internal.h"
@@ -37,7 +37,7 @@ int run_config_validate(const RunConfig *cfg)
     if (cfg->init_seed == cfg->train_seed || cfg->init_seed == cfg->eval_seed ||
         cfg->train_seed == cfg->eval_seed)
         IH_FAIL(IH_ECONFIG, "init_seed, train_seed, eval_seed: must be pairwise different (got "
-                            "%u, %u, %u; spec 2.4)",
+                            "%u, %u, %u; design 2.4)",
                 cfg->init_seed, cfg->train_seed, cfg->eval_seed);
     if (cfg->batch_size < 1 || cfg->batch_size > 65536)
         IH_FAIL(IH_ECONFIG, "batch_size: %d is out of range [1, 65536]", cfg->batch_size);

@@ -1,4 +1,4 @@
-/* Atomic whole-file write and checked read (see atomic_file.h). PLATFORM.md measured why: a
+/* Atomic whole-file write and checked read (see atomic_file.h). doc/design.md (platform notes, 14) measured why: a
  * checkpoint rewritten in place was torn by a kill 18/20 times, temp + fsync + rename + directory
  * fsync with a checksum resumed bit-identically 20/20. Knows nothing of what the payload holds.
  */

@@ -4,7 +4,7 @@
  *   through the multi-pass steps (per tensor at most 40 sampled entries, error relative to the
  *   tensor's largest sampled gradient, h = 1e-3, as tests/model/test_model_grad.c);
  * - perfect copy with a repeated context label: the gradient is that of the later position only;
- * - the zero-gradient table of spec 3.4 derived per parameter slice (exactly zero where the
+ * - the zero-gradient table of design 3.4 derived per parameter slice (exactly zero where the
  *   gradient rules say so, non-zero where they do not, so the check can fail both ways);
  * - pass structure per paper clamp, and a graft through a real checkpoint file.
  */
@@ -245,7 +245,7 @@ static void test_copy_repeated_label(const char *name, const char *json)
     ctx_close(&c);
 }
 
-/* ---- zero-gradient table (spec 3.4) ---- */
+/* ---- zero-gradient table (design 3.4) ---- */
 
 /* max |grad| over rows [r0, r1) and columns [c0, c1) of tensor name (vectors: rows only). */
 static double grad_block(Model *m, const char *name, int r0, int r1, int c0, int c1)

@@ -98,7 +98,7 @@ static void test_defaults(void)
     CHECK_INT_EQ(memcmp(&parsed, &cfg, sizeof cfg), 0);
 }
 
-/* ---- label pairs (spec 1.4) ---- */
+/* ---- label pairs (design 1.4) ---- */
 
 static void test_label_pairs(void)
 {
@@ -173,7 +173,7 @@ static void test_label_pairs(void)
     CHECK_ERR(data_label_split(5, zero, pairs, counts), IH_ECONFIG);
 }
 
-/* ---- dense set (spec 4.2) ---- */
+/* ---- dense set (design 4.2) ---- */
 
 static void test_dense_paper(void)
 {

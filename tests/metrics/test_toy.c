@@ -1,4 +1,4 @@
-/* Tests of the toy model (spec 4.8): closed-form gradient against central differences, the exact
+/* Tests of the toy model (design 4.8): closed-form gradient against central differences, the exact
  * loss against the expanded closed form, the clamps, the analytic decay of the b,c-clamped run, the
  * qualitative ordering of the conditions, determinism and config checks. */
 #include "harness.h"
@@ -121,7 +121,7 @@ static void test_runs(void)
             break;
         }
 
-    /* Qualitative ordering (spec 4.8): clamped b, c decay at once, "none" sits on a plateau. */
+    /* Qualitative ordering (design 4.8): clamped b, c decay at once, "none" sits on a plateau. */
     int t_none = first_below(none, 0.01), t_c = first_below(cc, 0.01), t_bc = first_below(bc, 0.01);
     printf("toy: iterations to 1%% of the initial loss: none %d, clamp_c %d, clamp_bc %d\n", t_none,
            t_c, t_bc);

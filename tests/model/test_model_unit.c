@@ -1,5 +1,5 @@
-/* Model unit tests: parameter count of the paper model (spec 2.1), initialisation statistics
- * (spec 2.2), Adam against a hand computation (spec 2.3), config validation errors; the fused
+/* Model unit tests: parameter count of the paper model (design 2.1), initialisation statistics
+ * (design 2.2), Adam against a hand computation (design 2.3), config validation errors; the fused
  * attention of hook-free passes against the separate kernels, bit for bit; gradient norm and the
  * finiteness check. */
 #include "harness.h"
@@ -18,12 +18,12 @@ static void test_param_count(void)
     Model *m = NULL;
     ModelConfig c = model_config_paper(5);
     CHECK_OK(model_create(&c, &m));
-    CHECK_INT_EQ(model_param_count(m), 67141); /* spec 2.1 table */
+    CHECK_INT_EQ(model_param_count(m), 67141); /* design 2.1 table */
     model_destroy(&m);
     c.qkv_bias = 0;
     c.proj_bias = 0;
     CHECK_OK(model_create(&c, &m));
-    CHECK_INT_EQ(model_param_count(m), 66629); /* spec 2.1: HEAD without biases */
+    CHECK_INT_EQ(model_param_count(m), 66629); /* design 2.1: HEAD without biases */
     model_destroy(&m);
     CHECK(m == NULL);
     model_destroy(&m); /* NULL-safe */
@@ -57,7 +57,7 @@ static void test_init(void)
     CHECK(mx <= 2.0 * sqrt(1.0 / 512) / 0.87962566103423978 + 1e-6);
     tensor_stats(m, "l0.wqkv", &mean, &std, &mx);
     CHECK_NEAR(std, 1.0 / 8.0, 0.004);
-    /* wy: 0.02 x truncated normal, std 0.0176 (spec 2.2) */
+    /* wy: 0.02 x truncated normal, std 0.0176 (design 2.2) */
     tensor_stats(m, "wy", &mean, &std, &mx);
     CHECK_NEAR(std, 0.02 * 0.87962566103423978, 0.003);
     CHECK(mx <= 0.04 + 1e-7);

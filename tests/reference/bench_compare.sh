@@ -2,7 +2,7 @@
 # Benchmark (not a test): training steps per second of ihsweep's C model against the PyTorch twin
 # on the paper configuration, one after the other, both single-threaded. Prints both figures, the
 # ratio ihsweep/pytorch and the CPU model. Run on an otherwise idle machine: a busy second core
-# roughly halves PyTorch's figure (PLATFORM.md).
+# roughly halves PyTorch's figure (doc/design.md 14).
 #
 # Usage: tests/reference/bench_compare.sh [IHSWEEP_BINARY] [STEPS]
 #   IHSWEEP_BINARY: default $IHSWEEP, else build/ihsweep.  STEPS: default 2000 (both programs).

@@ -1,4 +1,4 @@
-"""Benchmark: training steps per second of the PyTorch twin on the paper configuration (spec 2.1:
+"""Benchmark: training steps per second of the PyTorch twin on the paper configuration (design 2.1:
 B 32, D 512, C 64, 8 heads, 2 layers, L 5, P 2, RoPE, LayerNorm, qkv/proj biases; Adam lr 1e-5),
 float32, eager mode, one thread. The baseline that `ihsweep bench` is compared with
 (bench_compare.sh). Not a test: it reports a number and checks nothing.

@@ -21,7 +21,7 @@ Entries of a model case (<case>.bin):
     grad.<name>    d out.loss / d param (no weight-decay term: model_backward does not know it)
     adam3.<name>   parameters after 3 x (gradient of loss + weight-decay term, Adam step) on this batch
     act.l<l>.attn [B,H,T,T], act.l<l>.block_out [B,T,C]   for localising a mismatch
-Clamp cases (clamp_<name>.bin, spec 3.1-3.3) are described in fixtures/CLAMPS.txt, which this
+Clamp cases (clamp_<name>.bin, design 3.1-3.3) are described in fixtures/CLAMPS.txt, which this
 script writes too.
 """
 import json
@@ -180,7 +180,7 @@ ABLATE_REST = {"type": "ablate_heads", "heads": REST_HEADS}
 
 
 def clamp_cases():
-    """(name, clamp list). The paper's runs 10-15 (spec 5.2) are run10..run15, except run 14
+    """(name, clamp list). The paper's runs 10-15 (design 5.2) are run10..run15, except run 14
     (perfect copy from 1:3, no ablation), which is the perfect_copy case."""
     pt = {"type": "prev_token_pattern", "heads": ["0:2"], "strength": 1.0, "only_label": False}
     ih = {"type": "induction_pattern", "heads": ["1:3"], "strength": 1.0}
@@ -222,7 +222,7 @@ def clamp_cases():
 
 
 def zero_grad_expectations(cfg, name):
-    """Parameter slices that spec 3.4 / the gradient rules say get exactly zero gradient under
+    """Parameter slices that design 3.4 / the gradient rules say get exactly zero gradient under
     this case's clamps: list of (tensor name, index expression) for make_fixtures' self-check."""
     C, HD = cfg.d_model, cfg.HD
     all_l = lambda l: [n for n, _ in twin.param_specs(cfg) if n.startswith(f"l{l}.")]
@@ -346,8 +346,8 @@ Entries of a clamp case:
   grad.<name>     d out.loss / d param through every pass (no stop-gradient), frozen excluded
   act.l<l>.attn [B,H,T,T], act.l<l>.block_out [B,T,C]   of the current model's final pass
 
-Semantics (spec 3.1-3.3): a = where(mask, cache, value) at each clamped site; gradients flow into
-both; constants and frozen parameters get none. Choices where the spec is silent:
+Semantics (design 3.1-3.3): a = where(mask, cache, value) at each clamped site; gradients flow into
+both; constants and frozen parameters get none. Choices where the paper and doc/design.md are silent:
 - label positions of the query row are 2j+1 (j = 0..P-1); the query row is T-1.
 - induction_pattern: w_j = s if y_j == y_q else 1-s at 2j+1, 0 elsewhere, not renormalised.
 - perfect_copy: query logits all -1e9, then for j = 0..P-1 in order logit[y_j] = S[T-1, 2j+1]
@@ -368,7 +368,7 @@ Self-checks made when the fixtures are written: a central difference of the clam
 random direction matches the gradient (no accidental stop-gradient), and the parameters that spec
 3.4 says cannot learn under each clamp have exactly zero gradient.
 
-Paper runs (spec 5.2): 10 = clamp_run10_ablate_rest, 11 = clamp_run11_pt_ablate_rest,
+Paper runs (design 5.2): 10 = clamp_run10_ablate_rest, 11 = clamp_run11_pt_ablate_rest,
 12 = clamp_run12_l1_ablate_rest, 13 = clamp_run13_match_ablate_rest, 14 = clamp_perfect_copy,
 15 = clamp_run15_l1_and_copy (REST = 1:0 1:1 1:2 1:4 1:5 1:6 1:7, PT head 0:2, IH head 1:3).
 

@@ -1,17 +1,17 @@
-"""PyTorch twin of ihsweep's model (spec 2.1-2.3): an independent reference for the C model.
+"""PyTorch twin of ihsweep's model (design 2.1-2.3): an independent reference for the C model.
 
-Written from the spec and from the names/layout in include/ihsweep/model.h only (not from
+Written from doc/design.md and from the names/layout in include/ihsweep/model.h only (not from
 src/model/*.c), so that an agreement between the two is evidence, not an echo. The twin is
 functional: parameters are a dict name -> tensor in the fixed order of param_specs(), the forward
 pass returns every named activation ("site"), and any site can be overridden by a cache entry
-(mask, value) as a = where(mask, value, computed) -- the clamp mechanism of spec 3.1, with
+(mask, value) as a = where(mask, value, computed) -- the clamp mechanism of design 3.1, with
 gradients flowing into both the computed value and the cached one (no stop-gradient).
 
 It computes in whatever dtype the parameters have: make_fixtures.py uses float64 (the fixtures
 hold the exact answer, rounded once to float32); bench_twin.py uses float32.
 
 What it does not do: the C initialisation (fixtures use arbitrary random parameters), data
-sampling, or training schedules. Clamp plans (spec 3.3) live in the second half of this file.
+sampling, or training schedules. Clamp plans (design 3.3) live in the second half of this file.
 
 Run with /usr/bin/python3 (Debian python3-torch 1.13).
 """
@@ -23,8 +23,8 @@ import torch
 
 POS_CODES = {"rope": 0, "ape": 1, "sinusoidal": 2, "none": 3}
 LN_EPS = 1e-5
-MASK_VALUE = -1e20      # causal mask (spec 2.1)
-CLAMP_NEG = -1e9        # value clamps write for "never attend" / "not a context label" (spec 3.3)
+MASK_VALUE = -1e20      # causal mask (design 2.1)
+CLAMP_NEG = -1e9        # value clamps write for "never attend" / "not a context label" (design 3.3)
 
 
 @dataclass
@@ -134,7 +134,7 @@ class Batch:
 
 
 # ---------------------------------------------------------------------------------------------
-# Model (spec 2.1)
+# Model (design 2.1)
 # ---------------------------------------------------------------------------------------------
 
 def layer_norm(x, g, b, enabled):
@@ -274,12 +274,12 @@ def forward(cfg, params, batch, cache=None):
 
 
 def weight_decay_term(params, wd):
-    """wd * sum over tensors of the (non-squared) L2 norm (spec 2.3)."""
+    """wd * sum over tensors of the (non-squared) L2 norm (design 2.3)."""
     return wd * sum(torch.linalg.vector_norm(t) for t in params.values())
 
 
 def adam_train(cfg, adam, params, batch, steps, loss_fn=None):
-    """`steps` Adam updates (spec 2.3: bias correction, theta -= lr mhat/(sqrt(vhat)+eps)) on the
+    """`steps` Adam updates (design 2.3: bias correction, theta -= lr mhat/(sqrt(vhat)+eps)) on the
     same batch; the gradient is that of the query loss plus the weight-decay term. Returns the new
     parameters (same dtype as params)."""
     loss_fn = loss_fn or (lambda p: forward(cfg, p, batch)[0])
@@ -303,7 +303,7 @@ def adam_train(cfg, adam, params, batch, steps, loss_fn=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# Clamps (spec 3.1-3.3): multi-pass forward with where(mask, cache, value) overrides
+# Clamps (design 3.1-3.3): multi-pass forward with where(mask, cache, value) overrides
 # ---------------------------------------------------------------------------------------------
 #
 # A clamp plan is a JSON list of objects (layers and heads 0-indexed, heads as "L:H"):
@@ -322,8 +322,8 @@ def adam_train(cfg, adam, params, batch, steps, loss_fn=None):
 #   {"type": "perfect_prev_token_input"}       2-layer models; may be combined only with
 #                                              ablate_heads (layer 1) and perfect_copy
 #
-# Choices where the spec is silent, stated once here (fixtures/CLAMPS.txt repeats them):
-# - Label positions of the query row are 2j+1, j = 0..P-1 (the spec's [0, w1, 0, w2, 0] for P 2).
+# Choices where the paper and doc/design.md are silent, stated once here (fixtures/CLAMPS.txt repeats them):
+# - Label positions of the query row are 2j+1, j = 0..P-1 (design 4.2: [0, w1, 0, w2, 0] for P 2).
 # - Induction pattern: w_j = s if y_j == y_q else 1 - s; the row is not renormalised.
 # - Perfect copy: query logits = -1e9, then for j = 0..P-1 in order logit[y_j] = S[q, 2j+1]; when
 #   two context labels are equal the later position wins (overwrites), so the earlier score gets
@@ -346,7 +346,7 @@ def parse_head(s):
 
 class Cache(dict):
     """site -> (mask, value), both of the site's full shape. A later write overwrites the earlier
-    value where its own mask is set (spec 3.3: "later writes to the same slot overwrite")."""
+    value where its own mask is set (design 3.3: "later writes to the same slot overwrite")."""
 
     def write(self, site, mask, value):
         if site in self:
@@ -425,7 +425,7 @@ def validate_clamps(cfg, clamps, frozen):
 
 
 def clamped_forward(cfg, params, batch, clamps, frozen=None):
-    """The clamped training forward of spec 3.3. Returns (loss, acts of the final pass, query
+    """The clamped training forward of design 3.3. Returns (loss, acts of the final pass, query
     logits [B, L] of the output that is trained). Gradients flow into params through every pass
     (no stop-gradient); constant clamps and the frozen model's parameters are leaves without
     gradient (the caller passes frozen tensors that do not require grad)."""
@@ -558,7 +558,7 @@ def _write_query_rows(cfg, cache, shp, heads, row):
 
 
 def _perfect_prev_token_input(cfg, params, batch, clamps):
-    """spec 3.3 specific_fn perfect_prev_token_input (the layer-1 clamp, subcircuit A)."""
+    """design 3.3 specific_fn perfect_prev_token_input (the layer-1 clamp, subcircuit A)."""
     dtype = params["wx"].dtype
     B, T = batch.B, cfg.T
     shp = _shapes(cfg, B)

@@ -81,7 +81,7 @@ def main(path, none_crossed=False):
         expect(list(f.attrs["param_labels"]) == ["K", "", "seed"], "param_labels",
                ["K", "", "seed"], list(f.attrs["param_labels"]))
         check_timing(f, n)
-        # the rows carry every per-run measure, not only the curves: layer ablations (spec 4.6)
+        # the rows carry every per-run measure, not only the curves: layer ablations (design 4.6)
         # at eval 0 and the post-hoc head measures (4.5) of the final model
         for ds in ["curves/loss_no_l0_direct", "curves/loss_no_last_layer"]:
             expect(np.isfinite(f[ds][:, 0]).all(), f"{ds} written for every run")

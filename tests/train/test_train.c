@@ -1,4 +1,4 @@
-/* Training-run tests: the eval schedule of spec 2.5, run-config parsing and validation,
+/* Training-run tests: the eval schedule of design 2.5, run-config parsing and validation,
  * checkpoint/resume bit-identity, divergence handling, and common random numbers across clamp
  * configurations. Runs use a small model and data so the whole file takes seconds. */
 #include "harness.h"
@@ -17,7 +17,7 @@ TEST_COUNTS_DECLARE;
 
 static void test_schedule(void)
 {
-    /* spec 2.5: 1e6 sequences, eval every 5000, batch 32 -> 201 evals at 0, 5024, 10016, 15008,
+    /* design 2.5: 1e6 sequences, eval every 5000, batch 32 -> 201 evals at 0, 5024, 10016, 15008,
      * 20000, ...; check by simulating the rule independently here. */
     CHECK_INT_EQ(train_eval_count(1000000, 5000, 32), 201);
     CHECK_INT_EQ(train_eval_count(600000, 1000, 32), 601);
@@ -63,7 +63,7 @@ static void test_config_errors(void)
     CHECK_OK(run_config_parse("{\"model\": {\"n_labels\": 7}}", "t.json", cfg));
     CHECK_ERR(run_config_validate(cfg), IH_ECONFIG);
     CHECK(strstr(ih_error_message(), "model.n_labels") != NULL);
-    /* defaults are the paper's baseline (spec 5.1) */
+    /* defaults are the paper's baseline (design 5.1) */
     CHECK_OK(run_config_parse("{}", "t.json", cfg));
     CHECK_OK(run_config_validate(cfg));
     CHECK_INT_EQ(cfg->train_iters, 1000000);
@@ -278,7 +278,7 @@ static void test_config_hash(void)
 
 static void test_clamp_progress(void)
 {
-    /* spec 4.7 measures: finite at every eval with clamp_progress and known heads, two different
+    /* design 4.7 measures: finite at every eval with clamp_progress and known heads, two different
      * clamps giving different losses; NaN (not measured) when the heads are unknown. */
     RunConfig *cfg = calloc(1, sizeof *cfg);
     parse_small(cfg, 3000,
