@@ -194,21 +194,27 @@ cleanup:
     return rc;
 }
 
-/* A fixed-length NUL-terminated UTF-8 string type long enough for every string in s[n]. */
-static hid_t fixed_string_type(char *const *s, int n)
+/* A fixed-length NUL-terminated UTF-8 string type of width bytes. */
+static hid_t utf8_string_type(size_t width)
 {
-    size_t longest = 0;
-    for (int i = 0; i < n; i++)
-        longest = strlen(s[i]) > longest ? strlen(s[i]) : longest;
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0)
         return t;
-    if (H5Tset_size(t, longest + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+    if (H5Tset_size(t, width) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
         H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
         H5Tclose(t);
         return H5I_INVALID_HID;
     }
     return t;
+}
+
+/* The string type long enough for every string in s[n]. */
+static hid_t fixed_string_type(char *const *s, int n)
+{
+    size_t longest = 0;
+    for (int i = 0; i < n; i++)
+        longest = strlen(s[i]) > longest ? strlen(s[i]) : longest;
+    return utf8_string_type(longest + 1);
 }
 
 /* 1 when every value of parameter p is an integer that an int64 holds exactly (not -0). */
@@ -234,15 +240,7 @@ static hid_t resolved_string_type(const ResultsLayout *l)
         n += rest * (size_t)l->n_heads * 16;
         longest = n > longest ? n : longest;
     }
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return t;
-    if (H5Tset_size(t, longest + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
+    return utf8_string_type(longest + 1);
 }
 
 static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *names,

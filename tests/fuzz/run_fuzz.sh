@@ -21,7 +21,7 @@ export LSAN_OPTIONS="suppressions=$src/tests/sanitize/lsan_mpi.supp:print_suppre
 # with the selector byte of its parser (0 run, 1 data, 2 clamp list, 3 sweep) in front.
 case $target in
   fuzz_config)
-    for f in "$src"/sweeps/*.json "$src"/sweeps/examples/*.json "$src"/tests/sweep/*.json \
+    for f in "$src"/sweeps/*.json "$src"/sweeps/paper/*.json "$src"/sweeps/examples/*.json "$src"/tests/sweep/*.json \
              "$src"/tests/slurm/*.json; do
       case $(basename "$f") in
         run_*) sel='\x00' ;; data_*) sel='\x01' ;; clamps_*) sel='\x02' ;; *) sel='\x03' ;;
