@@ -24,7 +24,16 @@ finish() {
 # mn_start N: brings up N hosts, or exits 77 (skipped) with the reason; a failure instead where
 # CI requires these tests (IHSWEEP_REQUIRE_SLURM=1 or IHSWEEP_REQUIRE_MULTINODE=1)
 mn_start() {
-  local rc
+  local rc p
+  # Each simulated host mounts its own /tmp, which would hide a checkout or build living under
+  # /tmp from the hosts: nothing to test there (run from a checkout elsewhere).
+  for p in "$IHSWEEP_SOURCE_DIR" "$(dirname "$IHSWEEP")" "$dir"; do
+    case $(cd "$p" && pwd -P) in
+      /tmp/*)
+        echo "SKIP: $p is under /tmp, which each simulated host replaces by its own"
+        exit 77 ;;
+    esac
+  done
   mn_up "$1"
   rc=$?
   [ $rc -eq 0 ] && return 0
