@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The scheduler at scale, by simulation (a benchmark, not a test): the paper sweeps (as given and
-# with SEEDS init seeds) under `ihsweep run --simulate SCALE` on 64, 128 and 256 oversubscribed
+# The scheduler at scale, by simulation (a benchmark, not a test): the paper sweeps of
+# sweeps/paper/ (as given and with SEEDS init seeds) under `ihsweep run --simulate SCALE` on 64, 128 and 256 oversubscribed
 # ranks on this machine. Each run sleeps its estimated time x SCALE, so the dispatch time can be
 # compared with its lower bounds (the runs' total time over the ranks, and the longest chain of
 # runs binding heads from each other); ihsweep prints both. One table row per sweep and rank count.
 #   bench_simulate.sh [IHSWEEP] [SCALE] [SEEDS] [RANKS...]
-# defaults: build/ihsweep 0.1 16 "64 128 256"; BENCH_SWEEPS="paper_main_x16 ..." picks sweeps.
+# defaults: build/ihsweep 0.1 16 "64 128 256"; BENCH_SWEEPS="main data_dependence_x16 ..." picks
+# sweeps (the names of the files in sweeps/paper/, with _xSEEDS for the many-seed variants).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -19,9 +20,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PMIX_MCA_gds=ha
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ih_simbench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 sweeps=""
-for f in paper_main paper_fig6; do
-  cp "$src/sweeps/$f.json" "$dir/$f.json"
-  /usr/bin/python3 - "$src/sweeps/$f.json" "$dir/${f}_x$seeds.json" "$seeds" <<'PY'
+for f in main data_dependence appendix; do
+  cp "$src/sweeps/paper/$f.json" "$dir/$f.json"
+  /usr/bin/python3 - "$src/sweeps/paper/$f.json" "$dir/${f}_x$seeds.json" "$seeds" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 n = int(sys.argv[3])
