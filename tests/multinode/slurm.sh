@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A Slurm cluster across the simulated hosts (sourced after lib.sh, bash): slurmctld on the head
 # host (10.77.0.254, on the bridge), one slurmd per node host, started on that host (onhost.sh)
 # as `slurmd -N nodeK`, each with its own spool folder, pid file and log (%n in slurm.conf);
@@ -33,7 +34,8 @@ ClusterName=ihmn
 SlurmctldHost=head(10.77.0.254)
 SlurmctldPort=$MNS_PORT
 SlurmdPort=$((MNS_PORT + 1))
-SlurmUser=slurm
+# root: the state folder lives in the build tree, which user slurm may not be allowed to enter
+SlurmUser=root
 AuthType=auth/munge
 # cred_expire also sets how long a requeued job waits before it may start again (default 120 s)
 AuthInfo=cred_expire=10
@@ -66,9 +68,8 @@ mns_start() {
   mn_start "$n"
   mns_dir=$dir/cluster
   trap 'mns_down; mn_down; rm -rf "$dir"' EXIT
-  mkdir -p "$mns_dir/ctld" $(for k in $(seq 1 "$n"); do echo "$mns_dir/spool-node$k"; done) &&
-    chown slurm:slurm "$mns_dir/ctld" && chmod 755 "$dir" "$mns_dir" ||
-    fail "cannot create $mns_dir"
+  for k in $(seq 1 "$n"); do mkdir -p "$mns_dir/spool-node$k" || fail "cannot create $mns_dir"; done
+  mkdir -p "$mns_dir/ctld" || fail "cannot create $mns_dir/ctld"
   _cluster_start_munged
   _mns_write_conf "$n"
   export SLURM_CONF=$mns_dir/slurm.conf
@@ -92,15 +93,17 @@ mns_start() {
 # if this test started it; prints the daemons' logs when the test failed. Idempotent.
 mns_down() {
   local rc=$? f
+  local -a jobs
   [ -n "$mns_dir" ] || return 0
-  if [ -n "$(squeue -h -o %A 2>/dev/null)" ]; then
-    scancel --full $(squeue -h -o %A 2>/dev/null) 2>/dev/null
+  mapfile -t jobs < <(squeue -h -o %A 2>/dev/null)
+  if [ ${#jobs[@]} -gt 0 ]; then
+    scancel --full "${jobs[@]}" 2>/dev/null
     for _ in $(seq 50); do
       [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break
       sleep 0.2
     done
   fi
-  if [ "$rc" -ne 0 ] || [ "$fails" -ne 0 ]; then
+  if [ "$rc" -ne 0 ] || [ "${fails:-0}" -ne 0 ]; then
     for f in "$mns_dir"/*.log; do
       echo "---- last lines of $(basename "$f") ----"
       tail -n 20 "$f"
