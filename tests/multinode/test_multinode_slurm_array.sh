@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A job array across the nodes of a three-node Slurm cluster (slurm.sh): `slurm/submit --array 3`
-# with --exclusive elements puts shard 0, 1 and 2 of the tiny Slurm sweep on node1, node2 and
-# node3 at once, each writing its own shard file on the shared file system; the dependent merge
-# job (on whichever node) merges them. Every run must be trained exactly once, by one shard,
+# with --exclusive elements, released together, puts shard 0, 1 and 2 of the tiny Slurm sweep
+# on node1, node2 and node3 at once, each writing its own shard file on the shared file system;
+# the dependent merge job (on whichever node) merges them. Every run must be trained exactly once, by one shard,
 # and the merged file must be identical to one rank outside Slurm.
 TOOL=$1
 source "$(dirname "$0")/lib.sh"
@@ -17,13 +17,15 @@ size=(--set train_iters=8000) # runs of one to a few seconds: the elements overl
   >ref.log 2>&1
 expect_rc 0 $? "reference sweep on 1 rank outside Slurm" ref.log
 
+# submitted held, then released at once: the three elements start in one scheduling pass
 out=$("$IHMN_DIR/onhost.sh" head "$SLURM_DIR/submit" tiny.json -o arr.h5 --array 3 --ntasks 1 \
-  --sbatch=--exclusive -- "${size[@]}" 2>&1)
+  --sbatch=--exclusive --sbatch=--hold -- "${size[@]}" 2>&1)
 echo "$out"
 id=$(sed -n 's/^Submitted array job \([0-9]*\)$/\1/p' <<<"$out")
 id_merge=$(sed -n 's/^Submitted batch job \([0-9]*\)$/\1/p' <<<"$out")
 [ -n "$id" ] && [ -n "$id_merge" ] && ok "submit --array 3: array job $id, merge job $id_merge" ||
   fail "submit --array 3 did not submit an array and a merge job"
+scontrol release "$id" && scontrol release "$id_merge" || fail "scontrol release $id $id_merge"
 
 state=$(cluster_wait_job "$id_merge" 170)
 [ "$state" = COMPLETED ] && ok "merge job COMPLETED after the array" ||
@@ -35,10 +37,10 @@ for i in 0 1 2; do
   [ "$s" = COMPLETED ] && ok "element $i (shard $i/3) COMPLETED on $n" || bad "element $i ended $s on $n"
   grep -q "run tiny.json -o arr.shard-$i-of-3.h5 --resume --shard $i/3" "ihsweep-${id}_$i.out" ||
     bad "element $i did not run shard $i/3 into arr.shard-$i-of-3.h5"
-  nodes="$nodes$n "
+  nodes="$nodes $n"
 done
 [ "$(tr ' ' '\n' <<<"$nodes" | grep . | sort -u | tr '\n' ' ')" = "node1 node2 node3 " ] &&
-  ok "the shards ran on three different nodes ($nodes)" || bad "the shards ran on $nodes"
+  ok "the shards ran on three different nodes:$nodes" || bad "the shards ran on:$nodes"
 
 # every run trained once, by one shard
 ids=$(cat ihsweep-"${id}"_*.out | sed -n 's/.* run \([0-9]*\) done.*/\1/p' | sort -n | tr '\n' ' ')
