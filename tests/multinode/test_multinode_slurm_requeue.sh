@@ -33,7 +33,7 @@ first=$(mns_node_of "$id")
 run_s=$(sed -n 's/.* run [0-9]* done.* in \([0-9.]*\)s on rank.*/\1/p' "$log" | head -n 1)
 sleep "$(awk -v s="${run_s:-1}" 'BEGIN { print 0.4 * s }')"
 scancel --batch --signal=USR1 "$id" || fail "scancel --batch --signal=USR1 $id"
-ok "SIGUSR1 to the batch shell of job $id on $first after its first finished run"
+ok "SIGUSR1 to the batch shell of job $id on $first, ${run_s:-?} s x 0.4 after its first finished run"
 
 start=$SECONDS
 until [ "$(cluster_job_field "$id" Restarts)" = 1 ]; do
