@@ -37,6 +37,17 @@ typedef struct {
     double seconds; /* time spent in table operations by this rank */
 } SweepTable;
 
+/* Fills order[n_runs] with the dispatch order: longest critical path first (a run's estimated
+ * cost plus the longest chain of runs binding heads from it), ties by id. Local.
+ * Errors: IH_ENOMEM. */
+int sweep__dispatch_order(const SweepPlan *plan, int *order);
+/* The makespan of handing out runs in `order` to `ranks` ranks when claims, row writes and
+ * waking up cost nothing: whenever a rank is free it takes the first run of the order whose
+ * source has finished, as the run table does. seconds[n_runs]: each run's time, negative for
+ * runs not to do (counted as finished). Local. Errors: IH_ENOMEM. */
+int sweep__list_makespan(const SweepPlan *plan, const int *order, const double *seconds, int ranks,
+                         double *makespan);
+
 /* Creates the table: init[n_runs] (significant on rank 0) gives every run's initial state and,
  * for finished ones, their info. Where MPI_Win_allocate fails on comm (no one-sided component
  * spans the ranks), the table is served by rank 0 instead (t->served). Collective on comm.

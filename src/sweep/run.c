@@ -41,6 +41,7 @@ typedef struct {
     unsigned char *reported;
     double t_start, last_summary, cost_done;
     double sim_even, sim_chain; /* simulate: lower bounds of the dispatch time (print_end) */
+    double sim_schedule;        /* simulate: the dispatch order's schedule without overhead */
     /* accounting (seconds) */
     double t_train, t_io, t_idle;
     int n_ran;
@@ -443,27 +444,32 @@ static void report_times(SweepCtx *c, double wall, SweepRunReport *rep)
     rep->n_ran = (int)sum[4];
 }
 
-/* Simulate: two lower bounds of the dispatch time of the runs to do, in scaled seconds: their
- * total over the training ranks, and the longest chain of runs binding heads from each other
- * (a source id is always below its dependents' ids). */
+/* Simulate: two lower bounds of the dispatch time of the runs to do, in scaled seconds (their
+ * total over the training ranks, and the longest chain of runs binding heads from each other; a
+ * source id is always below its dependents' ids), and the dispatch order's schedule without
+ * overhead (schedule.c), which granularity alone can keep above both bounds. */
 static int simulate_bounds(SweepCtx *c, const SweepRunInfo *init)
 {
     int rc = 0;
     const int n = c->plan->n_runs;
-    double *chain = NULL, total = 0;
+    double *chain = NULL, *seconds = NULL, total = 0;
     IH_ALLOC(chain, n);
+    IH_ALLOC(seconds, n);
     for (int r = 0; r < n; r++) {
         const SweepRun *run = &c->plan->runs[r];
-        const double t = init[r].state == SWEEP_TODO
-                             ? run->cost * sweep_seconds_per_gflop() * c->opts->simulate
-                             : 0;
+        const int todo = init[r].state == SWEEP_TODO;
+        const double t = todo ? run->cost * sweep_seconds_per_gflop() * c->opts->simulate : 0;
+        seconds[r] = todo ? t : -1;
         total += t;
         chain[r] = t + (run->source >= 0 ? chain[run->source] : 0);
         c->sim_chain = fmax(c->sim_chain, chain[r]);
     }
     c->sim_even = total / (c->size - c->dedicated);
+    IH_TRY(sweep__list_makespan(c->plan, c->table.order, seconds, c->size - c->dedicated,
+                                &c->sim_schedule));
 cleanup:
     free(chain);
+    free(seconds);
     return rc;
 }
 
@@ -483,9 +489,11 @@ static void print_end(SweepCtx *c, const SweepRunReport *rep)
         const double bound = fmax(c->sim_even, c->sim_chain);
         fprintf(log,
                 "simulate: dispatch %.2fs on %d training rank%s; lower bounds: runs' time / "
-                "ranks %.2fs, longest chain %.2fs; dispatch / bound = %.4f\n",
+                "ranks %.2fs, longest chain %.2fs; dispatch / bound = %.4f; schedule without "
+                "overhead %.2fs, dispatch / schedule = %.4f\n",
                 rep->wall, c->size - c->dedicated, c->size - c->dedicated == 1 ? "" : "s",
-                c->sim_even, c->sim_chain, bound > 0 ? rep->wall / bound : NAN);
+                c->sim_even, c->sim_chain, bound > 0 ? rep->wall / bound : NAN, c->sim_schedule,
+                c->sim_schedule > 0 ? rep->wall / c->sim_schedule : NAN);
     }
     sweep__print_table(c->plan, c->info, c->opts->selected, log);
     if (rep->stopped)
