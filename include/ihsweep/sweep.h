@@ -97,13 +97,13 @@ typedef enum { SWEEP_SCHED_AUTO = 0, SWEEP_SCHED_SHARED, SWEEP_SCHED_DEDICATED }
 typedef enum { SWEEP_WRITE_AUTO = 0, SWEEP_WRITE_PARALLEL, SWEEP_WRITE_FUNNEL } SweepWriteMode;
 
 typedef struct {
-    const char *output;         /* results file path */
-    const char *checkpoint_dir; /* per-run checkpoints; NULL: "<output>.ckpt" (may be node-local) */
-    const char *heads_from;     /* NULL, or a results file of the same sweep holding the complete
-                                   rows of the sources of selected runs that are not selected
-                                   themselves: they bind from there (e.g. a merged source stage) */
-    int resume;                 /* continue an existing file (created when missing) */
-    int force;                  /* resume even if the file's run hashes differ from the plan's */
+    const char *output;            /* results file path */
+    const char *checkpoint_dir;    /* per-run checkpoints; NULL: "<output>.ckpt" (may be node-local) */
+    const char *heads_from; /* NULL, or a results file of the same sweep holding the complete
+                               rows of the sources of selected runs that are not selected
+                               themselves: they bind from there (e.g. a merged source stage) */
+    int resume;                    /* continue an existing file (created when missing) */
+    int force;                     /* resume even if the file's run hashes differ from the plan's */
     const unsigned char *selected; /* [n_runs] runs to do (NULL: all) */
     volatile sig_atomic_t *stop;   /* set by SIGUSR1/SIGTERM: checkpoint and stop (required) */
     double progress_every;         /* seconds between progress summaries on rank 0 (<= 0: none) */
