@@ -121,10 +121,10 @@ static int write_row(SweepFunnel *fn, const SweepFunnelRecv *in, ResultsFile *f,
         IH_FAIL(IH_EDATA, "sweep: a row message from rank %d is too short", in->source);
     memcpy(header, in->buf, HEADER_BYTES);
     *run = (int)header[0];
-    const size_t packed = (size_t)in->bytes - HEADER_BYTES - (size_t)header[1];
     if (header[1] < 0 || header[1] > in->bytes - (int64_t)HEADER_BYTES)
         IH_FAIL(IH_EDATA, "sweep: run %d's row message from rank %d is malformed", *run,
                 in->source);
+    const size_t packed = (size_t)in->bytes - HEADER_BYTES - (size_t)header[1];
     IH_TRY(run_result_unpack(fn->row, in->buf + HEADER_BYTES, packed));
     if (header[1] > 0) {
         IH_ALLOC(text, (size_t)header[1] + 1);

@@ -3,7 +3,8 @@
 # theirs) gives the same rows as parallel writes on 1, 2 and 3 ranks; auto picks funnel where the
 # file system is of the NFS kind (IHSWEEP_FS_TYPE stands in for statfs) and parallel elsewhere;
 # kill -9 of a training rank or of the writer, then --resume: nothing reported done is lost or
-# retrained, and the file is complete and identical; SIGUSR1 drains (exit 75) and resumes.
+# retrained, and the file is complete and identical; SIGUSR1 drains (exit 75) and a resume in
+# parallel mode finishes the file; rank 0 as a dedicated scheduler writes rows too.
 TOOL=$1
 source "$(dirname "$0")/lib.sh"
 S=$DATA/tiny.json
@@ -26,6 +27,14 @@ for np in 1 2 3; do
   [ $np = 1 ] || same "$dir/parallel1.h5" "$dir/parallel$np.h5" "parallel: 1 vs $np ranks"
   same "$dir/parallel1.h5" "$dir/funnel$np.h5" "parallel on 1 vs funnel on $np ranks"
 done
+# rank 0 as a dedicated scheduler (osc/pt2pt: the start-up probe sees one-sided access stall)
+# writes the others' rows while it schedules
+"$MPIEXEC" --oversubscribe --mca osc pt2pt -n 3 "$IHSWEEP" run "$S" -o "$dir/pt2pt.h5" \
+  --write-mode funnel --progress-every 0 >"$dir/pt2pt.log" 2>&1
+expect_rc 0 $? "funnel on 3 ranks with osc/pt2pt" "$dir/pt2pt.log"
+grep -q "scheduler: rank 0 schedules only" "$dir/pt2pt.log" &&
+  ok "osc/pt2pt: rank 0 schedules (and writes) only" || bad "osc/pt2pt: $(grep scheduler: "$dir/pt2pt.log")"
+same "$dir/parallel1.h5" "$dir/pt2pt.h5" "funnel with a dedicated scheduler vs parallel on 1 rank"
 h5dump -a /library_versions "$dir/funnel3.h5" 2>/dev/null | grep -q "rows written: funnel" &&
   ok "the file records the funnel mode (library_versions)" || bad "no write mode in library_versions"
 h5dump -a /library_versions "$dir/parallel3.h5" 2>/dev/null | grep -q "rows written: parallel" &&
@@ -95,9 +104,10 @@ wait_for "$dir/usr1.log" 3
 kill -USR1 "$job"
 wait "$job"
 expect_rc 75 $? "funnel: SIGUSR1 to mpirun" "$dir/usr1.log"
-sweep 3 run "$S" -o "$dir/usr1.h5" --write-mode funnel --resume --progress-every 0 \
+# the resume writes in the other mode: a file does not care who wrote its rows
+sweep 3 run "$S" -o "$dir/usr1.h5" --write-mode parallel --resume --progress-every 0 \
   >"$dir/usr1.resume.log" 2>&1
-expect_rc 0 $? "funnel: resume after SIGUSR1" "$dir/usr1.resume.log"
+expect_rc 0 $? "funnel, SIGUSR1, then a parallel resume" "$dir/usr1.resume.log"
 first=$(trained "$dir/usr1.log")
 second=$(trained "$dir/usr1.resume.log")
 [ $((${first:-0} + ${second:-0})) -eq 12 ] && ok "SIGUSR1: $first + $second runs trained, none twice" ||
