@@ -4,7 +4,8 @@
 # file system is of the NFS kind (IHSWEEP_FS_TYPE stands in for statfs) and parallel elsewhere;
 # kill -9 of a training rank or of the writer, then --resume: nothing reported done is lost or
 # retrained, and the file is complete and identical; SIGUSR1 drains (exit 75) and a resume in
-# parallel mode finishes the file; rank 0 as a dedicated scheduler writes rows too.
+# parallel mode finishes the file; rank 0 as a dedicated scheduler (one-sided table, or the
+# table served by messages) writes rows too.
 TOOL=$1
 source "$(dirname "$0")/lib.sh"
 S=$DATA/tiny.json
@@ -35,6 +36,14 @@ expect_rc 0 $? "funnel on 3 ranks with osc/pt2pt" "$dir/pt2pt.log"
 grep -q "scheduler: rank 0 schedules only" "$dir/pt2pt.log" &&
   ok "osc/pt2pt: rank 0 schedules (and writes) only" || bad "osc/pt2pt: $(grep scheduler: "$dir/pt2pt.log")"
 same "$dir/parallel1.h5" "$dir/pt2pt.h5" "funnel with a dedicated scheduler vs parallel on 1 rank"
+# no one-sided component at all (as between hosts on TCP with Debian's Open MPI): the run table
+# is served by messages, and rank 0 serves it and writes every row
+"$MPIEXEC" --oversubscribe --mca osc ^sm,pt2pt,rdma,ucx,monitoring -n 3 "$IHSWEEP" run "$S" \
+  -o "$dir/served.h5" --write-mode funnel --progress-every 0 >"$dir/served.log" 2>&1
+expect_rc 0 $? "funnel on 3 ranks with a served run table" "$dir/served.log"
+grep -q "it answers requests by messages" "$dir/served.log" && ok "the run table is served" ||
+  bad "no served table: $(grep scheduler: "$dir/served.log")"
+same "$dir/parallel1.h5" "$dir/served.h5" "funnel with a served table vs parallel on 1 rank"
 h5dump -a /library_versions "$dir/funnel3.h5" 2>/dev/null | grep -q "rows written: funnel" &&
   ok "the file records the funnel mode (library_versions)" || bad "no write mode in library_versions"
 h5dump -a /library_versions "$dir/parallel3.h5" 2>/dev/null | grep -q "rows written: parallel" &&
