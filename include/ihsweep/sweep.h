@@ -93,7 +93,8 @@ typedef enum { SWEEP_SCHED_AUTO = 0, SWEEP_SCHED_SHARED, SWEEP_SCHED_DEDICATED }
  * nodes are coherent: local, Lustre, GPFS, BeeGFS), or rank 0 alone, which opens the file on
  * MPI_COMM_SELF and writes the rows the other ranks send it as messages (funnel; safe on NFS and
  * other network file systems). Auto picks funnel where the results file's folder is on a file
- * system of the NFS kind (NFS, SMB, FUSE), parallel elsewhere. The file's bytes are the same. */
+ * system of the NFS kind (NFS, SMB, FUSE), parallel elsewhere. The rows' bytes are the same;
+ * only the root's library_versions attribute names the mode. */
 typedef enum { SWEEP_WRITE_AUTO = 0, SWEEP_WRITE_PARALLEL, SWEEP_WRITE_FUNNEL } SweepWriteMode;
 
 typedef struct {
@@ -112,7 +113,7 @@ typedef struct {
     double simulate; /* > 0: no training (scheduler benchmarks): each run sleeps its estimated
                         time (cost x sweep_seconds_per_gflop) times simulate and writes a
                         placeholder row (sweep__result_simulated); the file says so */
-    SweepWriteMode write_mode;
+    SweepWriteMode write_mode;     /* who writes rows (see SweepWriteMode); auto by default */
 } SweepRunOptions;
 
 typedef struct {
@@ -128,7 +129,6 @@ typedef struct {
     double setup_seconds; /* file create/open/verify before dispatch, and close (rank 0) */
     int dedicated;        /* 1 when rank 0 only scheduled */
     double probe_seconds; /* one-sided access time to rank 0 while it computed (see above) */
-    int funnel;           /* 1 when rank 0 wrote every row (SWEEP_WRITE_FUNNEL, chosen or auto) */
 } SweepRunReport;
 
 /* Runs the selected runs of plan into opts->output (see the file comment). Collective on comm:

@@ -4,6 +4,7 @@
  * benchmark, not a test: it reports what it measures. */
 #include "cli/cli.h"
 
+#include "ihsweep/clock.h"
 #include "ihsweep/clamp.h"
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
@@ -16,13 +17,6 @@
 #include <time.h>
 
 void openblas_set_num_threads(int n);
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void bench_usage(FILE *out)
 {
@@ -113,7 +107,7 @@ static int bench_run(long steps, long warmup, const char *clamp_path)
     double t0 = 0, loss = 0;
     for (long s = 0; s < warmup + steps; s++) {
         if (s == warmup)
-            t0 = now_seconds();
+            t0 = ih_clock_seconds();
         bench_batch(&d, &r, B, K);
         model_zero_grad(m);
         if (plan) {
@@ -126,7 +120,7 @@ static int bench_run(long steps, long warmup, const char *clamp_path)
         }
         model_adam_step(m, &opt);
     }
-    double secs = now_seconds() - t0;
+    double secs = ih_clock_seconds() - t0;
     double sps = (double)steps / secs;
     double flops = model_step_flops(&cfg, B, K);
     struct rusage ru;

@@ -12,6 +12,7 @@
  */
 #include "sweep/internal.h"
 
+#include "ihsweep/clock.h"
 #include "ihsweep/error.h"
 
 #include <errno.h>
@@ -21,19 +22,6 @@
 #include <time.h>
 
 enum { TAG_ROW = 7311, TAG_ANSWER = 7312, HEADER_BYTES = 2 * sizeof(int64_t) };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-#define MPI_CHECK(call, what)                                                                      \
-    do {                                                                                           \
-        if ((call) != MPI_SUCCESS)                                                                 \
-            IH_FAIL(IH_EMPI, "sweep: %s failed", what);                                            \
-    } while (0)
 
 int sweep__funnel_init(SweepFunnel *fn, MPI_Comm comm, int on, const char *ckpt_dir,
                        const ResultsLayout *dims)
@@ -176,7 +164,7 @@ static int writer_poll(SweepFunnel *fn, ResultsFile *f, SweepTable *t)
             i++;
             continue;
         }
-        const double t0 = now();
+        const double t0 = ih_clock_seconds();
         int run = -1, code = fn->rc;
         if (code == 0) {
             code = remember(fn, write_row(fn, in, f, t, &run));
@@ -187,7 +175,7 @@ static int writer_poll(SweepFunnel *fn, ResultsFile *f, SweepTable *t)
             memcpy(&r, in->buf, sizeof r);
             run = (int)r;
         }
-        fn->seconds += now() - t0;
+        fn->seconds += ih_clock_seconds() - t0;
         const int64_t answer[2] = {run, code};
         MPI_CHECK(MPI_Send(answer, 2, MPI_INT64_T, in->source, TAG_ANSWER, fn->comm),
                   "MPI_Send of a row's answer");

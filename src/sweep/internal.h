@@ -5,10 +5,18 @@
 #ifndef IHSWEEP_SWEEP_INTERNAL_H
 #define IHSWEEP_SWEEP_INTERNAL_H
 
+#include "ihsweep/error.h"
 #include "ihsweep/metrics.h"
 #include "ihsweep/sweep.h"
 
 #include <stdint.h>
+
+/* Inside a function with `int rc` and a cleanup label: IH_FAIL with IH_EMPI when call fails. */
+#define MPI_CHECK(call, what)                                                                      \
+    do {                                                                                           \
+        if ((call) != MPI_SUCCESS)                                                                 \
+            IH_FAIL(IH_EMPI, "sweep: %s failed", what);                                            \
+    } while (0)
 
 /* State of a run in the table. */
 enum { SWEEP_TODO = 0, SWEEP_CLAIMED = 1, SWEEP_FINISHED = 2, SWEEP_SKIPPED = 3 };

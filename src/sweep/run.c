@@ -11,6 +11,7 @@
  */
 #include "sweep/internal.h"
 
+#include "ihsweep/clock.h"
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
 #include "ihsweep/exemplar_file.h"
@@ -51,13 +52,6 @@ typedef struct {
     double t_train, t_io, t_idle;
     int n_ran;
 } SweepCtx;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void nap(double seconds)
 {
@@ -125,7 +119,7 @@ static int poll_progress(SweepCtx *c, int force_summary)
         c->cost_done += c->plan->runs[r].cost;
         print_finished(c, r);
     }
-    double t = now();
+    double t = ih_clock_seconds();
     if (force_summary ||
         (c->opts->progress_every > 0 && t - c->last_summary >= c->opts->progress_every))
         print_summary(c, t);
@@ -167,7 +161,7 @@ static void on_eval(void *ctx, const RunResult *result, int eval_index)
     SweepCtx *c = ctx;
     (void)result;
     (void)eval_index;
-    double t = now();
+    double t = ih_clock_seconds();
     if (t - c->last_check < 0.25)
         return;
     c->last_check = t;
@@ -230,9 +224,9 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src, ClampHeadBi
 static int simulate_one(SweepCtx *c, int run)
 {
     const double end =
-        now() + c->plan->runs[run].cost * sweep_seconds_per_gflop() * c->opts->simulate;
+        ih_clock_seconds() + c->plan->runs[run].cost * sweep_seconds_per_gflop() * c->opts->simulate;
     for (;;) {
-        const double left = end - now();
+        const double left = end - ih_clock_seconds();
         if (left <= 0)
             return 0;
         nap(left < 0.25 ? left : 0.25);
@@ -273,18 +267,18 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     if (cannot) {
         sweep__result_failed(row);
     } else if (c->opts->simulate > 0) {
-        double t0 = now();
+        const double t0 = ih_clock_seconds(), written0 = c->funnel.seconds;
         rc = simulate_one(c, run);
-        c->t_train += now() - t0;
+        c->t_train += ih_clock_seconds() - t0 - (c->funnel.seconds - written0); /* rows written meanwhile */
         if (rc == IH_ESTOP)
             goto cleanup;
-        sweep__result_simulated(&c->plan->runs[run], c->plan->n_heads, now() - t0, row);
+        sweep__result_simulated(&c->plan->runs[run], c->plan->n_heads, ih_clock_seconds() - t0, row);
     } else {
         TrainOptions to = {.checkpoint_path = ckpt,
                            .stop = c->opts->stop,
                            .observer = {c, on_eval},
                            .data_reader = exemplar_file_read};
-        double t0 = now();
+        const double t0 = ih_clock_seconds(), written0 = c->funnel.seconds;
         IH_TRY(train_result_create(c->cfg, &result));
         rc = train_run(c->cfg, &to, result);
         if (rc == IH_EDATA && stat(ckpt, &st) == 0) {
@@ -298,7 +292,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
             IH_TRY(train_result_create(c->cfg, &result));
             rc = train_run(c->cfg, &to, result);
         }
-        c->t_train += now() - t0;
+        c->t_train += ih_clock_seconds() - t0 - (c->funnel.seconds - written0); /* rows written meanwhile */
         if (rc == IH_ESTOP) {
             ih_error_clear();
             goto cleanup;
@@ -306,16 +300,16 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
         IH_TRY(rc);
         run_result_copy_padded(result, row);
     }
-    double t0 = now();
+    double t0 = ih_clock_seconds();
     if (sender) { /* its checkpoint stays until the writer has written the row */
         IH_TRY(sweep__funnel_send(&c->funnel, run, row, resolved));
-        c->t_io += now() - t0;
+        c->t_io += ih_clock_seconds() - t0;
         goto cleanup;
     }
     IH_TRY(results_write_run(c->file, run, row));
     if (remove(ckpt) != 0 && errno != ENOENT)
         IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
-    c->t_io += now() - t0;
+    c->t_io += ih_clock_seconds() - t0;
     c->n_ran++;
     sweep__row_info(row, c->rank, info);
 cleanup:
@@ -345,11 +339,11 @@ static int dispatch(SweepCtx *c)
         if (claim == SWEEP_CLAIM_STOP || claim == SWEEP_CLAIM_NONE)
             break;
         if (claim == SWEEP_CLAIM_WAIT) {
-            double t0 = now();
+            double t0 = ih_clock_seconds();
             IH_TRY(poll_progress(c, 0));
             nap(wait);
             wait = fmin(wait * 2, wait_max);
-            c->t_idle += now() - t0;
+            c->t_idle += ih_clock_seconds() - t0;
             continue;
         }
         wait = 0.01;
@@ -378,7 +372,7 @@ cleanup:
 static int serve(SweepCtx *c)
 {
     int rc = 0;
-    double t0 = now();
+    double t0 = ih_clock_seconds();
     for (;;) {
         IH_TRY(sync_stop(c));
         if (*c->opts->stop)
@@ -395,7 +389,7 @@ static int serve(SweepCtx *c)
         nap(0.002);
     }
 cleanup:
-    c->t_idle += now() - t0;
+    c->t_idle += ih_clock_seconds() - t0;
     return rc;
 }
 
@@ -406,13 +400,13 @@ cleanup:
 static int drain(SweepCtx *c)
 {
     int rc = 0, done = 0;
-    double t0 = now();
+    double t0 = ih_clock_seconds();
     MPI_Request req;
     double last_poll = 0;
     while (c->rank == 0 && c->opts->log) {
         int busy = 0, stop = 0;
-        if (now() - last_poll >= 0.1) {
-            last_poll = now();
+        if (ih_clock_seconds() - last_poll >= 0.1) {
+            last_poll = ih_clock_seconds();
             if (poll_progress(c, 0) < 0 || sweep__table_stop_requested(&c->table, &stop) < 0) {
                 ih_error_clear();
                 break;
@@ -452,7 +446,7 @@ static int drain(SweepCtx *c)
         wait = fmin(wait * 1.5, 0.2); /* many idle ranks on few cores: poll less */
     }
 cleanup:
-    c->t_idle += now() - t0;
+    c->t_idle += ih_clock_seconds() - t0;
     return rc;
 }
 
@@ -507,7 +501,7 @@ static void print_end(SweepCtx *c, const SweepRunReport *rep)
     char wall[32], setup[32];
     sweep__duration(rep->wall, wall);
     sweep__duration(rep->setup_seconds, setup);
-    print_summary(c, now());
+    print_summary(c, ih_clock_seconds());
     fprintf(log,
             "time: %s of dispatch on %d rank%s (%d runs trained): training %.1f%%, row writes "
             "%.2f%%, scheduling %.3f%%, waiting %.1f%% of rank-time; setup and close %s\n",
@@ -590,7 +584,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     memset(report, 0, sizeof *report);
     MPI_Comm_rank(comm, &c->rank);
     MPI_Comm_size(comm, &c->size);
-    const double t_setup = now();
+    const double t_setup = ih_clock_seconds();
     IH_ALLOC(c->cfg, 1);
     IH_ALLOC(init, plan->n_runs);
     IH_ALLOC(c->info, plan->n_runs);
@@ -606,7 +600,6 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     int funnel = c->rank == 0 && sweep__write_funnel(opts->write_mode, c->fs_kind);
     if (MPI_Bcast(&funnel, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "sweep: MPI_Bcast of the write mode failed");
-    report->funnel = funnel;
     const MPI_Comm file_comm = funnel ? MPI_COMM_SELF : comm;
     rc = funnel && c->rank != 0 ? 0 : sweep__open(file_comm, plan, opts, funnel, &c->file, &fresh);
     IH_TRY(funnel ? ih_mpi_agree(comm, rc) : rc);
@@ -694,14 +687,14 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                     1e3 * report->probe_seconds);
         fflush(opts->log);
     }
-    report->setup_seconds = now() - t_setup;
-    c->t_start = c->last_summary = now();
+    report->setup_seconds = ih_clock_seconds() - t_setup;
+    c->t_start = c->last_summary = ih_clock_seconds();
     loop_rc = c->dedicated && c->rank == 0 ? serve(c) : dispatch(c);
     report->local_error = loop_rc < 0;
     if (loop_rc < 0)
         fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
     int drain_rc = drain(c);
-    const double wall = now() - c->t_start;
+    const double wall = ih_clock_seconds() - c->t_start;
     int flags[2] = {*opts->stop ? 1 : 0, loop_rc < 0 || drain_rc < 0};
     MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, comm);
     report_times(c, wall, report);
@@ -731,11 +724,11 @@ cleanup:
     if (c->table_ready)
         sweep__table_destroy(&c->table);
     if (c->file) {
-        double t0 = now();
+        double t0 = ih_clock_seconds();
         int close_rc = results_close(&c->file);
         if (rc == 0)
             rc = close_rc;
-        report->setup_seconds += now() - t0;
+        report->setup_seconds += ih_clock_seconds() - t0;
     }
     sweep__funnel_free(&c->funnel);
     results_lock_release(&lock);

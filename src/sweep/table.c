@@ -15,6 +15,7 @@
  */
 #include "sweep/internal.h"
 
+#include "ihsweep/clock.h"
 #include "ihsweep/error.h"
 
 #include <stdlib.h>
@@ -28,13 +29,6 @@ enum { HEADER_WORDS = 2, INFO_WORDS = 7 };
  * message is left in flight when a rank reaches the end of the sweep. */
 enum { OP_CLAIM = 1, OP_FINISH, OP_STOP, OP_STOP_QUERY };
 enum { TAG_REQUEST = 7301, TAG_ANSWER = 7302, MSG_WORDS = 2 + INFO_WORDS };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static MPI_Aint state_at(int run)
 {
@@ -68,12 +62,6 @@ static void info_unpack(const int64_t *w, int64_t state, SweepRunInfo *out)
     memcpy(&out->t_star, &w[5], sizeof(double));
     memcpy(&out->wall, &w[6], sizeof(double));
 }
-
-#define MPI_CHECK(call, what)                                                                      \
-    do {                                                                                           \
-        if ((call) != MPI_SUCCESS)                                                                 \
-            IH_FAIL(IH_EMPI, "sweep: %s failed", what);                                            \
-    } while (0)
 
 int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo *init,
                         SweepTable *t)
@@ -213,14 +201,14 @@ int sweep__table_serve(SweepTable *t)
         MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, t->comm, &flag, &st), "MPI_Iprobe");
         if (!flag)
             break;
-        const double t0 = now(); /* scheduling time: answering, not looking for requests */
+        const double t0 = ih_clock_seconds(); /* scheduling time: answering, not looking for requests */
         MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, TAG_REQUEST, t->comm,
                            MPI_STATUS_IGNORE),
                   "MPI_Recv of a request");
         served_apply(t, msg);
         MPI_CHECK(MPI_Send(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, TAG_ANSWER, t->comm),
                   "MPI_Send of an answer");
-        t->seconds += now() - t0;
+        t->seconds += ih_clock_seconds() - t0;
     }
 cleanup:
     return rc;
@@ -229,7 +217,7 @@ cleanup:
 int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
 {
     int rc = 0, locked = 0, result = SWEEP_CLAIM_NONE;
-    const double t0 = now();
+    const double t0 = ih_clock_seconds();
     const int n = t->n_runs;
     int64_t *states = NULL;
     *run = -1;
@@ -288,14 +276,14 @@ cleanup:
     if (locked)
         MPI_Win_unlock(0, t->win);
     free(states);
-    t->seconds += now() - t0;
+    t->seconds += ih_clock_seconds() - t0;
     return rc;
 }
 
 int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info)
 {
     int rc = 0;
-    const double t0 = now();
+    const double t0 = ih_clock_seconds();
     int64_t w[INFO_WORDS];
     const int64_t state = SWEEP_FINISHED;
     info_pack(info, w);
@@ -312,7 +300,7 @@ int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info)
     MPI_Put(&state, 1, MPI_INT64_T, 0, state_at(run), 1, MPI_INT64_T, t->win);
     MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
 cleanup:
-    t->seconds += now() - t0;
+    t->seconds += ih_clock_seconds() - t0;
     return rc;
 }
 
@@ -334,7 +322,7 @@ cleanup:
 int sweep__table_stop_requested(SweepTable *t, int *stop)
 {
     int rc = 0;
-    const double t0 = now();
+    const double t0 = ih_clock_seconds();
     int64_t v = 0;
     if (t->served) {
         int64_t msg[MSG_WORDS] = {OP_STOP_QUERY, -1};
@@ -347,7 +335,7 @@ int sweep__table_stop_requested(SweepTable *t, int *stop)
     }
     *stop = v != 0;
 cleanup:
-    t->seconds += now() - t0;
+    t->seconds += ih_clock_seconds() - t0;
     return rc;
 }
 
@@ -356,7 +344,7 @@ int sweep__table_read(SweepTable *t, SweepRunInfo *info)
     int rc = 0;
     const MPI_Aint words = info_at(t, t->n_runs);
     int64_t *buf = NULL;
-    const double t0 = now();
+    const double t0 = ih_clock_seconds();
     if (t->served && t->rank != 0)
         IH_FAIL(IH_EINTERNAL, "sweep: only rank 0 reads a served run table");
     IH_ALLOC(buf, words);
@@ -372,7 +360,7 @@ unpack:
         info_unpack(buf + info_at(t, r), buf[state_at(r)], &info[r]);
 cleanup:
     free(buf);
-    t->seconds += now() - t0;
+    t->seconds += ih_clock_seconds() - t0;
     return rc;
 }
 
@@ -386,17 +374,17 @@ int sweep__table_probe(SweepTable *t, double *seconds)
         return 0;
     MPI_CHECK(MPI_Barrier(t->comm), "MPI_Barrier");
     if (t->rank == 0) {
-        const double end = now() + 0.05;
-        while (now() < end) /* computing: no MPI calls */
+        const double end = ih_clock_seconds() + 0.05;
+        while (ih_clock_seconds() < end) /* computing: no MPI calls */
             ;
     } else if (t->rank == t->size - 1) {
         struct timespec pause = {0, 5000000};
         nanosleep(&pause, NULL);
-        const double t0 = now();
+        const double t0 = ih_clock_seconds();
         MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
         MPI_Get(&v, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, t->win);
         MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
-        latency = now() - t0;
+        latency = ih_clock_seconds() - t0;
     }
     MPI_CHECK(MPI_Bcast(&latency, 1, MPI_DOUBLE, t->size - 1, t->comm), "MPI_Bcast");
     *seconds = latency;

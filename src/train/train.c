@@ -3,6 +3,7 @@
  * divergence handling and the end-of-run summaries. */
 #include "train/internal.h"
 
+#include "ihsweep/clock.h"
 #include "ihsweep/checkpoint.h"
 #include "ihsweep/error.h"
 #include "ihsweep/hash.h"
@@ -76,13 +77,6 @@ int train_result_create(const RunConfig *cfg, RunResult **out)
                              cfg->model.n_labels, out));
 cleanup:
     return rc;
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int train_checkpoint(const TrainState *s, const char *path)
@@ -220,7 +214,7 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
 {
     int rc = 0;
     TrainState s = {.cfg = cfg, .result = result};
-    double t0 = seconds_now();
+    double t0 = ih_clock_seconds();
     IH_TRY(data_create(&cfg->data, cfg->train_seed, cfg->eval_seed,
                        opts ? opts->data_reader : NULL, &s.data));
     if (data_input_dim(s.data) != cfg->model.input_dim)
@@ -256,7 +250,7 @@ int train_run(const RunConfig *cfg, const TrainOptions *opts, RunResult *result)
             IH_TRY(train_checkpoint(&s, opts->final_model_path));
     }
     IH_TRY(train_summarise(&s));
-    result->wall_seconds = seconds_now() - t0;
+    result->wall_seconds = ih_clock_seconds() - t0;
 cleanup:
     train__evaluate_destroy(&s);
     clamp_plan_destroy(&s.plan);
