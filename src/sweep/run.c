@@ -648,8 +648,8 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                         (opts->scheduler == SWEEP_SCHED_AUTO && report->probe_seconds > 0.02));
     report->dedicated = c->dedicated;
     memcpy(c->info, init, (size_t)plan->n_runs * sizeof *init);
-    if (opts->simulate > 0)
-        IH_TRY(simulate_bounds(c, init));
+    if (opts->simulate > 0) /* rank 0 prints them */
+        IH_TRY(ih_mpi_agree(comm, c->rank == 0 ? simulate_bounds(c, init) : 0));
     if (c->rank == 0 && opts->log) {
         int counts[4], todo = 0;
         char stamp[32];
