@@ -102,6 +102,14 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
         }
         IH_TRY(rc);
     }
+    if (exists && results_schema_version(f) < 3)
+        IH_FAIL(IH_EDATA,
+                "%s has results schema %d, whose run hashes cover the config struct's bytes; "
+                "this ihsweep recognises runs by the hash of their canonical config text "
+                "(schema %d), so it cannot tell which rows match: finish the file with the "
+                "ihsweep that wrote it (%s), or start a new one with another -o",
+                opts->output, results_schema_version(f), RESULT_SCHEMA_VERSION,
+                results_layout(f)->ihsweep_version ? results_layout(f)->ihsweep_version : "?");
     if (exists) {
         const ResultsLayout *have = results_layout(f);
         IH_TRY(ih_mpi_agree(
