@@ -397,4 +397,30 @@ int results_close(ResultsFile **f);
  * IH_ENOENT, IH_EIO, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
 int results_merge(MPI_Comm comm, const char *out_path, const char *const *inputs, int n_inputs);
 
+/* ---- A tidy table as a netCDF-4 file (src/io/table_file.c; `ihsweep export --format nc`) ---- */
+
+typedef enum { RESULTS_COLUMN_F64 = 0, RESULTS_COLUMN_I64, RESULTS_COLUMN_STRING } ResultsColumnType;
+
+/* One column of n_rows values (borrowed). Missing values: NaN (F64), fill_i64 (I64), NULL
+ * (STRING, stored as ""). long_name, units and description may be NULL (then not written). */
+typedef struct {
+    const char *name;
+    ResultsColumnType type;
+    const double *f64;
+    const long long *i64;
+    long long fill_i64;
+    const char *const *str;
+    const char *long_name, *units, *description;
+} ResultsColumn;
+
+/* Writes a new file at path (replacing one there) holding one 1-D variable per column over the
+ * dimension `dim` (n_rows >= 0), as netCDF-4 readers expect: `dim` is an HDF5 dimension scale
+ * (the column of that name when there is one, else the row index 0..n_rows-1) attached to every
+ * variable; float64 / int64 / variable-length UTF-8 string variables with _FillValue, long_name,
+ * units and description where given; root attributes Conventions "CF-1.8" and title. One
+ * process, no MPI (the file is not the results file). Errors: IH_EIO (cannot create path),
+ * IH_EHDF5, IH_ENOMEM. Local. */
+int results_table_file_write(const char *path, const char *dim, int n_rows,
+                             const ResultsColumn *cols, int n_cols, const char *title);
+
 #endif

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The results file as a labelled dataset and ihsweep's machine-readable outputs: a 2-rank sweep of
 # tiny.json read by xarray (coordinates, units, selection, seq, the tidy t* table: check_tidy.py)
-# and by ncdump; export (CSV, JSON, long curves, --where), plan --json, status --json (running /
-# interrupted / pending, ETA); a schema-1 file (parameters under their field paths) still opens in
-# status, analyze and export; "did you mean" for mistyped names.
+# and by ncdump; stored configs (canonical, hashed, every field; `ihsweep train` on a row's config
+# reproduces it bit for bit); export (CSV, JSON, netCDF-4, long curves, --where), plan --json,
+# status --json (running / interrupted / pending, ETA); a schema-2 file is not resumed; a schema-1
+# file (parameters under their field paths) still opens in status, analyze and export; "did you
+# mean" for mistyped names.
 TOOL=$1
 source "$(dirname "$0")/lib.sh"
 cd "$dir" || exit 1
@@ -113,6 +115,48 @@ if command -v ncdump >/dev/null; then
 else
   bad "ncdump not found (Debian: netcdf-bin, .ci/install-deps test)"
 fi
+
+# export --format nc: the CSV table as a netCDF-4 file (per run over "run"; with --curves the
+# long table over "row"), read by ncdump and by xarray with the CSV's values
+"$IHSWEEP" export t.h5 --format nc -o all.nc >nc.txt 2>&1
+expect_rc 0 $? "export --format nc" nc.txt
+"$IHSWEEP" export t.h5 --format nc -o curves.nc --curves loss,train_loss --where seed=5 >nc.txt 2>&1
+expect_rc 0 $? "export --format nc --curves" nc.txt
+"$IHSWEEP" export t.h5 --format nc >/dev/null 2>nc.txt
+expect_rc 64 $? "export --format nc without -o" nc.txt
+if command -v ncdump >/dev/null; then
+  ncdump -h all.nc >nch.txt 2>&1
+  expect_rc 0 $? "ncdump -h of the nc export" nch.txt
+  grep -q '^	run = 12 ;' nch.txt && grep -q 'int64 run(run) ;' nch.txt &&
+    grep -q 'string condition(run) ;' nch.txt && grep -q 'double t_star(run) ;' nch.txt &&
+    grep -q 't_star:_FillValue = NaN ;' nch.txt && grep -q 't_star:units = "sequences" ;' nch.txt &&
+    grep -q 'int64 K(run) ;' nch.txt && grep -q 'fsl_train_loss:units = "nats" ;' nch.txt &&
+    grep -q ':Conventions = "CF-1.8" ;' nch.txt &&
+    ok "ncdump sees the export's dimension, variables, units, fills" || { bad "nc export header"; cat nch.txt; }
+  ncdump -h curves.nc >nch.txt 2>&1
+  grep -q 'int64 eval(row) ;' nch.txt && grep -q 'seq:units = "sequences" ;' nch.txt &&
+    ok "ncdump reads the long nc export" || { bad "nc curves header"; cat nch.txt; }
+else
+  bad "ncdump not found (Debian: netcdf-bin, .ci/install-deps test)"
+fi
+"$py" - all.nc all.csv curves.nc curves.csv <<'PY' >nc.txt 2>&1 && ok "xarray reads the nc export with the CSV's values" || { bad "nc vs csv"; cat nc.txt; }
+import sys, numpy as np, pandas as pd, xarray as xr
+for nc, csv, dim in [(sys.argv[1], sys.argv[2], "run"), (sys.argv[3], sys.argv[4], "row")]:
+    ds = xr.open_dataset(nc, engine="h5netcdf")
+    df = pd.read_csv(csv, keep_default_na=False, na_values=[""])
+    assert list(ds.dims) == [dim] and ds.sizes[dim] == len(df) > 0, (dim, ds.sizes, len(df))
+    assert sorted(ds.variables) == sorted(set(df.columns) | {dim}), (list(ds.variables), list(df.columns))
+    for col in df.columns:
+        a, b = ds[col].values, df[col].values
+        if a.dtype.kind in "OU":
+            b = ["" if isinstance(x, float) else str(x) for x in b]
+            assert [str(x) for x in a] == b, col
+        else:
+            assert np.array_equal(a.astype(float), b.astype(float), equal_nan=True), (col, a, b)
+    assert ds.attrs["Conventions"] == "CF-1.8"
+ds = xr.open_dataset(sys.argv[1], engine="h5netcdf")
+assert ds["t_star"].attrs["units"] == "sequences" and ds["run"].values.tolist() == list(range(12))
+PY
 
 # mistyped names
 "$IHSWEEP" export t.h5 --where Kk=50 >/dev/null 2>err.txt
