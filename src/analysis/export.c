@@ -381,8 +381,8 @@ int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out)
     }
     if (o->format == ANALYSIS_EXPORT_NC) {
         char title[600];
-        snprintf(title, sizeof title, "ihsweep export: %s", n_curves ? "one row per (run, eval)"
-                                                                        : "one row per run");
+        snprintf(title, sizeof title, "ihsweep export: %s",
+                 n_curves ? "one row per (run, eval)" : "one row per run");
         IH_TRY(analysis__columns_write_nc(w.columns, o->nc_path, n_curves ? "row" : "run", title));
         goto cleanup;
     }

@@ -1,6 +1,6 @@
 /* ihsweep export FILE: a results file as a tidy table (analysis_export), one row per run or, with
- * --curves, one row per (run, eval); CSV or JSON to stdout or -o OUT, netCDF-4 to -o OUT. Read-only on the results
- * file; one process.
+ * --curves, one row per (run, eval); CSV or JSON to stdout or -o OUT, netCDF-4 to -o OUT. Read-only
+ * on the results file; one process.
  */
 #include "cli/cli.h"
 

@@ -33,8 +33,10 @@
 #define LOW (1u << DATA_SOURCE_LOWRANK)
 #define GAU (1u << DATA_SOURCE_GAUSSIAN)
 #define H5 (1u << DATA_SOURCE_HDF5)
-#define S(key, kind, member, lo, hi, only)                                                        \
-    {key, kind, offsetof(DataSourceConfig, member), 0, lo, hi, NULL, only, NULL, NULL}
+#define S(key, kind, member, lo, hi, only)                                                         \
+    {                                                                                              \
+        key, kind, offsetof(DataSourceConfig, member), 0, lo, hi, NULL, only, NULL, NULL           \
+    }
 static const ConfigField source_fields[] = {
     {"type", CONFIG_ENUM, offsetof(DataSourceConfig, type), 0, 0, 0, data_source_type_names, 0,
      NULL, NULL},
@@ -55,8 +57,10 @@ static const ConfigField source_fields[] = {
 #undef S
 
 /* A mixed sampler (its fields default to the top-level sampler's, weight to 1). */
-#define W(key, kind, member, lo, hi)                                                              \
-    {key, kind, offsetof(DataSamplerConfig, member), 0, lo, hi, NULL, 0, NULL, NULL}
+#define W(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(DataSamplerConfig, member), 0, lo, hi, NULL, 0, NULL, NULL             \
+    }
 static const ConfigField sampler_fields[] = {
     W("weight", CONFIG_DOUBLE, weight, 0.0, 1e12),
     W("burstiness", CONFIG_INT, burstiness, 0, DATA_MAX_PAIRS),
@@ -66,13 +70,17 @@ static const ConfigField sampler_fields[] = {
 };
 #undef W
 
-#define E(key, kind, member, lo, hi)                                                              \
-    {key, kind, offsetof(DataEvaluatorConfig, member), 0, lo, hi, NULL, 0, NULL, NULL}
-#define EE(key, member, names)                                                                    \
-    {key, CONFIG_ENUM, offsetof(DataEvaluatorConfig, member), 0, 0, 0, names, 0, NULL, NULL}
+#define E(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(DataEvaluatorConfig, member), 0, lo, hi, NULL, 0, NULL, NULL           \
+    }
+#define EE(key, member, names)                                                                     \
+    {                                                                                              \
+        key, CONFIG_ENUM, offsetof(DataEvaluatorConfig, member), 0, 0, 0, names, 0, NULL, NULL     \
+    }
 static const ConfigField evaluator_fields[] = {
-    {"name", CONFIG_STRING, offsetof(DataEvaluatorConfig, name), DATA_NAME_MAX, 0, 0, NULL, 0,
-     NULL, NULL},
+    {"name", CONFIG_STRING, offsetof(DataEvaluatorConfig, name), DATA_NAME_MAX, 0, 0, NULL, 0, NULL,
+     NULL},
     EE("classes", classes, data_set_names),
     EE("exemplars", exemplars, data_set_names),
     EE("relabel", relabel, data_relabel_names),
@@ -103,8 +111,8 @@ static int parse_source(const cJSON *src, const char *p, void *base)
     s->type = (DataSourceType)type;
     if (s->type == DATA_SOURCE_HDF5)
         s->path[0] = '\0';
-    IH_TRY(config__fields_parse(source_fields, CONFIG_NFIELDS(source_fields), 1u << type, src, p,
-                                s));
+    IH_TRY(
+        config__fields_parse(source_fields, CONFIG_NFIELDS(source_fields), 1u << type, src, p, s));
 cleanup:
     return rc;
 }
@@ -189,8 +197,8 @@ static int write_array(const ConfigField *table, int n_fields, const void *base,
     for (int i = 0; i < n; i++) {
         if (!(obj = cJSON_CreateObject()))
             IH_FAIL(IH_ENOMEM, "out of memory");
-        IH_TRY(config__fields_write(table, n_fields, 0, (const char *)base + (size_t)i * stride,
-                                    obj));
+        IH_TRY(
+            config__fields_write(table, n_fields, 0, (const char *)base + (size_t)i * stride, obj));
         if (!cJSON_AddItemToArray(arr, obj))
             IH_FAIL(IH_ENOMEM, "out of memory");
         obj = NULL;
@@ -210,8 +218,8 @@ static int write_source(const void *base, cJSON **out)
     cJSON *obj = cJSON_CreateObject();
     if (!obj)
         IH_FAIL(IH_ENOMEM, "out of memory");
-    IH_TRY(config__fields_write(source_fields, CONFIG_NFIELDS(source_fields), 1u << s->type, s,
-                                obj));
+    IH_TRY(
+        config__fields_write(source_fields, CONFIG_NFIELDS(source_fields), 1u << s->type, s, obj));
     *out = obj;
     obj = NULL;
 cleanup:
@@ -233,8 +241,10 @@ static int write_evaluators(const void *base, cJSON **out)
                        sizeof cfg->evaluators[0], cfg->n_evaluators, out);
 }
 
-#define D(key, kind, member, lo, hi)                                                              \
-    {key, kind, offsetof(DataConfig, member), 0, lo, hi, NULL, 0, NULL, NULL}
+#define D(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(DataConfig, member), 0, lo, hi, NULL, 0, NULL, NULL                    \
+    }
 static const ConfigField data_fields[] = {
     {"source", CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, parse_source, write_source},
     D("n_classes_total", CONFIG_INT, n_classes_total, 2, 10000000),

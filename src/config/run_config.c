@@ -32,7 +32,10 @@ static const char *const *pos_names(void)
     return names;
 }
 
-#define M(key, kind, member, lo, hi) {key, kind, offsetof(ModelConfig, member), 0, lo, hi, NULL, 0, NULL, NULL}
+#define M(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(ModelConfig, member), 0, lo, hi, NULL, 0, NULL, NULL                   \
+    }
 static const ConfigField model_fields[] = {
     M("d_model", CONFIG_INT, d_model, 2, 4096),
     M("n_heads", CONFIG_INT, n_heads, 1, 4096),
@@ -51,18 +54,23 @@ static const ConfigField model_fields[] = {
 };
 #undef M
 
-#define A(key, member, hi) {key, CONFIG_FLOAT, offsetof(AdamConfig, member), 0, 0.0, hi, NULL, 0, NULL, NULL}
+#define A(key, member, hi)                                                                         \
+    {                                                                                              \
+        key, CONFIG_FLOAT, offsetof(AdamConfig, member), 0, 0.0, hi, NULL, 0, NULL, NULL           \
+    }
 static const ConfigField optimizer_fields[] = {
-    A("lr", lr, 10.0),       A("beta1", beta1, 0.999999), A("beta2", beta2, 0.99999999),
-    A("eps", eps, 1.0),      A("weight_decay", weight_decay, 100.0),
+    A("lr", lr, 10.0),
+    A("beta1", beta1, 0.999999),
+    A("beta2", beta2, 0.99999999),
+    A("eps", eps, 1.0),
+    A("weight_decay", weight_decay, 100.0),
 };
 #undef A
 
 static const ConfigField progress_fields[] = {
     {"strongest_ih", CONFIG_INT, offsetof(ClampHeadBindings, strongest_ih), 0, -1, 4095, NULL, 0,
      NULL, NULL},
-    {"pt_head", CONFIG_INT, offsetof(ClampHeadBindings, pt_head), 0, -1, 4095, NULL, 0, NULL,
-     NULL},
+    {"pt_head", CONFIG_INT, offsetof(ClampHeadBindings, pt_head), 0, -1, 4095, NULL, 0, NULL, NULL},
 };
 
 /* Nested fields of the run object (base: RunConfig). */
@@ -163,8 +171,14 @@ static int write_clamps(const void *base, cJSON **out)
     return config__clamps_to_json(&((const RunConfig *)base)->clamps, out);
 }
 
-#define R(key, kind, member, lo, hi) {key, kind, offsetof(RunConfig, member), 0, lo, hi, NULL, 0, NULL, NULL}
-#define N(key, p, w) {key, CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, p, w}
+#define R(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(RunConfig, member), 0, lo, hi, NULL, 0, NULL, NULL                     \
+    }
+#define N(key, p, w)                                                                               \
+    {                                                                                              \
+        key, CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, p, w                                              \
+    }
 static const ConfigField run_fields[] = {
     {"name", CONFIG_STRING, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), 0, 0, NULL,
      0, NULL, NULL},

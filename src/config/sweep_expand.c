@@ -330,8 +330,10 @@ static int make_run(const SweepParse *sp, SweepPlan *plan, const RunPos *pos, co
     IH_TRY(run_config_write(cfg, &r->config));
     IH_TRY(run_config_parse(r->config, "canonical config", resolved));
     if (memcmp(resolved, cfg, sizeof *cfg) != 0)
-        IH_FAIL(IH_EINTERNAL, "run %d: its canonical config text does not read back as the same "
-                "config: %s", pos->id, r->config);
+        IH_FAIL(IH_EINTERNAL,
+                "run %d: its canonical config text does not read back as the same "
+                "config: %s",
+                pos->id, r->config);
     r->id = pos->id;
     r->stage = pos->stage;
     r->condition = pos->cond;

@@ -1,7 +1,7 @@
 /* results_table_file_write: a tidy table (one value per row and column) as a small netCDF-4 file,
  * HDF5 with the conventions netCDF-4 readers need: one dimension scale, one 1-D variable per
- * column attached to it, _FillValue and CF attributes (the string attributes of results_attr.c). It serves `ihsweep
- * export --format nc`; it knows nothing of which columns an export has.
+ * column attached to it, _FillValue and CF attributes (the string attributes of results_attr.c). It
+ * serves `ihsweep export --format nc`; it knows nothing of which columns an export has.
  */
 #include "io/internal.h"
 
@@ -33,8 +33,8 @@ static int write_column(hid_t file, const ResultsColumn *c, int n, int coordinat
                    "export: cannot set %s's fill", c->name);
     } else {
         RESULTS_H5(type = H5Tcopy(H5T_IEEE_F64LE), "export: cannot copy a type");
-        RESULTS_H5(H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan),
-                   "export: cannot set %s's fill", c->name);
+        RESULTS_H5(H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan), "export: cannot set %s's fill",
+                   c->name);
     }
     RESULTS_H5(*out = H5Dcreate2(file, c->name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                "export: cannot create variable %s", c->name);
@@ -47,8 +47,8 @@ static int write_column(hid_t file, const ResultsColumn *c, int n, int coordinat
                        "export: cannot write %s", c->name);
         } else {
             hid_t mem = c->type == RESULTS_COLUMN_I64 ? H5T_NATIVE_LLONG : H5T_NATIVE_DOUBLE;
-            const void *data = c->type == RESULTS_COLUMN_I64 ? (const void *)c->i64
-                                                             : (const void *)c->f64;
+            const void *data =
+                c->type == RESULTS_COLUMN_I64 ? (const void *)c->i64 : (const void *)c->f64;
             RESULTS_H5(H5Dwrite(*out, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
                        "export: cannot write %s", c->name);
         }
@@ -56,8 +56,8 @@ static int write_column(hid_t file, const ResultsColumn *c, int n, int coordinat
     if (!coordinate && c->type == RESULTS_COLUMN_STRING)
         IH_TRY(results__attr_write_string(*out, "_FillValue", ""));
     else if (!coordinate && c->type == RESULTS_COLUMN_I64)
-        IH_TRY(results_attr_write(*out, "_FillValue", H5T_STD_I64LE, H5T_NATIVE_LLONG,
-                                  &c->fill_i64));
+        IH_TRY(
+            results_attr_write(*out, "_FillValue", H5T_STD_I64LE, H5T_NATIVE_LLONG, &c->fill_i64));
     else if (!coordinate)
         IH_TRY(results_attr_write(*out, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan));
     const char *const attrs[3][2] = {
@@ -107,8 +107,12 @@ int results_table_file_write(const char *path, const char *dim, int n_rows,
         IH_ALLOC(index, n_rows > 0 ? n_rows : 1);
         for (int i = 0; i < n_rows; i++)
             index[i] = i;
-        const ResultsColumn c = {.name = dim, .type = RESULTS_COLUMN_I64, .i64 = index,
-                                 .fill_i64 = -1, .long_name = "row", .units = "1",
+        const ResultsColumn c = {.name = dim,
+                                 .type = RESULTS_COLUMN_I64,
+                                 .i64 = index,
+                                 .fill_i64 = -1,
+                                 .long_name = "row",
+                                 .units = "1",
                                  .description = "row of the table"};
         IH_TRY(write_column(file, &c, n_rows, 1, &scale));
     }
@@ -120,8 +124,8 @@ int results_table_file_write(const char *path, const char *dim, int n_rows,
     RESULTS_H5(H5DSset_scale(scale, dim), "export: cannot make %s a dimension", dim);
     for (int k = 0; k < n_cols; k++)
         if (k != scale_col)
-            RESULTS_H5(H5DSattach_scale(vars[k], scale, 0), "export: cannot attach %s to %s",
-                       dim, cols[k].name);
+            RESULTS_H5(H5DSattach_scale(vars[k], scale, 0), "export: cannot attach %s to %s", dim,
+                       cols[k].name);
     IH_TRY(results__attr_write_string(file, "Conventions", "CF-1.8"));
     IH_TRY(results__attr_write_string(file, "title", title));
 cleanup:
