@@ -101,6 +101,10 @@ sweep 1 run "$DATA/tiny.json" -o v2.h5 --resume >v2.txt 2>&1
 expect_rc 65 $? "resuming a schema-2 file" v2.txt
 grep -q "v2.h5 has results schema 2, whose run hashes cover the config struct's bytes" v2.txt &&
   ok "schema-2 resume refused with the reason" || { bad "schema-2 resume"; cat v2.txt; }
+sweep 1 run "$DATA/tiny.json" -o h.h5 --runs 7 --heads-from v2.h5 >v2.txt 2>&1
+expect_rc 65 $? "--heads-from a schema-2 file" v2.txt
+grep -q "v2.h5 has results schema 2" v2.txt &&
+  ok "--heads-from a schema-2 file refused with the reason" || { bad "schema-2 heads"; cat v2.txt; }
 "$IHSWEEP" status v2.h5 >v2.txt 2>&1
 expect_rc 0 $? "status of a schema-2 file" v2.txt
 
