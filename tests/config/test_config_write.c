@@ -194,6 +194,42 @@ int main(int argc, char **argv)
     cfg->data.zipf_alpha = 0.1 + 0.2;
     cfg->train_iters = 123456789012L;
     check_config(cfg, "edited default");
+    /* every clamp type (as the clamp tests list them), each source type, mixed samplers and
+     * custom evaluators */
+    static const char *const crafted[] = {
+        "{\"clamps\":[{\"type\":\"ablate_heads\",\"heads\":[\"1:0\",\"rest_ih\"]},"
+        "{\"type\":\"prev_token_pattern\",\"heads\":[\"pt_head\"],\"only_label\":true},"
+        "{\"type\":\"induction_pattern\",\"heads\":[\"strongest_ih\"],\"strength\":0.25},"
+        "{\"type\":\"perfect_copy\",\"head\":\"12:34\"},"
+        "{\"type\":\"preserve\",\"what\":[\"keys\",\"patterns\"]},"
+        "{\"type\":\"head_temperature\",\"heads\":[\"1:3\"],\"temperature\":2},"
+        "{\"type\":\"disallow_prev_token\",\"heads\":[\"0:2\"]},"
+        "{\"type\":\"silence_non_label\",\"heads\":[\"1:3\"]},"
+        "{\"type\":\"match_heads\",\"heads\":[\"1:3\"],\"temperature\":0},"
+        "{\"type\":\"ablate_embedding\"},"
+        "{\"type\":\"graft_in\",\"checkpoint\":\"a/b.ckpt\",\"till_layer\":1}]}",
+        "{\"clamps\":[{\"type\":\"perfect_prev_token_input\"}]}",
+        "{\"clamps\":[{\"type\":\"graft_out\",\"checkpoint\":\"x "
+        "\\\"y\\\".ckpt\",\"from_layer\":0}]}",
+        "{\"name\":\"h5 \\u00e9\",\"data\":{\"source\":{\"type\":\"hdf5\",\"path\":\"f.h5\"},"
+        "\"mixing\":[{\"weight\":0.3},{\"unique_rest\":true}],"
+        "\"evaluators\":[{\"name\":\"a\",\"classes\":\"test\",\"noise_scale\":0.1}]}}",
+        "{\"data\":{\"source\":{\"type\":\"lowrank\",\"rank\":3,\"class_scale\":1.1},"
+        "\"relabel_split\":[0.7,0.3,0],\"zipf_alpha\":1.3,\"dense_subset\":0},"
+        "\"optimizer\":{\"lr\":3e-4,\"weight_decay\":1e-7},\"train_seed\":4294967295}",
+        "{\"data\":{\"source\":{\"type\":\"gaussian\",\"dim\":64,\"within_class_noise\":0.3}},"
+        "\"model\":{\"pos\":\"ape\",\"mlp_ratio\":4,\"input_dim\":64}}",
+    };
+    for (int i = 0; i < (int)(sizeof crafted / sizeof crafted[0]); i++) {
+        char what[32];
+        snprintf(what, sizeof what, "crafted config %d", i);
+        int rc = run_config_parse(crafted[i], what, cfg);
+        if (rc != 0)
+            fprintf(stderr, "%s: %s\n", what, ih_error_message());
+        CHECK_INT_EQ(rc, 0);
+        if (rc == 0)
+            check_config(cfg, what);
+    }
     int n_files = 0;
     walk(argv[1], &n_files);
     CHECK(n_files >= 20);
