@@ -107,6 +107,9 @@ grep -q "v2.h5 has results schema 2" v2.txt &&
   ok "--heads-from a schema-2 file refused with the reason" || { bad "schema-2 heads"; cat v2.txt; }
 "$IHSWEEP" status v2.h5 >v2.txt 2>&1
 expect_rc 0 $? "status of a schema-2 file" v2.txt
+"$IHSWEEP" export v2.h5 -o v2.csv >v2.txt 2>&1
+expect_rc 0 $? "export of a schema-2 file" v2.txt
+cmp -s v2.csv all.csv && ok "schema-2 export equals the file's" || { bad "schema-2 export"; diff v2.csv all.csv | head; }
 
 # netCDF tools read the file
 if command -v ncdump >/dev/null; then
