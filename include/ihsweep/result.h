@@ -202,6 +202,18 @@ void run_result_copy_padded(const RunResult *r, RunResult *p);
 float *run_result_metric(RunResult *r, int evaluator, Metric m);
 const float *run_result_metric_const(const RunResult *r, int evaluator, Metric m);
 
+/* Bytes of r as one flat message (run_result_pack): its dimensions, status, n_evals and every
+ * table field in table order. Depends only on the dimensions. Local. */
+size_t run_result_pack_size(const RunResult *r);
+
+/* Writes every field of r into buf (run_result_pack_size(r) bytes, caller-owned), driven by the
+ * field tables, so that a row travels in one message. Local; cannot fail. */
+void run_result_pack(const RunResult *r, void *buf);
+
+/* Reads a buffer made by run_result_pack into r, a result created with the same dimensions.
+ * Errors: IH_EDATA (size or dimensions differ; r is then unchanged). Local. */
+int run_result_unpack(RunResult *r, const void *buf, size_t size);
+
 /* 64-bit FNV-1a checksum over the dimensions and every table field of schema_version or older
  * except RUN_RESULT_UNCHECKED (the row checksum of results files). */
 uint64_t run_result_checksum(const RunResult *r, int schema_version);

@@ -6,7 +6,8 @@
  * every run with its id, stage, condition, data setting, seed, the run whose heads it binds, and
  * its config as JSON text. sweep_run hands runs to ranks dynamically (a shared table in an MPI
  * window on rank 0, longest critical path first), trains each with train_run, writes each finished
- * run's row independently and resumes from the file and per-run checkpoints. What a row holds
+ * run's row independently (or sends it to rank 0, which writes every row: SweepWriteMode) and
+ * resumes from the file and per-run checkpoints. What a row holds
  * depends only on the run's config: never on ranks, scheduling order or interruptions.
  * This module does not parse JSON (config/ does), train (train/) or define the file (io/).
  *
@@ -87,6 +88,14 @@ void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int 
  * hardware), shared otherwise (osc/sm on one node, RDMA networks). */
 typedef enum { SWEEP_SCHED_AUTO = 0, SWEEP_SCHED_SHARED, SWEEP_SCHED_DEDICATED } SweepScheduler;
 
+/* Who writes rows into the results file: every rank its own runs' rows, with independent MPI-IO
+ * writes into the one file (parallel; needs a file system where concurrent writes from several
+ * nodes are coherent: local, Lustre, GPFS, BeeGFS), or rank 0 alone, which opens the file on
+ * MPI_COMM_SELF and writes the rows the other ranks send it as messages (funnel; safe on NFS and
+ * other network file systems). Auto picks funnel where the results file's folder is on a file
+ * system of the NFS kind (NFS, SMB, FUSE), parallel elsewhere. The file's bytes are the same. */
+typedef enum { SWEEP_WRITE_AUTO = 0, SWEEP_WRITE_PARALLEL, SWEEP_WRITE_FUNNEL } SweepWriteMode;
+
 typedef struct {
     const char *output;            /* results file path */
     const char *checkpoint_dir;    /* per-run checkpoints; NULL: "<output>.ckpt" (may be node-local) */
@@ -103,6 +112,7 @@ typedef struct {
     double simulate; /* > 0: no training (scheduler benchmarks): each run sleeps its estimated
                         time (cost x sweep_seconds_per_gflop) times simulate and writes a
                         placeholder row (sweep__result_simulated); the file says so */
+    SweepWriteMode write_mode;
 } SweepRunOptions;
 
 typedef struct {
@@ -118,6 +128,7 @@ typedef struct {
     double setup_seconds; /* file create/open/verify before dispatch, and close (rank 0) */
     int dedicated;        /* 1 when rank 0 only scheduled */
     double probe_seconds; /* one-sided access time to rank 0 while it computed (see above) */
+    int funnel;           /* 1 when rank 0 wrote every row (SWEEP_WRITE_FUNNEL, chosen or auto) */
 } SweepRunReport;
 
 /* Runs the selected runs of plan into opts->output (see the file comment). Collective on comm:
@@ -128,10 +139,13 @@ typedef struct {
  * status is done/diverged/failed against its checksum, resets torn ones, and skips complete
  * done/diverged rows. Checkpoints live in "<checkpoint_dir>/run-<id>.ckpt" and are removed once
  * the row is written; a node-local checkpoint_dir works too (a run resumed on another node
- * starts afresh, with the same result). On *opts->stop: in-flight runs checkpoint, dispatch
- * stops, the file is closed and report->stopped = 1 everywhere (return 0). Progress goes to opts->log on rank 0.
- * Errors (the same on every rank; report->local_error marks the rank that failed): IH_EIO (file
- * exists without resume), IH_EDATA (layout mismatch), IH_ECONFIG, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
+ * starts afresh, with the same result). In funnel mode (opts->write_mode) only rank 0 opens the
+ * file (on MPI_COMM_SELF), verifies its rows and writes every row; the other ranks never open it,
+ * and a run's checkpoint is removed once rank 0 has written its row. On *opts->stop: in-flight runs
+ * checkpoint, dispatch stops, the file is closed and report->stopped = 1 everywhere (return 0).
+ * Progress goes to opts->log on rank 0. Errors (the same on every rank; report->local_error marks
+ * the rank that failed): IH_EIO (file exists without resume), IH_EDATA (layout mismatch),
+ * IH_ECONFIG, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
 int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
               SweepRunReport *report);
 
@@ -145,8 +159,8 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
  * IH_ENOMEM. */
 int sweep_status_print(const char *path, const char *runs_spec, int json, FILE *out);
 
-/* A broken Slurm launch seen before MPI_Init, from the environment alone: srun tasks (SLURM_PROCID, more
- * than one task in the step) with neither PMIx (PMIX_RANK) nor mpirun (OMPI_COMM_WORLD_SIZE).
+/* A broken Slurm launch seen before MPI_Init, from the environment alone: srun tasks (SLURM_PROCID,
+ * more than one task in the step) with neither PMIx (PMIX_RANK) nor mpirun (OMPI_COMM_WORLD_SIZE).
  * Debian's Open MPI aborts inside MPI_Init in that case, so this runs first. Local.
  * Errors: IH_EUSAGE naming the fix. */
 int sweep_check_launch_env(void);

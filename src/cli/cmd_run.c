@@ -62,7 +62,12 @@ static void run_usage(FILE *out)
         "                       clusters), then it only schedules; shared; dedicated\n"
         "  --simulate SCALE     no training: each run sleeps its estimated time (as `ihsweep\n"
         "                       plan` prints it) times SCALE and writes a placeholder row;\n"
-        "                       benchmarks the scheduler at many ranks (the file says so)\n");
+        "                       benchmarks the scheduler at many ranks (the file says so)\n"
+        "  --write-mode MODE    who writes rows into FILE: parallel (every rank, MPI-IO; needs\n"
+        "                       Lustre, GPFS, BeeGFS or a one-node job), funnel (rank 0 alone\n"
+        "                       opens FILE; the others send it their rows: safe on NFS), or\n"
+        "                       auto (default): funnel where FILE is on NFS, SMB or FUSE,\n"
+        "                       parallel elsewhere. The same bytes either way\n");
 }
 
 /* Rank 0 reads the file; every rank gets the text. Errors are the same on every rank. */
@@ -112,6 +117,7 @@ typedef struct {
     int n_sets, n_axes, resume, force;
     double progress_every, simulate;
     SweepScheduler scheduler;
+    SweepWriteMode write_mode;
 } RunArgs;
 
 static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
@@ -149,7 +155,8 @@ static int run_main(const RunArgs *a, int rank, int *stopped, int *local_error)
                          .progress_every = a->progress_every,
                          .log = rank == 0 ? stderr : NULL,
                          .scheduler = a->scheduler,
-                         .simulate = a->simulate};
+                         .simulate = a->simulate,
+                         .write_mode = a->write_mode};
     rc = sweep_run(MPI_COMM_WORLD, plan, &o, &report);
     *local_error = report.local_error;
     *stopped = report.stopped;
@@ -175,6 +182,7 @@ int cmd_run(int argc, char **argv)
                                             {"checkpoint-dir", required_argument, NULL, 'c'},
                                             {"simulate", required_argument, NULL, 'm'},
                                             {"heads-from", required_argument, NULL, 'H'},
+                                            {"write-mode", required_argument, NULL, 'w'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     RunArgs a = {.progress_every = 30};
@@ -236,6 +244,16 @@ int cmd_run(int argc, char **argv)
                 a.scheduler = SWEEP_SCHED_DEDICATED;
             else
                 return cli_usage_error("run", "--scheduler takes auto, shared or dedicated");
+            break;
+        case 'w':
+            if (strcmp(optarg, "auto") == 0)
+                a.write_mode = SWEEP_WRITE_AUTO;
+            else if (strcmp(optarg, "parallel") == 0)
+                a.write_mode = SWEEP_WRITE_PARALLEL;
+            else if (strcmp(optarg, "funnel") == 0)
+                a.write_mode = SWEEP_WRITE_FUNNEL;
+            else
+                return cli_usage_error("run", "--write-mode takes auto, parallel or funnel");
             break;
         default:
             return cli_unknown_option("run", argv[optind - 1], options);

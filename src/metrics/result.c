@@ -1,5 +1,5 @@
-/* RunResult allocation, metric names, padding and the row checksum, all driven by the field tables
- * of result.h (see there). */
+/* RunResult allocation, metric names, padding, packing into one flat buffer and the row checksum,
+ * all driven by the field tables of result.h (see there). */
 #include "ihsweep/result.h"
 
 #include "ihsweep/error.h"
@@ -187,4 +187,95 @@ uint64_t run_result_checksum(const RunResult *r, int schema_version)
     RUN_RESULT_VALUES(HASH_VALUE_)
 #undef STRUCT_
     return h;
+}
+
+/* ---- one flat buffer per row (a row sent to the writer rank as one message) ---- */
+
+enum {
+    PACK_HEADER = 7
+}; /* int32: max_evals, n_evals, n_evaluators, n_heads, n_probe,
+      n_labels, status */
+
+#define SIZE_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    n += run_result_shape_count(r, shape) * sizeof *r->name;
+#define SIZE_VALUE_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    n += sizeof(RESULT_CTYPE_##mt);
+
+size_t run_result_pack_size(const RunResult *r)
+{
+    size_t n = PACK_HEADER * sizeof(int32_t);
+    RUN_RESULT_ARRAYS(SIZE_ARRAY_)
+    RUN_RESULT_TIMING(SIZE_VALUE_)
+    RUN_RESULT_VALUES(SIZE_VALUE_)
+    RUN_RESULT_UNCHECKED(SIZE_VALUE_)
+    return n;
+}
+
+/* Each field in table order: copied and the cursor p advanced past it. */
+#define PACK_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    {                                                                                              \
+        const size_t b_ = run_result_shape_count(r, shape) * sizeof *r->name;                      \
+        memcpy(p, r->name, b_);                                                                    \
+        p += b_;                                                                                   \
+    }
+#define PACK_VALUE_(name, since, mt, ft, shape, fill, group, units, desc)                          \
+    memcpy(p, &STRUCT_.name, sizeof(RESULT_CTYPE_##mt));                                           \
+    p += sizeof(RESULT_CTYPE_##mt);
+
+void run_result_pack(const RunResult *r, void *buf)
+{
+    unsigned char *p = buf;
+    const int32_t head[PACK_HEADER] = {r->max_evals, r->n_evals,  r->n_evaluators,   r->n_heads,
+                                       r->n_probe,   r->n_labels, (int32_t)r->status};
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    RUN_RESULT_ARRAYS(PACK_ARRAY_)
+#define STRUCT_ r->timing
+    RUN_RESULT_TIMING(PACK_VALUE_)
+#undef STRUCT_
+#define STRUCT_ (*r)
+    RUN_RESULT_VALUES(PACK_VALUE_)
+    RUN_RESULT_UNCHECKED(PACK_VALUE_)
+#undef STRUCT_
+}
+
+#define UNPACK_ARRAY_(name, since, mt, ft, shape, fill, group, units, desc)                        \
+    {                                                                                              \
+        const size_t b_ = run_result_shape_count(r, shape) * sizeof *r->name;                      \
+        memcpy(r->name, p, b_);                                                                    \
+        p += b_;                                                                                   \
+    }
+#define UNPACK_VALUE_(name, since, mt, ft, shape, fill, group, units, desc)                        \
+    memcpy(&STRUCT_.name, p, sizeof(RESULT_CTYPE_##mt));                                           \
+    p += sizeof(RESULT_CTYPE_##mt);
+
+int run_result_unpack(RunResult *r, const void *buf, size_t size)
+{
+    int rc = 0;
+    const unsigned char *p = buf;
+    int32_t head[PACK_HEADER];
+    if (size < sizeof head)
+        IH_FAIL(IH_EDATA, "packed run result: %zu bytes, less than its header", size);
+    memcpy(head, p, sizeof head);
+    if (head[0] != r->max_evals || head[2] != r->n_evaluators || head[3] != r->n_heads ||
+        head[4] != r->n_probe || head[5] != r->n_labels || size != run_result_pack_size(r) ||
+        head[1] < 0 || head[1] > r->max_evals)
+        IH_FAIL(IH_EDATA,
+                "packed run result: dims (evals %d of %d, evaluators %d, heads %d, probe %d, "
+                "labels %d; %zu bytes) do not match the receiving result's",
+                (int)head[1], (int)head[0], (int)head[2], (int)head[3], (int)head[4], (int)head[5],
+                size);
+    p += sizeof head;
+    r->n_evals = head[1];
+    r->status = (RunStatus)head[6];
+    RUN_RESULT_ARRAYS(UNPACK_ARRAY_)
+#define STRUCT_ r->timing
+    RUN_RESULT_TIMING(UNPACK_VALUE_)
+#undef STRUCT_
+#define STRUCT_ (*r)
+    RUN_RESULT_VALUES(UNPACK_VALUE_)
+    RUN_RESULT_UNCHECKED(UNPACK_VALUE_)
+#undef STRUCT_
+cleanup:
+    return rc;
 }

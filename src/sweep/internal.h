@@ -32,10 +32,21 @@ typedef struct {
     int served;   /* 1: no window could span the ranks; rank 0 answers requests (table.c) */
     int64_t *mem; /* the table: window memory or, served, owned (rank 0 only) */
     int64_t *owned;
-    int *order;   /* [n_runs] dispatch order: longest critical path first, then id */
+    int *order; /* [n_runs] dispatch order: longest critical path first, then id */
     const SweepPlan *plan;
     double seconds; /* time spent in table operations by this rank */
 } SweepTable;
+
+/* Fills order[n_runs] with the dispatch order: longest critical path first (a run's estimated
+ * cost plus the longest chain of runs binding heads from it), ties by id. Local.
+ * Errors: IH_ENOMEM. */
+int sweep__dispatch_order(const SweepPlan *plan, int *order);
+/* The makespan of handing out runs in `order` to `ranks` ranks when claims, row writes and
+ * waking up cost nothing: whenever a rank is free it takes the first run of the order whose
+ * source has finished, as the run table does. seconds[n_runs]: each run's time, negative for
+ * runs not to do (counted as finished). Local. Errors: IH_ENOMEM. */
+int sweep__list_makespan(const SweepPlan *plan, const int *order, const double *seconds, int ranks,
+                         double *makespan);
 
 /* Creates the table: init[n_runs] (significant on rank 0) gives every run's initial state and,
  * for finished ones, their info. Where MPI_Win_allocate fails on comm (no one-sided component
@@ -91,16 +102,18 @@ void sweep__count(const SweepPlan *plan, const SweepRunInfo *info, const unsigne
 /* ---- the results file (resume.c) ---- */
 
 /* Creates opts->output, or with opts->resume opens it (moving an unopenable file aside) and checks
- * it against the plan (sweep.h, sweep_run). *fresh = 1 when the file was created. Collective.
- * Errors: IH_EIO, IH_EDATA, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
-int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
+ * it against the plan (sweep.h, sweep_run). *fresh = 1 when the file was created; a new file's
+ * library_versions attribute ends with the write mode (funnel: 1). Collective on comm (the
+ * ranks that write: MPI_COMM_SELF on rank 0 in funnel mode). Errors: IH_EIO, IH_EDATA, IH_EHDF5,
+ * IH_EMPI, IH_ENOMEM. */
+int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts, int funnel,
                 ResultsFile **out, int *fresh);
 /* Verifies every finished row (ranks share the rows), resets torn ones (reported on log by rank
  * 0), removes the checkpoints of complete rows from ckpt_dir (as this rank sees it: a node-local
- * folder keeps those of other nodes, which nothing reads again), and fills init[n_runs] on every rank: complete
- * done/diverged rows FINISHED, other selected runs TODO, the rest SKIPPED. *own_error = 1 on a
- * rank whose own part failed (it then holds the message). Collective.
- * Errors: IH_EHDF5, IH_EIO, IH_EMPI, IH_ENOMEM. */
+ * folder keeps those of other nodes, which nothing reads again), and fills init[n_runs] on every
+ * rank: complete done/diverged rows FINISHED, other selected runs TODO, the rest SKIPPED.
+ * *own_error = 1 on a rank whose own part failed (it then holds the message). Collective. Errors:
+ * IH_EHDF5, IH_EIO, IH_EMPI, IH_ENOMEM. */
 int sweep__verify(MPI_Comm comm, ResultsFile *f, const SweepPlan *plan, const char *ckpt_dir,
                   const unsigned char *sel, SweepRunInfo *init, FILE *log, int *own_error);
 /* SweepRunOptions.heads_from: marks finished, in init[n_runs], every source that a selected run
@@ -118,13 +131,79 @@ void sweep__ckpt_path(const char *ckpt_dir, int run, char *buf, int size);
 
 enum { SWEEP_FS_UNKNOWN = 0, SWEEP_FS_LOCAL, SWEEP_FS_PARALLEL, SWEEP_FS_NFS };
 /* The kind of file system holding path's folder (statfs), its name into name[size]
- * ("lustre", "nfs", "ext4", "type 0x...", "unknown"). Local; cannot fail. */
+ * ("lustre", "nfs", "ext4", "type 0x...", "unknown"); the environment variable IHSWEEP_FS_TYPE,
+ * when set, names the type instead ("nfs (IHSWEEP_FS_TYPE)"). Local; cannot fail. */
 int sweep__fs_kind(const char *path, char *name, int size);
+/* 1 when rows go through the writer rank (funnel.c): mode funnel, or auto on a file system of
+ * kind SWEEP_FS_NFS; 0 for parallel writes. Local. */
+int sweep__write_funnel(SweepWriteMode mode, int fs_kind);
 
 /* ---- results rows (rows.c) ---- */
 
 /* The row a run that could not start gets: status failed, no evals. Fills the given result. */
 void sweep__result_failed(RunResult *padded);
+
+/* What the table publishes of a finished row that rank `rank` ran. Local. */
+void sweep__row_info(const RunResult *row, int rank, SweepRunInfo *info);
+
+/* ---- the funnel write mode: rows sent to rank 0, which writes them (funnel.c) ---- */
+
+/* A row on its way from a training rank to the writer (rank 0): the message buffer and its
+ * send request, kept until the writer answers. */
+typedef struct {
+    int run;
+    unsigned char *buf;
+    MPI_Request req;
+} SweepFunnelSend;
+
+/* A row the writer is receiving. */
+typedef struct {
+    unsigned char *buf;
+    int bytes, source;
+    MPI_Request req;
+} SweepFunnelRecv;
+
+typedef struct {
+    MPI_Comm comm;
+    int rank;
+    int on;                 /* funnel mode; everything below is unused otherwise */
+    const char *ckpt_dir;   /* borrowed: where the senders' checkpoints are */
+    SweepFunnelSend *sends; /* training ranks: rows not yet answered */
+    int n_sends, cap_sends;
+    SweepFunnelRecv *recvs; /* the writer: rows being received */
+    int n_recvs, cap_recvs;
+    RunResult *row; /* the writer: a row of the file's dims */
+    int n_written;  /* training ranks: own rows the writer wrote */
+    double seconds; /* the writer: time spent writing the others' rows */
+    int rc;         /* first failure (sticky: every later poll returns it) */
+    char why[1024]; /* its message */
+} SweepFunnel;
+
+/* Sets up fn (zeroed) for comm; on = funnel mode. dims gives the file's row sizes (the writer's
+ * scratch row). Borrows ckpt_dir. Local. Errors: IH_ENOMEM, IH_ECONFIG. */
+int sweep__funnel_init(SweepFunnel *fn, MPI_Comm comm, int on, const char *ckpt_dir,
+                       const ResultsLayout *dims);
+
+/* Frees fn's buffers (a buffer whose send never completed is left to the MPI library). Local. */
+void sweep__funnel_free(SweepFunnel *fn);
+
+/* A training rank: sends run `run`'s finished row and the config it trained with (resolved:
+ * symbolic heads bound; NULL when the run binds none) to the writer as one message, without
+ * waiting. The run's checkpoint stays until the writer answers (sweep__funnel_poll). Local.
+ * Errors: IH_ENOMEM, IH_EDATA (a row too large for one message), IH_EMPI. */
+int sweep__funnel_send(SweepFunnel *fn, int run, const RunResult *row, const char *resolved);
+
+/* Moves rows along without waiting. The writer (f and t given): receives rows, writes each one
+ * (resolved config, then results_write_run: payload, checksum, status), publishes it finished in
+ * the table t as run by its sender and answers the sender; after a failed write it asks every
+ * rank to stop (t) and answers later rows without writing them. A training rank (f NULL): takes
+ * the writer's answers, removing the checkpoint of each written row. Returns 0, or the first
+ * failure of any poll so far (recorded again each time). Local. Errors: IH_EHDF5, IH_EDATA,
+ * IH_EIO, IH_EMPI, IH_ENOMEM. */
+int sweep__funnel_poll(SweepFunnel *fn, ResultsFile *f, SweepTable *t);
+
+/* Rows still in flight on this rank: sent and not answered, or being received. Local. */
+int sweep__funnel_busy(const SweepFunnel *fn);
 
 /* ---- status of a results file (status_progress.c) ---- */
 

@@ -73,7 +73,7 @@ cleanup:
     return rc;
 }
 
-int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
+int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts, int funnel,
                 ResultsFile **out, int *fresh)
 {
     int rc = 0, rank = 0, exists = 0;
@@ -95,6 +95,11 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
         snprintf(layout.library_versions + used, 512 - used,
                  "; SIMULATED (ihsweep run --simulate %g: no training, placeholder rows)",
                  opts->simulate);
+    }
+    { /* provenance: how the session that creates the file writes its rows */
+        const size_t used = strlen(layout.library_versions);
+        snprintf(layout.library_versions + used, 512 - used, "; rows written: %s",
+                 funnel ? "funnel (rank 0 alone)" : "parallel (every rank)");
     }
     if (exists) {
         rc = ih_mpi_agree(comm, results_open(comm, opts->output, 1, &f));

@@ -2,10 +2,12 @@
  * that one-sided access to rank 0 needs its help: then it only schedules) claims the next ready
  * run from the shared table (table.c), binds its symbolic heads from its source's published heads,
  * trains it with a per-run checkpoint, writes its row (independent write) and publishes its heads
- * and t*. A signal (the caller's stop flag) or any rank's request stops dispatch; in-flight runs
- * checkpoint at their next step. Rank 0 prints one line per finished run and a periodic summary
- * from the table, in its eval callback, between runs and while waiting. Collective phases (open,
- * verify, table, close) end with an agreement on errors so no rank is left in a collective.
+ * and t*; in funnel mode (fs.c chooses it) only rank 0 opens the file and the others send it
+ * their rows, which it writes and publishes (funnel.c). A signal (the caller's stop flag) or any
+ * rank's request stops dispatch; in-flight runs checkpoint at their next step. Rank 0 prints one
+ * line per finished run and a periodic summary from the table, in its eval callback, between runs
+ * and while waiting. Collective phases (open, verify, table, close) end with an agreement on errors
+ * so no rank is left in a collective.
  */
 #include "sweep/internal.h"
 
@@ -27,8 +29,11 @@ typedef struct {
     int rank, size;
     const SweepPlan *plan;
     const SweepRunOptions *opts;
-    const ResultsLayout *layout;
-    ResultsFile *file;
+    ResultsLayout dims; /* the file's row sizes (only the sizes are set) */
+    ResultsFile *file;  /* NULL on ranks other than 0 in funnel mode */
+    SweepFunnel funnel;
+    int fs_kind;      /* SWEEP_FS_* of the results file (rank 0) */
+    char fs_name[96]; /* its name (rank 0) */
     SweepTable table;
     int table_ready;
     int dedicated;  /* rank 0 schedules and reports only */
@@ -41,6 +46,7 @@ typedef struct {
     unsigned char *reported;
     double t_start, last_summary, cost_done;
     double sim_even, sim_chain; /* simulate: lower bounds of the dispatch time (print_end) */
+    double sim_schedule;        /* simulate: the dispatch order's schedule without overhead */
     /* accounting (seconds) */
     double t_train, t_io, t_idle;
     int n_ran;
@@ -147,8 +153,15 @@ cleanup:
     return rc;
 }
 
-/* train_run's eval callback: a chance to see stop requests and (rank 0) to report progress. MPI
- * calls here also give rank 0's window progress on networks that need it (table.c). */
+/* Funnel mode: moves rows to the writer and its answers back (funnel.c); nothing otherwise. */
+static int funnel_poll(SweepCtx *c)
+{
+    return sweep__funnel_poll(&c->funnel, c->file, &c->table);
+}
+
+/* train_run's eval callback: a chance to see stop requests, to move funnelled rows and (rank 0)
+ * to report progress. MPI calls here also give rank 0's window progress on networks that need
+ * it (table.c). */
 static void on_eval(void *ctx, const RunResult *result, int eval_index)
 {
     SweepCtx *c = ctx;
@@ -159,7 +172,7 @@ static void on_eval(void *ctx, const RunResult *result, int eval_index)
         return;
     c->last_check = t;
     /* errors here resurface at the next table operation of the main loop */
-    if (sync_stop(c) < 0 || poll_progress(c, 0) < 0)
+    if (sync_stop(c) < 0 || funnel_poll(c) < 0 || poll_progress(c, 0) < 0)
         ih_error_clear();
 }
 
@@ -230,14 +243,16 @@ static int simulate_one(SweepCtx *c, int run)
 }
 
 /* Trains run `run` and writes its row; *info receives what the table publishes. IH_ESTOP when a
- * stop request interrupted it (checkpointed, row not written). */
+ * stop request interrupted it (checkpointed, row not written). A funnel sender hands the row to
+ * the writer instead (*info left unfinished: the writer publishes the run once written). */
 static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *info)
 {
     int rc = 0;
     char ckpt[4300];
     RunResult *result = NULL, *row = NULL;
     char *resolved = NULL;
-    const ResultsLayout *l = c->layout;
+    const ResultsLayout *l = &c->dims;
+    const int sender = c->funnel.on && c->rank != 0;
     struct stat st;
     sweep__ckpt_path(c->ckpt_dir, run, ckpt, (int)sizeof ckpt);
     IH_TRY(sweep_run_config(c->plan, run, c->cfg));
@@ -249,7 +264,8 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     if (!cannot && (bound.strongest_ih >= 0 || bound.pt_head >= 0)) {
         /* the row's config as trained, written before the row (its checksum comes last) */
         IH_TRY(run_config_write(c->cfg, &resolved));
-        IH_TRY(results_write_resolved_config(c->file, run, resolved));
+        if (!sender) /* a sender's goes with its row */
+            IH_TRY(results_write_resolved_config(c->file, run, resolved));
     }
     if (cannot) {
         sweep__result_failed(row);
@@ -288,19 +304,17 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
         run_result_copy_padded(result, row);
     }
     double t0 = now();
+    if (sender) { /* its checkpoint stays until the writer has written the row */
+        IH_TRY(sweep__funnel_send(&c->funnel, run, row, resolved));
+        c->t_io += now() - t0;
+        goto cleanup;
+    }
     IH_TRY(results_write_run(c->file, run, row));
     if (remove(ckpt) != 0 && errno != ENOENT)
         IH_FAIL(IH_EIO, "cannot remove %s: %s", ckpt, strerror(errno));
     c->t_io += now() - t0;
     c->n_ran++;
-    *info = (SweepRunInfo){.state = SWEEP_FINISHED,
-                           .rank = c->rank,
-                           .status = row->status,
-                           .strongest_ih = row->strongest_ih,
-                           .pt_head = row->pt_head,
-                           .crossed = row->timing.crossed,
-                           .t_star = metrics_phase_observed(&row->timing),
-                           .wall = row->wall_seconds};
+    sweep__row_info(row, c->rank, info);
 cleanup:
     run_result_destroy(&result);
     run_result_destroy(&row);
@@ -320,6 +334,7 @@ static int dispatch(SweepCtx *c)
     const double wait_max = fmin(2.0, fmax(0.1, 0.1 * c->size / 16));
     for (;;) {
         IH_TRY(sync_stop(c));
+        IH_TRY(funnel_poll(c));
         int run = -1;
         SweepRunInfo src = {0}, info = {0};
         int claim = sweep__table_claim(&c->table, &run, &src);
@@ -342,7 +357,8 @@ static int dispatch(SweepCtx *c)
             continue; /* publishes the stop, then the claim answers STOP */
         }
         IH_TRY(rc);
-        IH_TRY(sweep__table_finish(&c->table, run, &info));
+        if (info.state == SWEEP_FINISHED)
+            IH_TRY(sweep__table_finish(&c->table, run, &info));
         IH_TRY(poll_progress(c, 0));
     }
 cleanup:
@@ -372,6 +388,7 @@ static int serve(SweepCtx *c)
             break;
         IH_TRY(poll_progress(c, 0));
         IH_TRY(sweep__table_serve(&c->table));
+        IH_TRY(funnel_poll(c));
         nap(0.002);
     }
 cleanup:
@@ -379,8 +396,10 @@ cleanup:
     return rc;
 }
 
-/* After its own dispatch: rank 0 keeps reporting until no run is in flight; then every rank waits
- * for the others without spinning a core. The barrier is always reached, even after an error. */
+/* After its own dispatch: rank 0 keeps reporting (and, funnel, writing rows) until no run is in
+ * flight; a funnel sender waits for the writer's answers to its rows; then every rank waits for
+ * the others without spinning a core, the writer still writing rows until all are there. The
+ * barrier is always reached, even after an error. */
 static int drain(SweepCtx *c)
 {
     int rc = 0, done = 0;
@@ -406,7 +425,14 @@ static int drain(SweepCtx *c)
             ih_error_clear();
             break;
         }
+        if (funnel_poll(c) < 0 && rc == 0)
+            rc = ih_error_code(); /* a failed write asked every rank to stop */
         nap(0.002);
+    }
+    while (c->funnel.on && c->rank != 0 && sweep__funnel_busy(&c->funnel)) {
+        if (funnel_poll(c) < 0 && rc == 0)
+            rc = ih_error_code();
+        nap(0.005);
     }
     if (MPI_Ibarrier(c->comm, &req) != MPI_SUCCESS)
         IH_FAIL(IH_EMPI, "sweep: MPI_Ibarrier failed");
@@ -415,6 +441,8 @@ static int drain(SweepCtx *c)
         MPI_Test(&req, &done, MPI_STATUS_IGNORE);
         /* a served table answers until every rank is here (each waits for its answers) */
         if (!done && c->rank == 0 && sweep__table_serve(&c->table) < 0 && rc == 0)
+            rc = ih_error_code();
+        if (!done && c->rank == 0 && funnel_poll(c) < 0 && rc == 0)
             rc = ih_error_code();
         if (!done)
             nap(c->rank == 0 ? 0.002 : wait);
@@ -427,7 +455,8 @@ cleanup:
 
 static void report_times(SweepCtx *c, double wall, SweepRunReport *rep)
 {
-    double mine[5] = {c->t_train, c->t_io, c->table.seconds, c->t_idle, (double)c->n_ran};
+    double mine[5] = {c->t_train, c->t_io + c->funnel.seconds, c->table.seconds, c->t_idle,
+                      (double)(c->n_ran + c->funnel.n_written)};
     double sum[5] = {0};
     MPI_Allreduce(mine, sum, 5, MPI_DOUBLE, MPI_SUM, c->comm);
     MPI_Allreduce(MPI_IN_PLACE, &wall, 1, MPI_DOUBLE, MPI_MAX, c->comm);
@@ -440,27 +469,32 @@ static void report_times(SweepCtx *c, double wall, SweepRunReport *rep)
     rep->n_ran = (int)sum[4];
 }
 
-/* Simulate: two lower bounds of the dispatch time of the runs to do, in scaled seconds: their
- * total over the training ranks, and the longest chain of runs binding heads from each other
- * (a source id is always below its dependents' ids). */
+/* Simulate: two lower bounds of the dispatch time of the runs to do, in scaled seconds (their
+ * total over the training ranks, and the longest chain of runs binding heads from each other; a
+ * source id is always below its dependents' ids), and the dispatch order's schedule without
+ * overhead (schedule.c), which granularity alone can keep above both bounds. */
 static int simulate_bounds(SweepCtx *c, const SweepRunInfo *init)
 {
     int rc = 0;
     const int n = c->plan->n_runs;
-    double *chain = NULL, total = 0;
+    double *chain = NULL, *seconds = NULL, total = 0;
     IH_ALLOC(chain, n);
+    IH_ALLOC(seconds, n);
     for (int r = 0; r < n; r++) {
         const SweepRun *run = &c->plan->runs[r];
-        const double t = init[r].state == SWEEP_TODO
-                             ? run->cost * sweep_seconds_per_gflop() * c->opts->simulate
-                             : 0;
+        const int todo = init[r].state == SWEEP_TODO;
+        const double t = todo ? run->cost * sweep_seconds_per_gflop() * c->opts->simulate : 0;
+        seconds[r] = todo ? t : -1;
         total += t;
         chain[r] = t + (run->source >= 0 ? chain[run->source] : 0);
         c->sim_chain = fmax(c->sim_chain, chain[r]);
     }
     c->sim_even = total / (c->size - c->dedicated);
+    IH_TRY(sweep__list_makespan(c->plan, c->table.order, seconds, c->size - c->dedicated,
+                                &c->sim_schedule));
 cleanup:
     free(chain);
+    free(seconds);
     return rc;
 }
 
@@ -480,9 +514,11 @@ static void print_end(SweepCtx *c, const SweepRunReport *rep)
         const double bound = fmax(c->sim_even, c->sim_chain);
         fprintf(log,
                 "simulate: dispatch %.2fs on %d training rank%s; lower bounds: runs' time / "
-                "ranks %.2fs, longest chain %.2fs; dispatch / bound = %.4f\n",
+                "ranks %.2fs, longest chain %.2fs; dispatch / bound = %.4f; schedule without "
+                "overhead %.2fs, dispatch / schedule = %.4f\n",
                 rep->wall, c->size - c->dedicated, c->size - c->dedicated == 1 ? "" : "s",
-                c->sim_even, c->sim_chain, bound > 0 ? rep->wall / bound : NAN);
+                c->sim_even, c->sim_chain, bound > 0 ? rep->wall / bound : NAN, c->sim_schedule,
+                c->sim_schedule > 0 ? rep->wall / c->sim_schedule : NAN);
     }
     sweep__print_table(c->plan, c->info, c->opts->selected, log);
     if (rep->stopped)
@@ -490,6 +526,55 @@ static void print_end(SweepCtx *c, const SweepRunReport *rep)
                      "with --resume to finish\n");
     fprintf(log, "results: %s\n", c->opts->output);
     fflush(log);
+}
+
+/* Every rank learns the file's row sizes and whether it was created (rank 0 holds the file in
+ * funnel mode). */
+static int share_dims(SweepCtx *c, int *fresh)
+{
+    int rc = 0, v[6] = {0, 0, 0, 0, 0, *fresh};
+    if (c->file) {
+        const ResultsLayout *l = results_layout(c->file);
+        v[0] = l->max_evals, v[1] = l->n_evaluators, v[2] = l->n_heads, v[3] = l->n_probe;
+        v[4] = l->n_labels;
+    }
+    if (MPI_Bcast(v, 6, MPI_INT, 0, c->comm) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "sweep: MPI_Bcast of the file's sizes failed");
+    c->dims.max_evals = v[0], c->dims.n_evaluators = v[1], c->dims.n_heads = v[2];
+    c->dims.n_probe = v[3], c->dims.n_labels = v[4];
+    *fresh = v[5];
+cleanup:
+    return rc;
+}
+
+/* Funnel mode, after rank 0 verified the rows alone (rc its result): every rank gets the table's
+ * initial state and removes the checkpoints of complete rows as it sees the checkpoint folder
+ * (a node-local one holds those of its own node). Collective. */
+static int funnel_share_verified(SweepCtx *c, int rc, SweepRunInfo *init)
+{
+    char ckpt[4300];
+    int removed = 0;
+    IH_TRY(ih_mpi_agree(c->comm, rc));
+    if (MPI_Bcast(init, (int)(c->plan->n_runs * sizeof *init), MPI_BYTE, 0, c->comm) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "sweep: MPI_Bcast of the verified rows failed");
+    for (int r = 0; c->rank != 0 && r < c->plan->n_runs && !removed; r++) {
+        if (init[r].state != SWEEP_FINISHED)
+            continue;
+        sweep__ckpt_path(c->ckpt_dir, r, ckpt, (int)sizeof ckpt);
+        if (remove(ckpt) != 0 && errno != ENOENT) {
+            ih_error_set(__FILE__, __LINE__, __func__, IH_EIO, "cannot remove %s: %s", ckpt,
+                         strerror(errno));
+            removed = IH_EIO;
+        }
+    }
+    rc = ih_mpi_agree(c->comm, removed);
+cleanup:
+    return rc;
+}
+
+static const char *write_mode_name(SweepWriteMode m)
+{
+    return m == SWEEP_WRITE_FUNNEL ? "funnel" : m == SWEEP_WRITE_PARALLEL ? "parallel" : "auto";
 }
 
 int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
@@ -512,8 +597,18 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
         snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s", opts->checkpoint_dir);
     else
         snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s.ckpt", opts->output);
-    IH_TRY(sweep__open(comm, plan, opts, &c->file, &fresh));
-    c->layout = results_layout(c->file);
+    /* the write mode: rank 0 looks at the file system; in funnel mode it alone opens the file */
+    if (c->rank == 0)
+        c->fs_kind = sweep__fs_kind(opts->output, c->fs_name, (int)sizeof c->fs_name);
+    int funnel = c->rank == 0 && sweep__write_funnel(opts->write_mode, c->fs_kind);
+    if (MPI_Bcast(&funnel, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+        IH_FAIL(IH_EMPI, "sweep: MPI_Bcast of the write mode failed");
+    report->funnel = funnel;
+    const MPI_Comm file_comm = funnel ? MPI_COMM_SELF : comm;
+    rc = funnel && c->rank != 0 ? 0 : sweep__open(file_comm, plan, opts, funnel, &c->file, &fresh);
+    IH_TRY(funnel ? ih_mpi_agree(comm, rc) : rc);
+    IH_TRY(share_dims(c, &fresh));
+    IH_TRY(ih_mpi_agree(comm, sweep__funnel_init(&c->funnel, comm, funnel, c->ckpt_dir, &c->dims)));
     rc = c->rank == 0 ? results_write_selection(c->file, opts->selected) : 0;
     IH_TRY(ih_mpi_agree(comm, rc));
     if (fresh) {
@@ -529,8 +624,11 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                                NAN};
     } else {
         int own = 0;
-        rc =
-            sweep__verify(comm, c->file, plan, c->ckpt_dir, opts->selected, init, opts->log, &own);
+        rc = funnel && c->rank != 0 ? 0
+                                    : sweep__verify(file_comm, c->file, plan, c->ckpt_dir,
+                                                    opts->selected, init, opts->log, &own);
+        if (funnel)
+            rc = funnel_share_verified(c, rc, init);
         report->local_error = own;
         if (own)
             fprintf(stderr, "ihsweep run: rank %d: error: %s\n", c->rank, ih_error_message());
@@ -568,14 +666,17 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
                 "rank%s\n",
                 stamp, plan->name, plan->n_runs, counts[0] + counts[1] + counts[2] + counts[3],
                 counts[1] + counts[2], opts->output, todo, c->size, c->size == 1 ? "" : "s");
-        char fs[64];
-        const int kind = sweep__fs_kind(opts->output, fs, (int)sizeof fs);
-        fprintf(opts->log, "%s results file system: %s%s\n", stamp, fs,
-                kind == SWEEP_FS_NFS
+        fprintf(opts->log, "%s results file system: %s; write mode %s (--write-mode %s): %s%s\n",
+                stamp, c->fs_name, funnel ? "funnel" : "parallel",
+                write_mode_name(opts->write_mode),
+                funnel ? "rank 0 alone opens the file and writes every row, the others send it "
+                         "theirs"
+                       : "every rank writes its rows into the file (MPI-IO)",
+                !funnel && c->fs_kind == SWEEP_FS_NFS
                     ? " -- WARNING: ranks on several nodes writing one file over NFS (or other "
-                      "network file systems without coherent MPI-IO) can lose rows; use a "
-                      "parallel file system (Lustre, GPFS, BeeGFS) or keep the job on one node "
-                      "(README, 'File systems')"
+                      "network file systems without coherent MPI-IO) can lose rows; use "
+                      "--write-mode funnel (or auto), a parallel file system (Lustre, GPFS, "
+                      "BeeGFS) or one node (README, 'File systems')"
                     : "");
         if (c->table.served)
             fprintf(opts->log,
@@ -633,6 +734,7 @@ cleanup:
             rc = close_rc;
         report->setup_seconds += now() - t0;
     }
+    sweep__funnel_free(&c->funnel);
     results_lock_release(&lock);
     if (rc == 0 && c->ckpt_dir[0])
         rmdir(c->ckpt_dir); /* the checkpoint folder once empty (each node's, where node-local) */

@@ -11,8 +11,7 @@
  * Where no one-sided component can span the ranks (Debian's Open MPI disables osc/pt2pt and
  * osc/ucx, so between hosts on TCP MPI_Win_allocate fails), the same table lives in rank 0's
  * memory and rank 0 answers requests sent as messages (served mode): it then only schedules.
- * The dispatch order: longest critical path first (a run's estimated cost plus the longest chain
- * of runs that bind heads from it), ties by id; it is computed identically on every rank.
+ * The dispatch order (schedule.c) is computed identically on every rank.
  */
 #include "sweep/internal.h"
 
@@ -70,43 +69,6 @@ static void info_unpack(const int64_t *w, int64_t state, SweepRunInfo *out)
     memcpy(&out->wall, &w[6], sizeof(double));
 }
 
-typedef struct {
-    double path;
-    int id;
-} OrderKey;
-
-static int order_cmp(const void *a, const void *b)
-{
-    const OrderKey *x = a, *y = b;
-    if (x->path != y->path)
-        return x->path > y->path ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Dispatch order (see the file comment). */
-static int make_order(const SweepPlan *plan, int *order)
-{
-    int rc = 0;
-    const int n = plan->n_runs;
-    double *child = NULL;
-    OrderKey *keys = NULL;
-    IH_ALLOC(child, n);
-    IH_ALLOC(keys, n);
-    for (int i = n - 1; i >= 0; i--) {
-        keys[i] = (OrderKey){plan->runs[i].cost + child[i], i};
-        int src = plan->runs[i].source;
-        if (src >= 0 && keys[i].path > child[src])
-            child[src] = keys[i].path;
-    }
-    qsort(keys, (size_t)n, sizeof *keys, order_cmp);
-    for (int i = 0; i < n; i++)
-        order[i] = keys[i].id;
-cleanup:
-    free(child);
-    free(keys);
-    return rc;
-}
-
 #define MPI_CHECK(call, what)                                                                      \
     do {                                                                                           \
         if ((call) != MPI_SUCCESS)                                                                 \
@@ -125,7 +87,7 @@ int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo
     MPI_Comm_rank(comm, &t->rank);
     MPI_Comm_size(comm, &t->size);
     IH_ALLOC(t->order, t->n_runs);
-    IH_TRY(make_order(plan, t->order));
+    IH_TRY(sweep__dispatch_order(plan, t->order));
     const MPI_Aint words = t->rank == 0 ? info_at(t, t->n_runs) : 0;
     /* a window no one-sided component can span fails; agreed, since the component choice is the
      * same on every rank (it depends on where the ranks are) */

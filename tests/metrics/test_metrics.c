@@ -1,6 +1,7 @@
 /* Tests of the metrics module: query metrics on hand-computed logits, induction strength and
  * previous-token score on hand-built attention patterns, phase-change timing on synthetic curves,
- * composition scores on small matrices with known answers and against an independent product. */
+ * composition scores on small matrices with known answers and against an independent product,
+ * and a RunResult's round trip through one packed buffer. */
 #include "harness.h"
 
 #include "ihsweep/error.h"
@@ -523,6 +524,60 @@ static void test_km_median(void)
     CHECK_INT_EQ(cases, 300);
 }
 
+/* Every field survives run_result_pack / run_result_unpack bit for bit (the repacked buffers are
+ * equal, and the values set here read back); a result of other dims is refused. */
+static void test_pack(void)
+{
+    RunResult *a = NULL, *b = NULL, *c = NULL;
+    unsigned char *buf = NULL, *again = NULL;
+    REQUIRE(run_result_create(5, 2, 3, 2, 4, &a) == 0);
+    REQUIRE(run_result_create(5, 2, 3, 2, 4, &b) == 0);
+    REQUIRE(run_result_create(6, 2, 3, 2, 4, &c) == 0);
+    const size_t n = run_result_pack_size(a);
+    buf = malloc(n);
+    again = malloc(n);
+    REQUIRE(buf && again);
+    a->n_evals = 3;
+    for (int i = 0; i < 5; i++)
+        a->eval_seq[i] = i < 3 ? 1000 * (i + 1) : -1;
+    for (size_t i = 0; i < run_result_shape_count(a, RESULT_SHAPE_EVALUATOR_METRIC_EVAL); i++)
+        a->metrics[i] = 0.5f * (float)i;
+    for (size_t i = 0; i < run_result_shape_count(a, RESULT_SHAPE_EVAL_PROBE_LABEL); i++)
+        a->probe_logits[i] = -(float)i;
+    for (size_t i = 0; i < run_result_shape_count(a, RESULT_SHAPE_SRC_HEAD_HEAD); i++)
+        a->wiring_only_pv_acc[i] = 0.25f + (float)i;
+    a->timing.t_star = 2000;
+    a->timing.crossed = 1;
+    a->timing.t_censor = 3000;
+    a->status = RUN_DIVERGED;
+    a->strongest_ih = 2;
+    a->pt_head = 1;
+    a->diverged_seq = 123456789012LL;
+    a->wall_seconds = 1.5;
+    run_result_pack(a, buf);
+    CHECK_INT_EQ(run_result_unpack(b, buf, n), 0);
+    run_result_pack(b, again);
+    CHECK(memcmp(buf, again, n) == 0);
+    CHECK_INT_EQ(b->n_evals, 3);
+    CHECK_INT_EQ(b->status, RUN_DIVERGED);
+    CHECK_INT_EQ(b->eval_seq[2], 3000);
+    CHECK_INT_EQ(b->diverged_seq, 123456789012LL);
+    CHECK_INT_EQ(b->pt_head, 1);
+    CHECK_NEAR(b->timing.t_censor, 3000, 0);
+    CHECK_NEAR(b->wall_seconds, 1.5, 0);
+    CHECK_NEAR(b->probe_logits[7], -7, 0);
+    CHECK_NEAR(b->wiring_only_pv_acc[8], 8.25, 0);
+    CHECK_INT_EQ(run_result_unpack(c, buf, n), IH_EDATA);
+    ih_error_clear();
+    CHECK_INT_EQ(run_result_unpack(b, buf, n - 1), IH_EDATA);
+    ih_error_clear();
+    run_result_destroy(&a);
+    run_result_destroy(&b);
+    run_result_destroy(&c);
+    free(buf);
+    free(again);
+}
+
 int main(void)
 {
     test_query();
@@ -532,5 +587,6 @@ int main(void)
     test_phase_timing();
     test_km_median();
     test_composition();
+    test_pack();
     TEST_MAIN_END("test_metrics");
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The scheduler at scale, by simulation (a benchmark, not a test): the paper sweeps (as given and
-# with SEEDS init seeds) under `ihsweep run --simulate SCALE` on 64, 128 and 256 oversubscribed
+# The scheduler at scale, by simulation (a benchmark, not a test): the paper sweeps of
+# sweeps/paper/ (as given and with SEEDS init seeds) under `ihsweep run --simulate SCALE` on 64, 128 and 256 oversubscribed
 # ranks on this machine. Each run sleeps its estimated time x SCALE, so the dispatch time can be
 # compared with its lower bounds (the runs' total time over the ranks, and the longest chain of
-# runs binding heads from each other); ihsweep prints both. One table row per sweep and rank count.
+# runs binding heads from each other) and with the schedule the dispatch order gives when nothing
+# but the runs costs time (which the granularity of the runs can keep above both bounds);
+# ihsweep prints all three. One table row per sweep and rank count.
 #   bench_simulate.sh [IHSWEEP] [SCALE] [SEEDS] [RANKS...]
-# defaults: build/ihsweep 0.1 16 "64 128 256"; BENCH_SWEEPS="paper_main_x16 ..." picks sweeps.
+# defaults: build/ihsweep 0.1 16 "64 128 256"; BENCH_SWEEPS="main data_dependence_x16 ..." picks
+# sweeps (the names of the files in sweeps/paper/, with _xSEEDS for the many-seed variants).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -19,9 +22,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PMIX_MCA_gds=ha
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ih_simbench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 sweeps=""
-for f in paper_main paper_fig6; do
-  cp "$src/sweeps/$f.json" "$dir/$f.json"
-  /usr/bin/python3 - "$src/sweeps/$f.json" "$dir/${f}_x$seeds.json" "$seeds" <<'PY'
+for f in main data_dependence appendix; do
+  cp "$src/sweeps/paper/$f.json" "$dir/$f.json"
+  /usr/bin/python3 - "$src/sweeps/paper/$f.json" "$dir/${f}_x$seeds.json" "$seeds" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 n = int(sys.argv[3])
@@ -37,8 +40,8 @@ PY
   sweeps="$sweeps $f ${f}_x$seeds"
 done
 sweeps=${BENCH_SWEEPS:-$sweeps}
-printf '| sweep | runs | ranks | dispatch (s) | runs/ranks bound (s) | longest chain (s) | dispatch / bound | scheduling | row writes | start + file create + close (s) |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| sweep | runs | ranks | dispatch (s) | runs/ranks bound (s) | longest chain (s) | dispatch / bound | schedule without overhead (s) | dispatch / schedule | scheduling | row writes | start + file create + close (s) |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for s in $sweeps; do
   for np in $ranks; do
     log=$dir/$s.$np.log
@@ -64,13 +67,15 @@ for s in $sweeps; do
     disp=$(echo "$sim" | sed -n 's/.*dispatch \([0-9.]*\)s on.*/\1/p')
     even=$(echo "$sim" | sed -n 's/.*ranks \([0-9.]*\)s, longest.*/\1/p')
     chain=$(echo "$sim" | sed -n 's/.*chain \([0-9.]*\)s;.*/\1/p')
-    ratio=$(echo "$sim" | sed -n 's/.*bound = \([0-9.]*\).*/\1/p')
+    ratio=$(echo "$sim" | sed -n 's/.*bound = \([0-9.]*\);.*/\1/p')
+    ideal=$(echo "$sim" | sed -n 's/.*overhead \([0-9.]*\)s,.*/\1/p')
+    over=$(echo "$sim" | sed -n 's/.*schedule = \([0-9.]*\).*/\1/p')
     sched=$(echo "$tline" | sed -n 's/.*scheduling \([0-9.]*%\).*/\1/p')
     rows=$(echo "$tline" | sed -n 's/.*row writes \([0-9.]*%\).*/\1/p')
     rest=$(awk -v a="$t0" -v b="$t1" -v d="$disp" 'BEGIN { printf "%.1f", b - a - d }')
     note=""
     [ $rc -eq 0 ] || note=" (mpiexec exit $rc after the sweep)"
-    echo "| $s | $runs | $np | $disp | $even | $chain | $ratio | $sched | $rows | $rest$note |"
+    echo "| $s | $runs | $np | $disp | $even | $chain | $ratio | $ideal | $over | $sched | $rows | $rest$note |"
     rm -f "$dir/$s.$np.h5"
   done
 done

@@ -37,6 +37,29 @@ trained() { sed -n 's/.*(\([0-9]*\) runs trained).*/\1/p' "$1" | tail -n 1; }
 # todo LOG: the number of runs the session in LOG had to do ("N to do on")
 todo() { sed -n 's/.* \([0-9]*\) to do on .*/\1/p' "$1" | head -n 1; }
 
+rank_pid() { # JOB RANK: pid of that rank of the mpiexec job JOB
+  local p
+  for p in $(pgrep -P "$1"); do
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
+      echo "$p"
+      return
+    fi
+  done
+}
+
+wait_for() { # LOG K: until LOG shows K finished runs (K = 0: until dispatch starts); at most 60 s
+  local i
+  for i in $(seq 1 1200); do
+    if [ "$2" -eq 0 ]; then
+      grep -q " to do on " "$1" && return 0
+    elif [ "$(grep -c ' run [0-9]* done' "$1")" -ge "$2" ]; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
 finish() {
   echo "$(basename "$0"): $passes passed, $fails failed"
   [ $fails -eq 0 ]

@@ -9,33 +9,10 @@ S=$DATA/tiny.json
 sweep 2 run "$S" -o "$dir/ref.h5" --progress-every 0 >"$dir/ref.log" 2>&1
 expect_rc 0 $? "reference sweep" "$dir/ref.log"
 
-rank_pid() { # JOB RANK: pid of that rank of the mpiexec job JOB
-  local p
-  for p in $(pgrep -P "$1"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
-      echo "$p"
-      return
-    fi
-  done
-}
-
 start_bg() { # NAME: a 2-rank sweep into NAME.h5 in the background; JOB = the mpiexec pid
   "$MPIEXEC" --oversubscribe -n 2 "$IHSWEEP" run "$S" -o "$dir/$1.h5" --progress-every 0 \
     >"$dir/$1.log" 2>&1 &
   JOB=$!
-}
-
-wait_for() { # LOG K: until LOG shows K finished runs (K = 0: until dispatch starts); at most 60 s
-  local i
-  for i in $(seq 1 1200); do
-    if [ "$2" -eq 0 ]; then
-      grep -q " to do on " "$1" && return 0
-    elif [ "$(grep -c ' run [0-9]* done' "$1")" -ge "$2" ]; then
-      return 0
-    fi
-    sleep 0.05
-  done
-  return 1
 }
 
 # resume_check NAME: resumes $dir/NAME.h5 on 2 ranks and compares it with the reference; LEFT =
