@@ -267,10 +267,16 @@ int analysis_store(ResultsFile *f, const AnalysisInput *in, const AnalysisGroups
 
 /* ---- Export (src/analysis/export.c) ---- */
 
-typedef enum { ANALYSIS_EXPORT_CSV = 0, ANALYSIS_EXPORT_JSON } AnalysisExportFormat;
+typedef enum {
+    ANALYSIS_EXPORT_CSV = 0,
+    ANALYSIS_EXPORT_JSON,
+    ANALYSIS_EXPORT_NC /* a netCDF-4 file at nc_path (out unused): one variable per column over
+                          the dimension "run" (or "row" with curves; run and eval are columns) */
+} AnalysisExportFormat;
 
 typedef struct {
     AnalysisExportFormat format;
+    const char *nc_path; /* ANALYSIS_EXPORT_NC: the file to write (replaced if there) */
     const char *const *where; /* [n_where] "FIELD=VALUE": keep runs whose column FIELD equals
                                  VALUE (numerically when both are numbers) */
     int n_where;
@@ -286,7 +292,9 @@ typedef struct {
  * t_steepest, final train and per-evaluator loss and acc, strongest_ih, pt_head, diverged_seq,
  * wall_seconds), or with curves one row per (run, eval) of finished runs (run, status, condition,
  * stage, parameters, eval, seq, the curves). Rows are not verified against their checksums.
- * Independent reads. Errors: IH_EUSAGE (a --where field or curve that does not exist, naming the
+ * CSV, JSON (to out) or netCDF-4 (to o->nc_path: the same columns and values, integers as int64
+ * with _FillValue -1, other numbers float64 with NaN, strings as UTF-8 with ""; units from the
+ * result tables). Independent reads. Errors: IH_EUSAGE (a --where field or curve that does not exist, naming the
  * nearest), IH_EHDF5, IH_EIO, IH_ENOMEM. */
 int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out);
 

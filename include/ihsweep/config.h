@@ -7,6 +7,8 @@
 
 #include "ihsweep/clamp.h"
 
+#include <stdint.h>
+
 /* Reads a whole config file into an owned NUL-terminated string (free()); a file holding a NUL
  * byte is refused. Errors: IH_ENOENT, IH_EIO, IH_EDATA, IH_ENOMEM. Local. */
 int config_read_file(const char *path, char **text_out);
@@ -58,11 +60,15 @@ int sweep_plan_parse(const char *text, const char *source_name, const char *cons
 int sweep_text_add_axes(const char *text, const char *source, const char *const *axes, int n_axes,
                         char **out);
 
-/* The run config JSON text with its symbolic clamp heads bound as clamp_config_resolve binds them
- * (for a model of n_heads heads per layer and depth layers) and progress_heads set to b: the text
- * `ihsweep train` reproduces a bound run from. *out is owned (free()). Local.
- * Errors: IH_EDATA (JSON syntax), IH_ENOMEM. */
-int run_config_bind_text(const char *text, const char *source, const ClampHeadBindings *b,
-                         int n_heads, int depth, char **out);
+/* The canonical JSON text of a parsed run config: every field the parser accepts, defaults filled
+ * in, keys in the order of the parser's field tables (src/config/run_config.c and the sections it
+ * embeds), numbers as the shortest text that reads back to the same value, integers as integers,
+ * symbolic clamp heads as their symbols, no white space. run_config_parse of it gives cfg back
+ * field for field, and writing that again gives the same bytes. This is the text a results file
+ * stores per run and the run hash covers. *out is owned (free()). Errors: IH_ENOMEM. Local. */
+int run_config_write(const struct RunConfig *cfg, char **out);
+
+/* The run hash: 64-bit FNV-1a over a canonical config text (run_config_write). Local. */
+uint64_t run_config_text_hash(const char *text);
 
 #endif

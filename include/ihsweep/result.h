@@ -61,8 +61,10 @@ typedef enum {
  *   fill       value of unwritten entries (NaN, -1); also the value of a fresh RunResult
  * Table order is the checksum order (kept stable so rows of older files still verify). */
 
-/* Version of the field tables; bump it (and give new fields that `since`) when adding a field. */
-enum { RESULT_SCHEMA_VERSION = 2 };
+/* Version of the field tables and of the results file; bump it (and give new fields that `since`)
+ * when adding a field or changing what a file stores. 3: /runs/config holds the canonical config
+ * text and /runs/hash hashes that text (run_config_write; 2 hashed the config struct's bytes). */
+enum { RESULT_SCHEMA_VERSION = 3 };
 
 /* The eval axis' coordinate. */
 #define RUN_RESULT_EVAL_AXIS(X)                                                                    \

@@ -7,8 +7,8 @@
  * payload; resume re-verifies done rows (results_verify_run) and resets torn ones.
  * This module does not schedule runs, decide what to resume, or analyse anything.
  *
- * ---- Schema (schema_version 2; what differs from 1 is marked [2]; files of schema 1 still open
- *      and verify) ----------------------------------------------------------------------------
+ * ---- Schema (schema_version 3; what differs from 1 is marked [2] or [3]; files of schemas 1
+ *      and 2 still open and verify, but `ihsweep run --resume` refuses them, see [3]) ---------
  * Dimensions (HDF5 dimension scales, H5DS, in the root group so that h5py and xarray with
  * engine="h5netcdf" see named dimensions in every group; netCDF looks a dimension up in the
  * variable's group and its ancestors only):
@@ -32,12 +32,18 @@
  *   /runs/id int32, /runs/stage int32, /runs/hash uint64                           [run]
  *   /runs/condition, /runs/config  fixed-length NUL-terminated strings (longest + 1) [run],
  *       [2] UTF-8 with attribute _Encoding "utf-8" (xarray decodes them to str); config is the
- *       run's config as planned (symbolic heads unbound)
+ *       run's config as planned (symbolic heads unbound). [3] config is the canonical JSON of
+ *       run_config_write (every field, defaults filled in, the parser's key order) and hash is
+ *       run_config_text_hash of it; [1,2] config was the sweep's merged JSON and hash covered
+ *       the config struct's bytes, so a schema-3 plan cannot recognise their runs (resume
+ *       refuses them with that reason)
  *   [2] /runs/selected int8 [run] (1): the runs the latest `ihsweep run` selected (--runs,
  *       --shard; results_write_selection), so that status leaves the others out
  *   [2] /runs/resolved_config fixed-length UTF-8 string [run]: the config the run trained with
  *       (initially the planned one; rewritten with its bound heads before the row by
- *       results_write_resolved_config); room for "rest_ih" expanded to every head
+ *       results_write_resolved_config); room for "rest_ih" expanded to every head. [3] "" unless
+ *       the run bound heads from a source run (then the canonical config with those heads):
+ *       the planned config is stored once, in /runs/config
  *   /runs/<param> [run], one per swept parameter: [1] float64 named by its dotted JSON path
  *       ("data.n_train_classes"); [2] named by its short name (results_param_name: "K", "seed",
  *       "n_train_classes"), int64 when every value is an integer (else float64), with the
@@ -214,13 +220,14 @@ uint64_t results_row_checksum(const ResultsFile *f, int run, const RunResult *r)
 int results_verify_run(ResultsFile *f, int run, int *ok);
 
 /* Writes run `run`'s resolved config (the JSON it trains with, symbolic heads bound) into
- * /runs/resolved_config; call it before results_write_run. A file of schema 1 has no such
- * dataset: nothing is written. Independent. Errors: IH_EDATA (text longer than the dataset's
+ * /runs/resolved_config; call it before results_write_run. A text equal to the run's
+ * /runs/config is stored as "" (one copy per fact). A file of schema 1 has no such dataset:
+ * nothing is written. Independent. Errors: IH_EDATA (text longer than the dataset's
  * strings), IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
 int results_write_resolved_config(ResultsFile *f, int run, const char *text);
 
-/* Reads run `run`'s resolved config into an owned *out (free()); files of schema 1 give the
- * planned config. Independent. Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
+/* Reads the config run `run` trained with into an owned *out (free()): its resolved config, or
+ * its planned /runs/config when none is stored (schema 1, or a run that bound no heads). Independent. Errors: IH_EUSAGE, IH_EHDF5, IH_ENOMEM. */
 int results_read_resolved_config(ResultsFile *f, int run, char **out);
 
 /* Records which runs the current `ihsweep run` session selected (sel[n_runs], NULL: all) in
@@ -389,5 +396,31 @@ int results_close(ResultsFile **f);
  * Errors: IH_EDATA (layouts disagree, a torn row, conflicting duplicates), RESULTS_EBROKEN,
  * IH_ENOENT, IH_EIO, IH_EHDF5, IH_EMPI, IH_ENOMEM. */
 int results_merge(MPI_Comm comm, const char *out_path, const char *const *inputs, int n_inputs);
+
+/* ---- A tidy table as a netCDF-4 file (src/io/table_file.c; `ihsweep export --format nc`) ---- */
+
+typedef enum { RESULTS_COLUMN_F64 = 0, RESULTS_COLUMN_I64, RESULTS_COLUMN_STRING } ResultsColumnType;
+
+/* One column of n_rows values (borrowed). Missing values: NaN (F64), fill_i64 (I64), NULL
+ * (STRING, stored as ""). long_name, units and description may be NULL (then not written). */
+typedef struct {
+    const char *name;
+    ResultsColumnType type;
+    const double *f64;
+    const long long *i64;
+    long long fill_i64;
+    const char *const *str;
+    const char *long_name, *units, *description;
+} ResultsColumn;
+
+/* Writes a new file at path (replacing one there) holding one 1-D variable per column over the
+ * dimension `dim` (n_rows >= 0), as netCDF-4 readers expect: `dim` is an HDF5 dimension scale
+ * (the column of that name when there is one, else the row index 0..n_rows-1) attached to every
+ * variable; float64 / int64 / variable-length UTF-8 string variables with _FillValue, long_name,
+ * units and description where given; root attributes Conventions "CF-1.8" and title. One
+ * process, no MPI (the file is not the results file). Errors: IH_EIO (cannot create path),
+ * IH_EHDF5, IH_ENOMEM. Local. */
+int results_table_file_write(const char *path, const char *dim, int n_rows,
+                             const ResultsColumn *cols, int n_cols, const char *title);
 
 #endif

@@ -19,13 +19,14 @@ typedef struct {
     int seed;      /* index into SweepPlan.seed_values */
     int source;    /* run whose heads bind this run's symbolic heads; -1: none */
     int has_measures; /* 1 when the run computes progress measures (it can be a source) */
-    uint64_t hash;    /* run_config_hash of the planned config (symbolic heads unresolved) */
+    uint64_t hash;    /* run_config_text_hash of config (the run hash a results file stores) */
     long train_iters; /* sequences */
     int n_evals;      /* train_eval_count of the run */
     int n_labels;     /* result dims of the run (the file pads to the largest) */
     int n_probe;
     double cost;  /* estimated GFLOP (sweep_run_cost) */
-    char *config; /* owned: the run config as JSON text (run_config_parse reads it) */
+    char *config; /* owned: the planned config (symbolic heads unresolved) as canonical JSON
+                     text (run_config_write; run_config_parse reads it) */
 } SweepRun;
 
 /* A planned sweep. Every array is owned by the plan (sweep_plan_destroy). */

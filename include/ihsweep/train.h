@@ -42,8 +42,10 @@ enum { RUN_DENSE_SUBSET_DEFAULT = 1024 };
 /* The paper's baseline (design 5.1): K=50, L=5, all heads, 1e6 sequences, eval every 5000. */
 void run_config_default(RunConfig *cfg);
 
-/* 64-bit hash identifying a resolved configuration (FNV-1a over the struct, which parsers fill
- * starting from a zeroed default, so equal configurations hash equally within one code version). */
+/* 64-bit hash identifying a resolved configuration within one binary (FNV-1a over the struct,
+ * which parsers fill starting from a zeroed default): what a checkpoint records. The run hash of a
+ * results file is the hash of the canonical config text instead (run_config_text_hash, config.h),
+ * which does not depend on the struct's layout. */
 uint64_t run_config_hash(const RunConfig *cfg);
 
 /* Checks the parts of cfg that span modules: model dimensions against the data (input_dim,

@@ -7,6 +7,8 @@
  * Censoring: a run that never crossed 0.4 ln 2 has t_star empty, crossed 0 and t_censor = its
  * last evaluated sequence count (files of schema 1 stored the run length in t_star instead).
  */
+#include "analysis/export_internal.h"
+
 #include "ihsweep/analysis.h"
 
 #include "ihsweep/config.h"
@@ -20,21 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CELL_NULL = 0, CELL_NUMBER, CELL_STRING };
-
-typedef struct {
-    const char *name; /* borrowed */
-    int kind;
-    const char *str; /* CELL_STRING: borrowed */
-    char num[40];    /* CELL_NUMBER: formatted */
-} Cell;
-
-enum { MAX_CELLS = 512 };
-typedef struct {
-    int n;
-    Cell c[MAX_CELLS];
-} Row;
-
 /* A curve chosen with --curves: its column name and where its values are in the RunResult. */
 typedef struct {
     char label[160];
@@ -44,22 +31,24 @@ typedef struct {
 typedef struct {
     const AnalysisExportOptions *o;
     FILE *out;
+    ExportColumns *columns;            /* ANALYSIS_EXPORT_NC: the rows gathered */
     int n_rows;                        /* rows written so far */
     const char *field[64], *value[64]; /* --where, split at '=' (pointing into where_text) */
     char *where_text;
 } Writer;
 
-static Cell *add(Row *row, const char *name)
+static Cell *add(Row *row, const char *name, int type)
 {
     Cell *c = &row->c[row->n < MAX_CELLS - 1 ? row->n++ : row->n];
     c->name = name;
     c->kind = CELL_NULL;
+    c->type = type;
     return c;
 }
 
 static void add_string(Row *row, const char *name, const char *s)
 {
-    Cell *c = add(row, name);
+    Cell *c = add(row, name, CELL_TYPE_STRING);
     c->kind = CELL_STRING;
     c->str = s;
 }
@@ -67,7 +56,7 @@ static void add_string(Row *row, const char *name, const char *s)
 /* Adds a number with that many significant digits; NaN is missing. */
 static void add_number(Row *row, const char *name, double v, int digits)
 {
-    Cell *c = add(row, name);
+    Cell *c = add(row, name, CELL_TYPE_F64);
     if (isnan(v) || isinf(v))
         return;
     c->kind = CELL_NUMBER;
@@ -77,7 +66,7 @@ static void add_number(Row *row, const char *name, double v, int digits)
 /* Adds an integer; a negative one is missing when none_below_zero (the -1 "none" of fields). */
 static void add_int(Row *row, const char *name, long long v, int none_below_zero)
 {
-    Cell *c = add(row, name);
+    Cell *c = add(row, name, CELL_TYPE_I64);
     if (none_below_zero && v < 0)
         return;
     c->kind = CELL_NUMBER;
@@ -99,9 +88,14 @@ static void csv_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void emit(Writer *w, const Row *row)
+static int emit(Writer *w, const Row *row)
 {
     FILE *out = w->out;
+    if (w->o->format == ANALYSIS_EXPORT_NC) {
+        int rc = analysis__columns_add(&w->columns, row);
+        w->n_rows += rc == 0;
+        return rc;
+    }
     if (w->o->format == ANALYSIS_EXPORT_CSV) {
         if (w->n_rows == 0) {
             for (int i = 0; i < row->n; i++) {
@@ -136,6 +130,7 @@ static void emit(Writer *w, const Row *row)
         fputc('}', out);
     }
     w->n_rows++;
+    return 0;
 }
 
 /* 1 when row passes every --where; IH_EUSAGE when a field is no column of the row. */
@@ -182,6 +177,7 @@ static const char *const status_names[] = {"pending", "done", "diverged", "faile
 typedef struct {
     char (*name)[2][96]; /* [n_evaluators] */
     char (*stage)[64];   /* [n_runs] stage names */
+    int *param_int;      /* [n_params] 1: every run's value is an integer (an int64 column) */
 } Names;
 
 /* The per-run columns of run i (r holds its row; pending rows have only their metadata). */
@@ -196,8 +192,13 @@ static void run_row(ResultsFile *f, const RunResult *r, const Names *nm, int i,
     add_string(row, "status", status_names[status]);
     add_string(row, "condition", l->conditions[i]);
     add_string(row, "stage", nm->stage[i]);
-    for (int p = 0; p < l->n_params; p++)
-        add_number(row, results_param_name(f, p), l->param_values[(size_t)i * l->n_params + p], 17);
+    for (int p = 0; p < l->n_params; p++) {
+        const double v = l->param_values[(size_t)i * l->n_params + p];
+        if (nm->param_int[p])
+            add_int(row, results_param_name(f, p), (long long)v, 0);
+        else
+            add_number(row, results_param_name(f, p), v, 17);
+    }
     static const char *const seed_cols[3] = {"init_seed", "train_seed", "eval_seed"};
     for (int s = 0; s < 3; s++) {
         int dup = 0;
@@ -206,10 +207,7 @@ static void run_row(ResultsFile *f, const RunResult *r, const Names *nm, int i,
         if (dup)
             continue;
         const uint32_t v[3] = {cfg->init_seed, cfg->train_seed, cfg->eval_seed};
-        if (cfg_ok)
-            add_int(row, seed_cols[s], (long long)v[s], 0);
-        else
-            add(row, seed_cols[s]);
+        add_int(row, seed_cols[s], cfg_ok ? (long long)v[s] : -1, 1);
     }
     int n = pending ? 0 : r->n_evals;
     double last = n > 0 ? (double)r->eval_seq[n - 1] : NAN;
@@ -343,6 +341,14 @@ int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out)
         snprintf(nm.name[e][1], sizeof nm.name[e][1], "%s_acc", l->evaluator_names[e]);
     }
     IH_TRY(stage_names(l, &nm));
+    IH_ALLOC(nm.param_int, l->n_params > 0 ? l->n_params : 1);
+    for (int p = 0; p < l->n_params; p++) { /* as the results file stores them */
+        nm.param_int[p] = 1;
+        for (int i = 0; i < l->n_runs; i++) {
+            const double v = l->param_values[(size_t)i * l->n_params + p];
+            nm.param_int[p] &= fabs(v) <= 9007199254740992.0 && v == floor(v);
+        }
+    }
     IH_ALLOC(row, 1);
     IH_ALLOC(erow, 1);
     IH_ALLOC(cfg, 1);
@@ -358,7 +364,7 @@ int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out)
         if (!pass)
             continue;
         if (n_curves == 0) {
-            emit(&w, row);
+            IH_TRY(emit(&w, row));
             continue;
         }
         if (r->status == RUN_PENDING)
@@ -370,8 +376,15 @@ int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out)
             add_int(erow, "seq", r->eval_seq[e], 0);
             for (int c = 0; c < n_curves; c++)
                 add_number(erow, curves[c].label, curves[c].values[e], 9);
-            emit(&w, erow);
+            IH_TRY(emit(&w, erow));
         }
+    }
+    if (o->format == ANALYSIS_EXPORT_NC) {
+        char title[600];
+        snprintf(title, sizeof title, "ihsweep export: %s",
+                 n_curves ? "one row per (run, eval)" : "one row per run");
+        IH_TRY(analysis__columns_write_nc(w.columns, o->nc_path, n_curves ? "row" : "run", title));
+        goto cleanup;
     }
     if (o->format == ANALYSIS_EXPORT_JSON)
         fputs(w.n_rows ? "\n]\n" : "[]\n", out);
@@ -379,8 +392,10 @@ int analysis_export(ResultsFile *f, const AnalysisExportOptions *o, FILE *out)
         IH_FAIL(IH_EIO, "export: writing the output failed");
 cleanup:
     run_result_destroy(&r);
+    analysis__columns_free(&w.columns);
     free(nm.name);
     free(nm.stage);
+    free(nm.param_int);
     free(row);
     free(erow);
     free(cfg);

@@ -1,6 +1,6 @@
 /* ihsweep export FILE: a results file as a tidy table (analysis_export), one row per run or, with
- * --curves, one row per (run, eval); CSV or JSON to stdout or -o OUT. Read-only on the results
- * file; one process.
+ * --curves, one row per (run, eval); CSV or JSON to stdout or -o OUT, netCDF-4 to -o OUT. Read-only
+ * on the results file; one process.
  */
 #include "cli/cli.h"
 
@@ -18,7 +18,7 @@ enum { MAX_ITEMS = 64 };
 static void export_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ihsweep export FILE [--format csv|json] [-o OUT] [--where FIELD=VALUE]...\n"
+            "usage: ihsweep export FILE [--format csv|json|nc] [-o OUT] [--where FIELD=VALUE]...\n"
             "                      [--curves CURVE[,CURVE...]]...\n\n"
             "Writes a results file as a tidy table: one row per run (run, status, condition,\n"
             "stage, every swept parameter under its short name such as K or seed, the init/train/\n"
@@ -27,8 +27,11 @@ static void export_usage(FILE *out)
             "t_steepest, final losses and accuracies, strongest_ih, pt_head, diverged_seq,\n"
             "wall_seconds); with --curves, one row per (run, eval) of the finished runs with the\n"
             "sequences seen (seq) and the chosen curves. CSV has a header and empty cells for\n"
-            "missing values (pandas.read_csv reads it as is); JSON is an array of objects.\n\n"
-            "  --format F          csv (default) or json\n"
+            "missing values (pandas.read_csv reads it as is); JSON is an array of objects;\n"
+            "nc is a netCDF-4 file (xarray, ncdump) with one variable per column over the\n"
+            "dimension run (with --curves: row, run and eval being columns), integers as int64\n"
+            "(missing: -1), other numbers as float64 (missing: NaN), strings as UTF-8.\n\n"
+            "  --format F          csv (default), json or nc (needs -o)\n"
             "  -o, --output OUT    write to OUT instead of stdout\n"
             "  --where FIELD=VALUE keep runs whose column FIELD equals VALUE (numbers compare\n"
             "                      as numbers), e.g. --where condition=match --where K=50;\n"
@@ -70,11 +73,9 @@ int cmd_export(int argc, char **argv)
             else if (strcmp(optarg, "json") == 0)
                 o.format = ANALYSIS_EXPORT_JSON;
             else if (strcmp(optarg, "nc") == 0)
-                return cli_usage_error("export", "--format nc: the results file itself is "
-                                                 "netCDF-4 (xarray, ncdump read it); export "
-                                                 "writes csv or json");
+                o.format = ANALYSIS_EXPORT_NC;
             else
-                return cli_usage_error("export", "--format %s: expected csv or json", optarg);
+                return cli_usage_error("export", "--format %s: expected csv, json or nc", optarg);
             break;
         case 'o':
             output = optarg;
@@ -94,6 +95,9 @@ int cmd_export(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error("export", "expected one results file");
+    if (o.format == ANALYSIS_EXPORT_NC && !output)
+        return cli_usage_error("export", "--format nc writes a file: name it with -o OUT.nc");
+    o.nc_path = output;
     o.where = where;
     o.n_where = n_where;
     o.curves = curves;
@@ -103,7 +107,7 @@ int cmd_export(int argc, char **argv)
     ResultsFile *f = NULL;
     FILE *out = stdout;
     IH_TRY(results_open(MPI_COMM_SELF, argv[optind], 0, &f));
-    if (output && !(out = fopen(output, "w")))
+    if (output && o.format != ANALYSIS_EXPORT_NC && !(out = fopen(output, "w")))
         IH_FAIL(IH_EIO, "cannot write %s", output);
     IH_TRY(analysis_export(f, &o, out));
 cleanup:

@@ -75,7 +75,7 @@ static int train_write_file(const char *path, int overwrite, const RunConfig *cf
     char *conditions[1] = {(char *)cfg->name};
     char *configs[1] = {(char *)config_text};
     int stages[1] = {0};
-    uint64_t hashes[1] = {run_config_hash(cfg)};
+    uint64_t hashes[1] = {run_config_text_hash(config_text)};
     ResultsLayout layout = {
         .n_runs = 1,
         .max_evals = r->max_evals,
@@ -110,7 +110,7 @@ static int train_main(const char *config_path, const char *out_path, const char 
                       const char *model_path, int overwrite)
 {
     int rc = 0;
-    char *text = NULL;
+    char *text = NULL, *canonical = NULL;
     RunConfig *cfg = NULL;
     RunResult *result = NULL;
     struct stat st;
@@ -131,7 +131,8 @@ static int train_main(const char *config_path, const char *out_path, const char 
                          .data_reader = exemplar_file_read,
                          .final_model_path = model_path};
     IH_TRY(train_run(cfg, &opts, result));
-    IH_TRY(train_write_file(out_path, overwrite, cfg, text, result));
+    IH_TRY(run_config_write(cfg, &canonical)); /* what a sweep's row stores for this config */
+    IH_TRY(train_write_file(out_path, overwrite, cfg, canonical, result));
     remove(ckpt_path);
     fprintf(stderr,
             "%s: %s after %.1f s; t* = %.0f sequences (%s); strongest IH head %d, PT head "
@@ -143,6 +144,7 @@ cleanup:
     run_result_destroy(&result);
     free(cfg);
     free(text);
+    free(canonical);
     return rc;
 }
 

@@ -21,6 +21,7 @@
  * model-free rules of clamp_config_check (ranges, combinations) run here too; head ranges need the
  * model and are clamp_config_validate's.
  */
+#include "config/fields.h"
 #include "config/json.h"
 #include "config/sections.h"
 
@@ -31,19 +32,47 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The keys of each clamp type in canonical order (the writer prints them in this order). */
+static const char *const k_heads[] = {"type", "heads", NULL};
+static const char *const k_pt[] = {"type", "heads", "strength", "only_label", NULL};
+static const char *const k_ih[] = {"type", "heads", "strength", NULL};
+static const char *const k_copy[] = {"type", "head", NULL};
+static const char *const k_preserve[] = {"type", "what", NULL};
+static const char *const k_temp[] = {"type", "heads", "temperature", NULL};
+static const char *const k_disallow[] = {"type", "heads", "only_label", NULL};
+static const char *const k_none[] = {"type", NULL};
+static const char *const k_gin[] = {"type", "checkpoint", "till_layer", NULL};
+static const char *const k_gout[] = {"type", "checkpoint", "from_layer", NULL};
+static const char *const *const type_keys[CLAMP_TYPE_COUNT] = {
+    [CLAMP_ABLATE_HEADS] = k_heads,
+    [CLAMP_PREV_TOKEN_PATTERN] = k_pt,
+    [CLAMP_INDUCTION_PATTERN] = k_ih,
+    [CLAMP_PERFECT_COPY] = k_copy,
+    [CLAMP_PRESERVE] = k_preserve,
+    [CLAMP_HEAD_TEMPERATURE] = k_temp,
+    [CLAMP_DISALLOW_PREV_TOKEN] = k_disallow,
+    [CLAMP_SILENCE_NON_LABEL] = k_heads,
+    [CLAMP_MATCH_HEADS] = k_temp,
+    [CLAMP_ABLATE_EMBEDDING] = k_none,
+    [CLAMP_GRAFT_IN] = k_gin,
+    [CLAMP_GRAFT_OUT] = k_gout,
+    [CLAMP_PERFECT_PREV_TOKEN_INPUT] = k_none};
+
+static const char *const preserve_names[] = {"patterns", "values", "queries", "keys"};
+static const char *const head_symbols[] = {"strongest_ih", "pt_head", "rest_ih"};
+static const ClampHeadSymbol head_codes[] = {CLAMP_HEAD_STRONGEST_IH, CLAMP_HEAD_PT_HEAD,
+                                             CLAMP_HEAD_REST_IH};
+
 /* Parses "L:H" (decimal, at most 4 digits each) or a symbol into *out. */
 static int parse_head(const cJSON *item, const char *path, ClampHeadRef *out)
 {
-    static const char *const symbols[] = {"strongest_ih", "pt_head", "rest_ih"};
-    static const ClampHeadSymbol codes[] = {CLAMP_HEAD_STRONGEST_IH, CLAMP_HEAD_PT_HEAD,
-                                            CLAMP_HEAD_REST_IH};
     int rc = 0;
     if (!cJSON_IsString(item))
         IH_FAIL(IH_ECONFIG, "%s: expected a head \"layer:head\" (a string)", path);
     const char *s = item->valuestring;
     for (int i = 0; i < 3; i++)
-        if (strcmp(s, symbols[i]) == 0) {
-            *out = (ClampHeadRef){codes[i], 0, 0};
+        if (strcmp(s, head_symbols[i]) == 0) {
+            *out = (ClampHeadRef){head_codes[i], 0, 0};
             return 0;
         }
     int v[2] = {0, 0}, part = 0, digits = 0;
@@ -92,7 +121,7 @@ cleanup:
 
 static int parse_preserve(const cJSON *obj, const char *path, ClampSpec *s)
 {
-    static const char *const names[] = {"patterns", "values", "queries", "keys"};
+    const char *const *names = preserve_names;
     int rc = 0;
     char p[600], ip[640];
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "what");
@@ -130,30 +159,6 @@ cleanup:
 
 static int parse_spec(const cJSON *obj, const char *path, ClampSpec *s)
 {
-    static const char *const k_heads[] = {"type", "heads", NULL};
-    static const char *const k_pt[] = {"type", "heads", "strength", "only_label", NULL};
-    static const char *const k_ih[] = {"type", "heads", "strength", NULL};
-    static const char *const k_copy[] = {"type", "head", NULL};
-    static const char *const k_preserve[] = {"type", "what", NULL};
-    static const char *const k_temp[] = {"type", "heads", "temperature", NULL};
-    static const char *const k_disallow[] = {"type", "heads", "only_label", NULL};
-    static const char *const k_none[] = {"type", NULL};
-    static const char *const k_gin[] = {"type", "checkpoint", "till_layer", NULL};
-    static const char *const k_gout[] = {"type", "checkpoint", "from_layer", NULL};
-    static const char *const *const keys[CLAMP_TYPE_COUNT] = {
-        [CLAMP_ABLATE_HEADS] = k_heads,
-        [CLAMP_PREV_TOKEN_PATTERN] = k_pt,
-        [CLAMP_INDUCTION_PATTERN] = k_ih,
-        [CLAMP_PERFECT_COPY] = k_copy,
-        [CLAMP_PRESERVE] = k_preserve,
-        [CLAMP_HEAD_TEMPERATURE] = k_temp,
-        [CLAMP_DISALLOW_PREV_TOKEN] = k_disallow,
-        [CLAMP_SILENCE_NON_LABEL] = k_heads,
-        [CLAMP_MATCH_HEADS] = k_temp,
-        [CLAMP_ABLATE_EMBEDDING] = k_none,
-        [CLAMP_GRAFT_IN] = k_gin,
-        [CLAMP_GRAFT_OUT] = k_gout,
-        [CLAMP_PERFECT_PREV_TOKEN_INPUT] = k_none};
     const char *names[CLAMP_TYPE_COUNT + 1];
     int rc = 0;
     char p[600];
@@ -168,7 +173,7 @@ static int parse_spec(const cJSON *obj, const char *path, ClampSpec *s)
     memset(s, 0, sizeof *s);
     s->type = (ClampType)type;
     s->strength = 1.0f;
-    IH_TRY(json_check_keys(obj, path, keys[type]));
+    IH_TRY(json_check_keys(obj, path, type_keys[type]));
     switch (s->type) {
     case CLAMP_PERFECT_COPY: {
         const cJSON *h = cJSON_GetObjectItemCaseSensitive(obj, "head");
@@ -225,6 +230,84 @@ int config__clamps_from_json(const cJSON *arr, const char *path, ClampConfig *ou
     out->n = n;
     IH_TRY(clamp_config_check(out, path));
 cleanup:
+    return rc;
+}
+
+/* An owned JSON string of head h ("layer:head" or its symbol). NULL when out of memory. */
+static cJSON *head_item(const ClampHeadRef *h)
+{
+    char text[32];
+    for (int i = 0; i < 3; i++)
+        if (h->symbol == head_codes[i])
+            return cJSON_CreateString(head_symbols[i]);
+    snprintf(text, sizeof text, "%d:%d", h->layer, h->head);
+    return cJSON_CreateString(text);
+}
+
+/* The value of key in clamp s, as the parser reads it back. NULL when out of memory. */
+static cJSON *spec_item(const ClampSpec *s, const char *key)
+{
+    cJSON *arr = NULL;
+    if (strcmp(key, "type") == 0)
+        return cJSON_CreateString(clamp_type_name(s->type));
+    if (strcmp(key, "head") == 0)
+        return head_item(&s->heads[0]);
+    if (strcmp(key, "strength") == 0)
+        return config__number_float(s->strength);
+    if (strcmp(key, "temperature") == 0)
+        return config__number_float(s->temperature);
+    if (strcmp(key, "only_label") == 0)
+        return cJSON_CreateBool(s->only_label != 0);
+    if (strcmp(key, "checkpoint") == 0)
+        return cJSON_CreateString(s->checkpoint);
+    if (strcmp(key, "till_layer") == 0 || strcmp(key, "from_layer") == 0)
+        return config__number_long(s->layer);
+    if (!(arr = cJSON_CreateArray()))
+        return NULL;
+    int is_heads = strcmp(key, "heads") == 0, n = is_heads ? s->n_heads : 4;
+    for (int i = 0; i < n; i++) {
+        cJSON *x = NULL;
+        if (is_heads)
+            x = head_item(&s->heads[i]);
+        else if (s->preserve & (1 << i))
+            x = cJSON_CreateString(preserve_names[i]);
+        else
+            continue;
+        if (!cJSON_AddItemToArray(arr, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+int config__clamps_to_json(const ClampConfig *cfg, cJSON **out)
+{
+    int rc = 0;
+    cJSON *arr = cJSON_CreateArray(), *obj = NULL;
+    if (!arr)
+        IH_FAIL(IH_ENOMEM, "out of memory");
+    for (int i = 0; i < cfg->n; i++) {
+        const ClampSpec *s = &cfg->items[i];
+        if (!(obj = cJSON_CreateObject()))
+            IH_FAIL(IH_ENOMEM, "out of memory");
+        for (const char *const *k = type_keys[s->type]; *k; k++) {
+            cJSON *x = spec_item(s, *k);
+            if (!cJSON_AddItemToObject(obj, *k, x)) {
+                cJSON_Delete(x);
+                IH_FAIL(IH_ENOMEM, "out of memory writing clamps[%d].%s", i, *k);
+            }
+        }
+        if (!cJSON_AddItemToArray(arr, obj))
+            IH_FAIL(IH_ENOMEM, "out of memory");
+        obj = NULL;
+    }
+    *out = arr;
+    arr = NULL;
+cleanup:
+    cJSON_Delete(obj);
+    cJSON_Delete(arr);
     return rc;
 }
 

@@ -15,8 +15,11 @@
  *           no_support, unique_rest, assign_query_label_random, noise_scale, size}, ...]
  *           (fields default to the top-level ones; classes/exemplars to "train"),
  *   dense_subset, n_probe.
- * Validation beyond types and ranges is data_config_validate's.
+ * Validation beyond types and ranges is data_config_validate's. "mixing": [] means no mixing (the
+ * canonical writer, config__data_to_json, writes it so). The tables below give the canonical key
+ * order; a source writes only its type's keys.
  */
+#include "config/fields.h"
 #include "config/json.h"
 #include "config/sections.h"
 
@@ -26,52 +29,78 @@
 #include <stdio.h>
 #include <string.h>
 
-static int get_int_triple(const cJSON *obj, const char *path, const char *key, int *out)
-{
-    int rc = 0;
-    int v[3], n = 0;
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!item)
-        return 0;
-    IH_TRY(json_get_int_array(obj, path, key, 0, 100000000, v, 3, &n));
-    if (n != 3)
-        IH_FAIL(IH_ECONFIG, "%s.%s: expected 3 entries [train, val, test], got %d", path, key, n);
-    memcpy(out, v, sizeof v);
-cleanup:
-    return rc;
-}
+#define SYN (1u << DATA_SOURCE_SYNTHETIC)
+#define LOW (1u << DATA_SOURCE_LOWRANK)
+#define GAU (1u << DATA_SOURCE_GAUSSIAN)
+#define H5 (1u << DATA_SOURCE_HDF5)
+#define S(key, kind, member, lo, hi, only)                                                         \
+    {                                                                                              \
+        key, kind, offsetof(DataSourceConfig, member), 0, lo, hi, NULL, only, NULL, NULL           \
+    }
+static const ConfigField source_fields[] = {
+    {"type", CONFIG_ENUM, offsetof(DataSourceConfig, type), 0, 0, 0, data_source_type_names, 0,
+     NULL, NULL},
+    {"path", CONFIG_STRING, offsetof(DataSourceConfig, path), DATA_PATH_MAX, 0, 0, NULL, H5, NULL,
+     NULL},
+    {"dataset", CONFIG_STRING, offsetof(DataSourceConfig, dataset),
+     sizeof(((DataSourceConfig *)0)->dataset), 0, 0, NULL, H5, NULL, NULL},
+    S("dim", CONFIG_INT, dim, 1, 65536, SYN | LOW | GAU),
+    S("seed", CONFIG_U32, seed, 0, 4294967295.0, SYN | LOW | GAU),
+    S("rank", CONFIG_INT, rank, 1, 65536, LOW),
+    S("mean_scale", CONFIG_FLOAT, mean_scale, 0.0, 1e6, SYN | LOW),
+    S("class_scale", CONFIG_FLOAT, class_scale, 0.0, 1e6, SYN | LOW),
+    S("exemplar_noise", CONFIG_FLOAT, exemplar_noise, 0.0, 1e6, SYN | LOW),
+    S("within_class_noise", CONFIG_FLOAT, within_class_noise, 0.0, 1e6, GAU),
+    {"nonneg", CONFIG_ENUM, offsetof(DataSourceConfig, nonneg), 0, 0, 0, data_nonneg_names,
+     SYN | LOW, NULL, NULL},
+};
+#undef S
 
-static int get_double_triple(const cJSON *obj, const char *path, const char *key, double *out)
-{
-    int rc = 0;
-    double v[3];
-    int n = 0;
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!item)
-        return 0;
-    IH_TRY(json_get_double_array(obj, path, key, 0.0, 1e12, v, 3, &n));
-    if (n != 3)
-        IH_FAIL(IH_ECONFIG, "%s.%s: expected 3 entries [train, val, test], got %d", path, key, n);
-    memcpy(out, v, sizeof v);
-cleanup:
-    return rc;
-}
+/* A mixed sampler (its fields default to the top-level sampler's, weight to 1). */
+#define W(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(DataSamplerConfig, member), 0, lo, hi, NULL, 0, NULL, NULL             \
+    }
+static const ConfigField sampler_fields[] = {
+    W("weight", CONFIG_DOUBLE, weight, 0.0, 1e12),
+    W("burstiness", CONFIG_INT, burstiness, 0, DATA_MAX_PAIRS),
+    W("distractor", CONFIG_BOOL, distractor, 0, 1),
+    W("no_support", CONFIG_BOOL, no_support, 0, 1),
+    W("unique_rest", CONFIG_BOOL, unique_rest, 0, 1),
+};
+#undef W
 
-static int parse_source(const cJSON *obj, const char *path, DataSourceConfig *s)
+#define E(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(DataEvaluatorConfig, member), 0, lo, hi, NULL, 0, NULL, NULL           \
+    }
+#define EE(key, member, names)                                                                     \
+    {                                                                                              \
+        key, CONFIG_ENUM, offsetof(DataEvaluatorConfig, member), 0, 0, 0, names, 0, NULL, NULL     \
+    }
+static const ConfigField evaluator_fields[] = {
+    {"name", CONFIG_STRING, offsetof(DataEvaluatorConfig, name), DATA_NAME_MAX, 0, 0, NULL, 0, NULL,
+     NULL},
+    EE("classes", classes, data_set_names),
+    EE("exemplars", exemplars, data_set_names),
+    EE("relabel", relabel, data_relabel_names),
+    E("burstiness", CONFIG_INT, burstiness, 0, DATA_MAX_PAIRS),
+    E("distractor", CONFIG_BOOL, distractor, 0, 1),
+    E("no_support", CONFIG_BOOL, no_support, 0, 1),
+    E("unique_rest", CONFIG_BOOL, unique_rest, 0, 1),
+    E("assign_query_label_random", CONFIG_BOOL, assign_query_label_random, 0, 1),
+    E("noise_scale", CONFIG_FLOAT, noise_scale, 0.0, 1e6),
+    E("size", CONFIG_INT, size, 1, 10000000),
+};
+#undef E
+#undef EE
+
+static int parse_source(const cJSON *src, const char *p, void *base)
 {
-    static const char *const synthetic_keys[] = {
-        "type", "dim", "seed", "mean_scale", "class_scale", "exemplar_noise", "nonneg", NULL};
-    static const char *const lowrank_keys[] = {"type",           "dim",        "seed",
-                                               "rank",           "mean_scale", "class_scale",
-                                               "exemplar_noise", "nonneg",     NULL};
-    static const char *const gaussian_keys[] = {"type", "dim", "seed", "within_class_noise", NULL};
-    static const char *const hdf5_keys[] = {"type", "path", "dataset", NULL};
     int rc = 0;
-    char p[512];
-    const cJSON *src = cJSON_GetObjectItemCaseSensitive(obj, "source");
+    DataSourceConfig *s = &((DataConfig *)base)->source;
     if (!src)
         return 0;
-    json_path_join(p, sizeof p, path, "source");
     if (!cJSON_IsObject(src))
         IH_FAIL(IH_ECONFIG, "%s: expected an object", p);
     if (!cJSON_GetObjectItemCaseSensitive(src, "type"))
@@ -80,67 +109,31 @@ static int parse_source(const cJSON *obj, const char *path, DataSourceConfig *s)
     int type = 0;
     IH_TRY(json_get_enum(src, p, "type", data_source_type_names(), &type));
     s->type = (DataSourceType)type;
-    const char *const *keys = s->type == DATA_SOURCE_HDF5       ? hdf5_keys
-                              : s->type == DATA_SOURCE_GAUSSIAN ? gaussian_keys
-                              : s->type == DATA_SOURCE_LOWRANK  ? lowrank_keys
-                                                                : synthetic_keys;
-    IH_TRY(json_check_keys(src, p, keys));
-    if (s->type == DATA_SOURCE_HDF5) {
+    if (s->type == DATA_SOURCE_HDF5)
         s->path[0] = '\0';
-        IH_TRY(json_get_string(src, p, "path", s->path, (int)sizeof s->path));
-        IH_TRY(json_get_string(src, p, "dataset", s->dataset, (int)sizeof s->dataset));
-        goto cleanup;
-    }
-    long seed = s->seed;
-    IH_TRY(json_get_int32(src, p, "dim", 1, 65536, &s->dim));
-    IH_TRY(json_get_int(src, p, "seed", 0, 4294967295L, &seed));
-    s->seed = (uint32_t)seed;
-    IH_TRY(json_get_int32(src, p, "rank", 1, 65536, &s->rank));
-    IH_TRY(json_get_float(src, p, "mean_scale", 0.0, 1e6, &s->mean_scale));
-    IH_TRY(json_get_float(src, p, "class_scale", 0.0, 1e6, &s->class_scale));
-    IH_TRY(json_get_float(src, p, "exemplar_noise", 0.0, 1e6, &s->exemplar_noise));
-    IH_TRY(json_get_float(src, p, "within_class_noise", 0.0, 1e6, &s->within_class_noise));
-    int nonneg = s->nonneg;
-    IH_TRY(json_get_enum(src, p, "nonneg", data_nonneg_names(), &nonneg));
-    s->nonneg = (DataNonneg)nonneg;
+    IH_TRY(
+        config__fields_parse(source_fields, CONFIG_NFIELDS(source_fields), 1u << type, src, p, s));
 cleanup:
     return rc;
 }
 
-/* Sampler fields of obj (at path) over the defaults already in *s. */
-static int parse_sampler_fields(const cJSON *obj, const char *path, DataSamplerConfig *s)
+static int parse_mixing(const cJSON *arr, const char *p, void *base)
 {
     int rc = 0;
-    IH_TRY(json_get_int32(obj, path, "burstiness", 0, DATA_MAX_PAIRS, &s->burstiness));
-    IH_TRY(json_get_bool(obj, path, "distractor", &s->distractor));
-    IH_TRY(json_get_bool(obj, path, "no_support", &s->no_support));
-    IH_TRY(json_get_bool(obj, path, "unique_rest", &s->unique_rest));
-cleanup:
-    return rc;
-}
-
-static int parse_mixing(const cJSON *obj, const char *path, DataConfig *cfg)
-{
-    static const char *const keys[] = {"weight",     "burstiness",  "distractor",
-                                       "no_support", "unique_rest", NULL};
-    int rc = 0;
-    char p[512], ip[540];
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "mixing");
+    char ip[540];
+    DataConfig *cfg = base;
     if (!arr)
         return 0;
-    json_path_join(p, sizeof p, path, "mixing");
     int n = cJSON_GetArraySize(arr);
-    if (!cJSON_IsArray(arr) || n < 1 || n > DATA_MAX_MIXING)
-        IH_FAIL(IH_ECONFIG, "%s: expected an array of 1 to %d sampler objects", p, DATA_MAX_MIXING);
+    if (!cJSON_IsArray(arr) || n > DATA_MAX_MIXING)
+        IH_FAIL(IH_ECONFIG, "%s: expected an array of 0 to %d sampler objects", p, DATA_MAX_MIXING);
     int i = 0;
     for (const cJSON *c = arr->child; c; c = c->next, i++) {
         snprintf(ip, sizeof ip, "%s[%d]", p, i);
-        IH_TRY(json_check_keys(c, ip, keys));
         DataSamplerConfig *s = &cfg->mixing[i];
         *s = cfg->sampler;
         s->weight = 1.0;
-        IH_TRY(json_get_double(c, ip, "weight", 0.0, 1e12, &s->weight));
-        IH_TRY(parse_sampler_fields(c, ip, s));
+        IH_TRY(config__fields_parse(sampler_fields, CONFIG_NFIELDS(sampler_fields), 0, c, ip, s));
     }
     cfg->n_mixing = n;
 cleanup:
@@ -150,12 +143,7 @@ cleanup:
 static int parse_evaluator(const cJSON *c, const char *ip, const DataConfig *cfg,
                            DataEvaluatorConfig *e)
 {
-    static const char *const keys[] = {"name",        "classes",     "exemplars",
-                                       "relabel",     "burstiness",  "distractor",
-                                       "no_support",  "unique_rest", "assign_query_label_random",
-                                       "noise_scale", "size",        NULL};
     int rc = 0;
-    IH_TRY(json_check_keys(c, ip, keys));
     memset(e, 0, sizeof *e);
     e->classes = DATA_SET_TRAIN;
     e->exemplars = DATA_SET_TRAIN;
@@ -166,39 +154,22 @@ static int parse_evaluator(const cJSON *c, const char *ip, const DataConfig *cfg
     e->unique_rest = cfg->sampler.unique_rest;
     e->noise_scale = cfg->noise_scale;
     e->size = cfg->eval_size;
-    if (!cJSON_GetObjectItemCaseSensitive(c, "name"))
+    if (cJSON_IsObject(c) && !cJSON_GetObjectItemCaseSensitive(c, "name"))
         IH_FAIL(IH_ECONFIG, "%s.name: required", ip);
-    IH_TRY(json_get_string(c, ip, "name", e->name, (int)sizeof e->name));
-    int classes = e->classes, exemplars = e->exemplars, relabel = e->relabel;
-    IH_TRY(json_get_enum(c, ip, "classes", data_set_names(), &classes));
-    IH_TRY(json_get_enum(c, ip, "exemplars", data_set_names(), &exemplars));
-    IH_TRY(json_get_enum(c, ip, "relabel", data_relabel_names(), &relabel));
-    e->classes = (DataSet)classes;
-    e->exemplars = (DataSet)exemplars;
-    e->relabel = (DataRelabel)relabel;
-    DataSamplerConfig s = {1.0, e->burstiness, e->distractor, e->no_support, e->unique_rest};
-    IH_TRY(parse_sampler_fields(c, ip, &s));
-    e->burstiness = s.burstiness;
-    e->distractor = s.distractor;
-    e->no_support = s.no_support;
-    e->unique_rest = s.unique_rest;
-    IH_TRY(json_get_bool(c, ip, "assign_query_label_random", &e->assign_query_label_random));
-    IH_TRY(json_get_float(c, ip, "noise_scale", 0.0, 1e6, &e->noise_scale));
-    IH_TRY(json_get_int32(c, ip, "size", 1, 10000000, &e->size));
+    IH_TRY(config__fields_parse(evaluator_fields, CONFIG_NFIELDS(evaluator_fields), 0, c, ip, e));
 cleanup:
     return rc;
 }
 
-static int parse_evaluators(const cJSON *obj, const char *path, DataConfig *cfg)
+static int parse_evaluators(const cJSON *arr, const char *p, void *base)
 {
     int rc = 0;
-    char p[512], ip[540];
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "evaluators");
+    char ip[540];
+    DataConfig *cfg = base;
     if (!arr) {
         data_config_paper_evaluators(cfg);
         return 0;
     }
-    json_path_join(p, sizeof p, path, "evaluators");
     int n = cJSON_GetArraySize(arr);
     if (!cJSON_IsArray(arr) || n < 1 || n > DATA_MAX_EVALUATORS)
         IH_FAIL(IH_ECONFIG,
@@ -215,59 +186,113 @@ cleanup:
     return rc;
 }
 
+/* An owned JSON array of n objects, item i written from table at base + i * stride. */
+static int write_array(const ConfigField *table, int n_fields, const void *base, size_t stride,
+                       int n, cJSON **out)
+{
+    int rc = 0;
+    cJSON *arr = cJSON_CreateArray(), *obj = NULL;
+    if (!arr)
+        IH_FAIL(IH_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        if (!(obj = cJSON_CreateObject()))
+            IH_FAIL(IH_ENOMEM, "out of memory");
+        IH_TRY(
+            config__fields_write(table, n_fields, 0, (const char *)base + (size_t)i * stride, obj));
+        if (!cJSON_AddItemToArray(arr, obj))
+            IH_FAIL(IH_ENOMEM, "out of memory");
+        obj = NULL;
+    }
+    *out = arr;
+    arr = NULL;
+cleanup:
+    cJSON_Delete(obj);
+    cJSON_Delete(arr);
+    return rc;
+}
+
+static int write_source(const void *base, cJSON **out)
+{
+    int rc = 0;
+    const DataSourceConfig *s = &((const DataConfig *)base)->source;
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj)
+        IH_FAIL(IH_ENOMEM, "out of memory");
+    IH_TRY(
+        config__fields_write(source_fields, CONFIG_NFIELDS(source_fields), 1u << s->type, s, obj));
+    *out = obj;
+    obj = NULL;
+cleanup:
+    cJSON_Delete(obj);
+    return rc;
+}
+
+static int write_mixing(const void *base, cJSON **out)
+{
+    const DataConfig *cfg = base;
+    return write_array(sampler_fields, CONFIG_NFIELDS(sampler_fields), cfg->mixing,
+                       sizeof cfg->mixing[0], cfg->n_mixing, out);
+}
+
+static int write_evaluators(const void *base, cJSON **out)
+{
+    const DataConfig *cfg = base;
+    return write_array(evaluator_fields, CONFIG_NFIELDS(evaluator_fields), cfg->evaluators,
+                       sizeof cfg->evaluators[0], cfg->n_evaluators, out);
+}
+
+#define D(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(DataConfig, member), 0, lo, hi, NULL, 0, NULL, NULL                    \
+    }
+static const ConfigField data_fields[] = {
+    {"source", CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, parse_source, write_source},
+    D("n_classes_total", CONFIG_INT, n_classes_total, 2, 10000000),
+    D("n_exemplars", CONFIG_INT, n_exemplars, 1, 100000),
+    D("class_split", CONFIG_INT3, class_split, 0, 0),
+    D("exemplar_split", CONFIG_INT3, exemplar_split, 0, 0),
+    D("n_labels", CONFIG_INT, n_labels, 2, 2048),
+    D("relabel_split", CONFIG_DOUBLE3, relabel_split, 0, 0),
+    {"relabel", CONFIG_ENUM, offsetof(DataConfig, relabel), 0, 0, 0, data_relabel_names, 0, NULL,
+     NULL},
+    D("context_pairs", CONFIG_INT, context_pairs, 1, DATA_MAX_PAIRS),
+    D("burstiness", CONFIG_INT, sampler.burstiness, 0, DATA_MAX_PAIRS),
+    D("distractor", CONFIG_BOOL, sampler.distractor, 0, 1),
+    D("no_support", CONFIG_BOOL, sampler.no_support, 0, 1),
+    D("unique_rest", CONFIG_BOOL, sampler.unique_rest, 0, 1),
+    {"mixing", CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, parse_mixing, write_mixing},
+    D("zipf_alpha", CONFIG_DOUBLE, zipf_alpha, 0.0, 100.0),
+    D("noise_scale", CONFIG_FLOAT, noise_scale, 0.0, 1e6),
+    D("match_query_and_distractors", CONFIG_BOOL, match_query_and_distractors, 0, 1),
+    D("assign_query_label_random", CONFIG_BOOL, assign_query_label_random, 0, 1),
+    D("eval_size", CONFIG_INT, eval_size, 1, 10000000),
+    {"evaluators", CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, parse_evaluators, write_evaluators},
+    D("dense_subset", CONFIG_LONG, dense_subset, 0, 4e18),
+    D("n_probe", CONFIG_INT, n_probe, 0, 1000000),
+};
+#undef D
+
 int config__data_from_json(const cJSON *obj, const char *path, DataConfig *out)
 {
-    static const char *const keys[] = {"source",
-                                       "n_classes_total",
-                                       "n_exemplars",
-                                       "class_split",
-                                       "exemplar_split",
-                                       "n_labels",
-                                       "relabel_split",
-                                       "relabel",
-                                       "context_pairs",
-                                       "burstiness",
-                                       "distractor",
-                                       "no_support",
-                                       "unique_rest",
-                                       "mixing",
-                                       "zipf_alpha",
-                                       "noise_scale",
-                                       "match_query_and_distractors",
-                                       "assign_query_label_random",
-                                       "eval_size",
-                                       "evaluators",
-                                       "dense_subset",
-                                       "n_probe",
-                                       NULL};
     int rc = 0;
-    DataConfig *cfg = out;
-    data_config_default(cfg);
-    IH_TRY(json_check_keys(obj, path, keys));
-    IH_TRY(parse_source(obj, path, &cfg->source));
-    IH_TRY(json_get_int32(obj, path, "n_classes_total", 2, 10000000, &cfg->n_classes_total));
-    IH_TRY(json_get_int32(obj, path, "n_exemplars", 1, 100000, &cfg->n_exemplars));
-    IH_TRY(get_int_triple(obj, path, "class_split", cfg->class_split));
-    IH_TRY(get_int_triple(obj, path, "exemplar_split", cfg->exemplar_split));
-    IH_TRY(json_get_int32(obj, path, "n_labels", 2, 2048, &cfg->n_labels));
-    IH_TRY(get_double_triple(obj, path, "relabel_split", cfg->relabel_split));
-    int relabel = cfg->relabel;
-    IH_TRY(json_get_enum(obj, path, "relabel", data_relabel_names(), &relabel));
-    cfg->relabel = (DataRelabel)relabel;
-    IH_TRY(json_get_int32(obj, path, "context_pairs", 1, DATA_MAX_PAIRS, &cfg->context_pairs));
-    IH_TRY(parse_sampler_fields(obj, path, &cfg->sampler));
-    IH_TRY(json_get_double(obj, path, "zipf_alpha", 0.0, 100.0, &cfg->zipf_alpha));
-    IH_TRY(json_get_float(obj, path, "noise_scale", 0.0, 1e6, &cfg->noise_scale));
-    IH_TRY(
-        json_get_bool(obj, path, "match_query_and_distractors", &cfg->match_query_and_distractors));
-    IH_TRY(json_get_bool(obj, path, "assign_query_label_random", &cfg->assign_query_label_random));
-    IH_TRY(json_get_int32(obj, path, "eval_size", 1, 10000000, &cfg->eval_size));
-    IH_TRY(json_get_int(obj, path, "dense_subset", 0, 4000000000000000000L, &cfg->dense_subset));
-    IH_TRY(json_get_int32(obj, path, "n_probe", 0, 1000000, &cfg->n_probe));
-    IH_TRY(parse_mixing(obj, path, cfg));
-    IH_TRY(parse_evaluators(obj, path, cfg));
-    IH_TRY(data_config_validate(cfg, path));
+    data_config_default(out);
+    IH_TRY(config__fields_parse(data_fields, CONFIG_NFIELDS(data_fields), 0, obj, path, out));
+    IH_TRY(data_config_validate(out, path));
 cleanup:
+    return rc;
+}
+
+int config__data_to_json(const DataConfig *cfg, cJSON **out)
+{
+    int rc = 0;
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj)
+        IH_FAIL(IH_ENOMEM, "out of memory");
+    IH_TRY(config__fields_write(data_fields, CONFIG_NFIELDS(data_fields), 0, cfg, obj));
+    *out = obj;
+    obj = NULL;
+cleanup:
+    cJSON_Delete(obj);
     return rc;
 }
 

@@ -1,142 +1,211 @@
-/* JSON -> RunConfig: one training run. Schema (every field optional; defaults are the paper's
- * baseline, run_config_default):
+/* JSON <-> RunConfig: one training run. Schema (every field optional; defaults are the paper's
+ * baseline, run_config_default), in canonical order (the tables below):
  *   name, init_seed, train_seed, eval_seed, train_iters, batch_size, eval_every, ckpt_every,
  *   measure_every, keep_probe_logits, clamp_progress, posthoc_wiring,
  *   progress_heads: {strongest_ih, pt_head}   (heads of the clamp progress measures; a sweep
  *                   binds them from the run's source run when its condition has symbolic heads)
+ *   data: {...}   (src/config/data_config.c)
  *   model: {d_model, n_heads, depth, pos: "rope"|"ape"|"sinusoidal"|"none", pos_base,
  *           max_positions, layer_norm, qkv_bias, proj_bias, mlp_ratio, init_rescale,
  *           input_dim, n_labels, context_pairs}   (the last three default to the data's)
  *   optimizer: {lr, beta1, beta2, eps, weight_decay}
- *   data: {...}   (src/config/data_config.c)
  *   clamps: [...] (src/config/clamp_config.c)
  * Counts of sequences (train_iters, eval_every, ckpt_every) are in sequences, not steps.
+ * run_config_write prints every field of a parsed config in this order (the canonical JSON a
+ * results file stores and the run hash covers).
  */
+#include "config/fields.h"
 #include "config/json.h"
 #include "config/sections.h"
 
 #include "ihsweep/config.h"
 #include "ihsweep/error.h"
+#include "ihsweep/hash.h"
 #include "ihsweep/train.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pos_names[] = {"rope", "ape", "sinusoidal", "none", NULL};
-
-static int parse_model(const cJSON *obj, const char *path, ModelConfig *m, int *dims_given)
+static const char *const *pos_names(void)
 {
-    static const char *const keys[] = {"d_model",   "n_heads",      "depth",     "pos",
-                                       "pos_base",  "max_positions", "layer_norm", "qkv_bias",
-                                       "proj_bias", "mlp_ratio",    "init_rescale", "input_dim",
-                                       "n_labels",  "context_pairs", NULL};
+    static const char *const names[] = {"rope", "ape", "sinusoidal", "none", NULL};
+    return names;
+}
+
+#define M(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(ModelConfig, member), 0, lo, hi, NULL, 0, NULL, NULL                   \
+    }
+static const ConfigField model_fields[] = {
+    M("d_model", CONFIG_INT, d_model, 2, 4096),
+    M("n_heads", CONFIG_INT, n_heads, 1, 4096),
+    M("depth", CONFIG_INT, depth, 1, 64),
+    {"pos", CONFIG_ENUM, offsetof(ModelConfig, pos), 0, 0, 0, pos_names, 0, NULL, NULL},
+    M("pos_base", CONFIG_FLOAT, pos_base, 1.000001, 1e12),
+    M("max_positions", CONFIG_INT, max_positions, 1, 100000),
+    M("layer_norm", CONFIG_BOOL, layer_norm, 0, 1),
+    M("qkv_bias", CONFIG_BOOL, qkv_bias, 0, 1),
+    M("proj_bias", CONFIG_BOOL, proj_bias, 0, 1),
+    M("mlp_ratio", CONFIG_INT, mlp_ratio, 0, 64),
+    M("init_rescale", CONFIG_FLOAT, init_rescale, 1e-6, 1e6),
+    M("input_dim", CONFIG_INT, input_dim, 1, 65536),
+    M("n_labels", CONFIG_INT, n_labels, 2, 100000),
+    M("context_pairs", CONFIG_INT, context_pairs, 1, 64),
+};
+#undef M
+
+#define A(key, member, hi)                                                                         \
+    {                                                                                              \
+        key, CONFIG_FLOAT, offsetof(AdamConfig, member), 0, 0.0, hi, NULL, 0, NULL, NULL           \
+    }
+static const ConfigField optimizer_fields[] = {
+    A("lr", lr, 10.0),
+    A("beta1", beta1, 0.999999),
+    A("beta2", beta2, 0.99999999),
+    A("eps", eps, 1.0),
+    A("weight_decay", weight_decay, 100.0),
+};
+#undef A
+
+static const ConfigField progress_fields[] = {
+    {"strongest_ih", CONFIG_INT, offsetof(ClampHeadBindings, strongest_ih), 0, -1, 4095, NULL, 0,
+     NULL, NULL},
+    {"pt_head", CONFIG_INT, offsetof(ClampHeadBindings, pt_head), 0, -1, 4095, NULL, 0, NULL, NULL},
+};
+
+/* Nested fields of the run object (base: RunConfig). */
+static int parse_progress(const cJSON *item, const char *path, void *base)
+{
+    RunConfig *r = base;
+    if (!item)
+        return 0;
+    return config__fields_parse(progress_fields, CONFIG_NFIELDS(progress_fields), 0, item, path,
+                                &r->progress_heads);
+}
+
+static int parse_data(const cJSON *item, const char *path, void *base)
+{
     int rc = 0;
-    IH_TRY(json_check_keys(obj, path, keys));
-    IH_TRY(json_get_int32(obj, path, "d_model", 2, 4096, &m->d_model));
-    IH_TRY(json_get_int32(obj, path, "n_heads", 1, 4096, &m->n_heads));
-    IH_TRY(json_get_int32(obj, path, "depth", 1, 64, &m->depth));
-    int pos = (int)m->pos;
-    IH_TRY(json_get_enum(obj, path, "pos", pos_names, &pos));
-    m->pos = (ModelPos)pos;
-    IH_TRY(json_get_float(obj, path, "pos_base", 1.000001, 1e12, &m->pos_base));
-    IH_TRY(json_get_int32(obj, path, "max_positions", 1, 100000, &m->max_positions));
-    IH_TRY(json_get_bool(obj, path, "layer_norm", &m->layer_norm));
-    IH_TRY(json_get_bool(obj, path, "qkv_bias", &m->qkv_bias));
-    IH_TRY(json_get_bool(obj, path, "proj_bias", &m->proj_bias));
-    IH_TRY(json_get_int32(obj, path, "mlp_ratio", 0, 64, &m->mlp_ratio));
-    IH_TRY(json_get_float(obj, path, "init_rescale", 1e-6, 1e6, &m->init_rescale));
-    dims_given[0] = cJSON_GetObjectItemCaseSensitive(obj, "input_dim") != NULL;
-    dims_given[1] = cJSON_GetObjectItemCaseSensitive(obj, "n_labels") != NULL;
-    dims_given[2] = cJSON_GetObjectItemCaseSensitive(obj, "context_pairs") != NULL;
-    IH_TRY(json_get_int32(obj, path, "input_dim", 1, 65536, &m->input_dim));
-    IH_TRY(json_get_int32(obj, path, "n_labels", 2, 100000, &m->n_labels));
-    IH_TRY(json_get_int32(obj, path, "context_pairs", 1, 64, &m->context_pairs));
+    RunConfig *r = base;
+    if (!item)
+        return 0;
+    IH_TRY(config__data_from_json(item, path, &r->data));
+    if (!cJSON_GetObjectItemCaseSensitive(item, "dense_subset"))
+        r->data.dense_subset = RUN_DENSE_SUBSET_DEFAULT;
 cleanup:
     return rc;
 }
 
-static int parse_optimizer(const cJSON *obj, const char *path, AdamConfig *a)
+/* The model; input_dim, n_labels and context_pairs default to the data's (parsed before). */
+static int parse_model(const cJSON *item, const char *path, void *base)
 {
-    static const char *const keys[] = {"lr", "beta1", "beta2", "eps", "weight_decay", NULL};
     int rc = 0;
-    IH_TRY(json_check_keys(obj, path, keys));
-    IH_TRY(json_get_float(obj, path, "lr", 0.0, 10.0, &a->lr));
-    IH_TRY(json_get_float(obj, path, "beta1", 0.0, 0.999999, &a->beta1));
-    IH_TRY(json_get_float(obj, path, "beta2", 0.0, 0.99999999, &a->beta2));
-    IH_TRY(json_get_float(obj, path, "eps", 0.0, 1.0, &a->eps));
-    IH_TRY(json_get_float(obj, path, "weight_decay", 0.0, 100.0, &a->weight_decay));
+    RunConfig *r = base;
+    ModelConfig *m = &r->model;
+    if (item)
+        IH_TRY(config__fields_parse(model_fields, CONFIG_NFIELDS(model_fields), 0, item, path, m));
+    if (!item || !cJSON_GetObjectItemCaseSensitive(item, "input_dim"))
+        m->input_dim = r->data.source.dim;
+    if (!item || !cJSON_GetObjectItemCaseSensitive(item, "n_labels"))
+        m->n_labels = r->data.n_labels;
+    if (!item || !cJSON_GetObjectItemCaseSensitive(item, "context_pairs"))
+        m->context_pairs = r->data.context_pairs;
 cleanup:
     return rc;
 }
 
-static int get_seed(const cJSON *obj, const char *path, const char *key, uint32_t *out)
+static int parse_optimizer(const cJSON *item, const char *path, void *base)
+{
+    RunConfig *r = base;
+    if (!item)
+        return 0;
+    return config__fields_parse(optimizer_fields, CONFIG_NFIELDS(optimizer_fields), 0, item, path,
+                                &r->adam);
+}
+
+static int parse_clamps(const cJSON *item, const char *path, void *base)
+{
+    RunConfig *r = base;
+    return item ? config__clamps_from_json(item, path, &r->clamps) : 0;
+}
+
+static int write_object(const ConfigField *table, int n, const void *base, cJSON **out)
 {
     int rc = 0;
-    long v = (long)*out;
-    IH_TRY(json_get_int(obj, path, key, 0, 4294967295L, &v));
-    *out = (uint32_t)v;
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj)
+        IH_FAIL(IH_ENOMEM, "out of memory");
+    IH_TRY(config__fields_write(table, n, 0, base, obj));
+    *out = obj;
+    obj = NULL;
 cleanup:
+    cJSON_Delete(obj);
     return rc;
 }
+
+static int write_progress(const void *base, cJSON **out)
+{
+    return write_object(progress_fields, CONFIG_NFIELDS(progress_fields),
+                        &((const RunConfig *)base)->progress_heads, out);
+}
+
+static int write_data(const void *base, cJSON **out)
+{
+    return config__data_to_json(&((const RunConfig *)base)->data, out);
+}
+
+static int write_model(const void *base, cJSON **out)
+{
+    return write_object(model_fields, CONFIG_NFIELDS(model_fields),
+                        &((const RunConfig *)base)->model, out);
+}
+
+static int write_optimizer(const void *base, cJSON **out)
+{
+    return write_object(optimizer_fields, CONFIG_NFIELDS(optimizer_fields),
+                        &((const RunConfig *)base)->adam, out);
+}
+
+static int write_clamps(const void *base, cJSON **out)
+{
+    return config__clamps_to_json(&((const RunConfig *)base)->clamps, out);
+}
+
+#define R(key, kind, member, lo, hi)                                                               \
+    {                                                                                              \
+        key, kind, offsetof(RunConfig, member), 0, lo, hi, NULL, 0, NULL, NULL                     \
+    }
+#define N(key, p, w)                                                                               \
+    {                                                                                              \
+        key, CONFIG_NESTED, 0, 0, 0, 0, NULL, 0, p, w                                              \
+    }
+static const ConfigField run_fields[] = {
+    {"name", CONFIG_STRING, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), 0, 0, NULL,
+     0, NULL, NULL},
+    R("init_seed", CONFIG_U32, init_seed, 0, 4294967295.0),
+    R("train_seed", CONFIG_U32, train_seed, 0, 4294967295.0),
+    R("eval_seed", CONFIG_U32, eval_seed, 0, 4294967295.0),
+    R("train_iters", CONFIG_LONG, train_iters, 0, 1e12),
+    R("batch_size", CONFIG_INT, batch_size, 1, 65536),
+    R("eval_every", CONFIG_LONG, eval_every, 1, 1e12),
+    R("ckpt_every", CONFIG_LONG, ckpt_every, 0, 1e12),
+    R("measure_every", CONFIG_INT, measure_every, 0, 1000000),
+    R("keep_probe_logits", CONFIG_BOOL, keep_probe_logits, 0, 1),
+    R("clamp_progress", CONFIG_BOOL, clamp_progress, 0, 1),
+    R("posthoc_wiring", CONFIG_BOOL, posthoc_wiring, 0, 1),
+    N("progress_heads", parse_progress, write_progress),
+    N("data", parse_data, write_data),
+    N("model", parse_model, write_model),
+    N("optimizer", parse_optimizer, write_optimizer),
+    N("clamps", parse_clamps, write_clamps),
+};
+#undef R
+#undef N
 
 int config__run_from_json(const cJSON *obj, const char *path, RunConfig *out)
 {
-    static const char *const keys[] = {
-        "name",       "init_seed",     "train_seed",      "eval_seed", "train_iters",
-        "batch_size", "eval_every",    "ckpt_every",      "measure_every", "keep_probe_logits",
-        "model",      "optimizer",     "data",            "clamps",    "clamp_progress", "posthoc_wiring",
-        "progress_heads", NULL};
-    int rc = 0;
-    char p[512];
     run_config_default(out);
-    IH_TRY(json_check_keys(obj, path, keys));
-    IH_TRY(json_get_string(obj, path, "name", out->name, (int)sizeof out->name));
-    IH_TRY(get_seed(obj, path, "init_seed", &out->init_seed));
-    IH_TRY(get_seed(obj, path, "train_seed", &out->train_seed));
-    IH_TRY(get_seed(obj, path, "eval_seed", &out->eval_seed));
-    IH_TRY(json_get_int(obj, path, "train_iters", 0, 1000000000000L, &out->train_iters));
-    IH_TRY(json_get_int32(obj, path, "batch_size", 1, 65536, &out->batch_size));
-    IH_TRY(json_get_int(obj, path, "eval_every", 1, 1000000000000L, &out->eval_every));
-    IH_TRY(json_get_int(obj, path, "ckpt_every", 0, 1000000000000L, &out->ckpt_every));
-    IH_TRY(json_get_int32(obj, path, "measure_every", 0, 1000000, &out->measure_every));
-    IH_TRY(json_get_bool(obj, path, "keep_probe_logits", &out->keep_probe_logits));
-    IH_TRY(json_get_bool(obj, path, "clamp_progress", &out->clamp_progress));
-    IH_TRY(json_get_bool(obj, path, "posthoc_wiring", &out->posthoc_wiring));
-    const cJSON *heads = cJSON_GetObjectItemCaseSensitive(obj, "progress_heads");
-    if (heads) {
-        static const char *const head_keys[] = {"strongest_ih", "pt_head", NULL};
-        json_path_join(p, sizeof p, path, "progress_heads");
-        IH_TRY(json_check_keys(heads, p, head_keys));
-        IH_TRY(json_get_int32(heads, p, "strongest_ih", -1, 4095, &out->progress_heads.strongest_ih));
-        IH_TRY(json_get_int32(heads, p, "pt_head", -1, 4095, &out->progress_heads.pt_head));
-    }
-
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(obj, "data");
-    if (data) {
-        IH_TRY(config__data_from_json(data, json_path_join(p, sizeof p, path, "data"), &out->data));
-        if (!cJSON_GetObjectItemCaseSensitive(data, "dense_subset"))
-            out->data.dense_subset = RUN_DENSE_SUBSET_DEFAULT;
-    }
-    int dims_given[3] = {0, 0, 0};
-    const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");
-    if (model)
-        IH_TRY(parse_model(model, json_path_join(p, sizeof p, path, "model"), &out->model,
-                           dims_given));
-    if (!dims_given[0])
-        out->model.input_dim = out->data.source.dim;
-    if (!dims_given[1])
-        out->model.n_labels = out->data.n_labels;
-    if (!dims_given[2])
-        out->model.context_pairs = out->data.context_pairs;
-    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(obj, "optimizer");
-    if (opt)
-        IH_TRY(parse_optimizer(opt, json_path_join(p, sizeof p, path, "optimizer"), &out->adam));
-    const cJSON *clamps = cJSON_GetObjectItemCaseSensitive(obj, "clamps");
-    if (clamps)
-        IH_TRY(config__clamps_from_json(clamps, json_path_join(p, sizeof p, path, "clamps"),
-                                        &out->clamps));
-cleanup:
-    return rc;
+    return config__fields_parse(run_fields, CONFIG_NFIELDS(run_fields), 0, obj, path, out);
 }
 
 int run_config_parse(const char *json_text, const char *source, RunConfig *out)
@@ -148,4 +217,24 @@ int run_config_parse(const char *json_text, const char *source, RunConfig *out)
 cleanup:
     cJSON_Delete(root);
     return rc;
+}
+
+int run_config_write(const RunConfig *cfg, char **out)
+{
+    int rc = 0;
+    cJSON *root = NULL;
+    char *text = NULL;
+    *out = NULL;
+    IH_TRY(write_object(run_fields, CONFIG_NFIELDS(run_fields), cfg, &root));
+    if (!(text = cJSON_PrintUnformatted(root)) || !(*out = strdup(text)))
+        IH_FAIL(IH_ENOMEM, "out of memory printing a run config");
+cleanup:
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return rc;
+}
+
+uint64_t run_config_text_hash(const char *text)
+{
+    return ih_fnv1a(IH_FNV1A_OFFSET, text, strlen(text));
 }

@@ -18,6 +18,9 @@
  * absent the paper's four are used, built from the object's sampler, eval_size and noise_scale.
  * Errors: IH_ECONFIG. Local. */
 int config__data_from_json(const cJSON *obj, const char *path, DataConfig *out);
+/* The canonical JSON object of cfg (every field, table order; see run_config_write) as an owned
+ * tree in *out. Errors: IH_ENOMEM. */
+int config__data_to_json(const DataConfig *cfg, cJSON **out);
 
 /* ---- clamps ---- */
 
@@ -25,6 +28,9 @@ int config__data_from_json(const cJSON *obj, const char *path, DataConfig *out);
  * "run.clamps"); schema in src/config/clamp_config.c. Symbolic heads are kept; clamp_config_check
  * runs, clamp_config_validate (which needs the model) does not. Errors: IH_ECONFIG. Local. */
 int config__clamps_from_json(const cJSON *arr, const char *path, ClampConfig *out);
+/* The canonical JSON array of cfg (each clamp with every key of its type, symbols kept) as an
+ * owned tree in *out. Errors: IH_ENOMEM. */
+int config__clamps_to_json(const ClampConfig *cfg, cJSON **out);
 
 /* ---- run ---- */
 

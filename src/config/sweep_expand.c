@@ -7,6 +7,7 @@
 #include "config/json.h"
 #include "config/sweep_internal.h"
 
+#include "ihsweep/config.h"
 #include "ihsweep/error.h"
 
 #include <stdio.h>
@@ -288,11 +289,10 @@ static int make_run(const SweepParse *sp, SweepPlan *plan, const RunPos *pos, co
                     RunConfig *cfg, RunConfig *resolved)
 {
     int rc = 0;
-    char *text = NULL;
     SweepRun *r = &plan->runs[pos->id];
     rc = config__run_from_json(tree, "", cfg);
     if (rc == 0) {
-        memcpy(resolved, cfg, sizeof *cfg); /* bytes, padding included: configs are hashed */
+        memcpy(resolved, cfg, sizeof *cfg);
         const ClampHeadBindings placeholder = {0, 0};
         rc = clamp_config_resolve(&resolved->clamps, &placeholder, cfg->model.n_heads,
                                   cfg->model.depth);
@@ -325,9 +325,15 @@ static int make_run(const SweepParse *sp, SweepPlan *plan, const RunPos *pos, co
         rc = run_fail(sp, plan, pos);
         goto cleanup;
     }
-    text = cJSON_PrintUnformatted(tree);
-    if (!text || !(r->config = dup_string(text)))
-        IH_FAIL(IH_ENOMEM, "out of memory printing run %d's config", pos->id);
+    /* canonical: every field, table order; it must read back as the very same config (resolved
+     * is free scratch here), else the field tables have a bug */
+    IH_TRY(run_config_write(cfg, &r->config));
+    IH_TRY(run_config_parse(r->config, "canonical config", resolved));
+    if (memcmp(resolved, cfg, sizeof *cfg) != 0)
+        IH_FAIL(IH_EINTERNAL,
+                "run %d: its canonical config text does not read back as the same "
+                "config: %s",
+                pos->id, r->config);
     r->id = pos->id;
     r->stage = pos->stage;
     r->condition = pos->cond;
@@ -335,7 +341,7 @@ static int make_run(const SweepParse *sp, SweepPlan *plan, const RunPos *pos, co
     r->seed = pos->seed;
     r->source = -1;
     r->has_measures = cfg->measure_every > 0;
-    r->hash = run_config_hash(cfg);
+    r->hash = run_config_text_hash(r->config);
     r->train_iters = cfg->train_iters;
     r->n_evals = train_eval_count(cfg->train_iters, cfg->eval_every, cfg->batch_size);
     r->n_labels = cfg->model.n_labels;
@@ -348,7 +354,6 @@ static int make_run(const SweepParse *sp, SweepPlan *plan, const RunPos *pos, co
     if (r->n_probe > plan->max_probe)
         plan->max_probe = r->n_probe;
 cleanup:
-    cJSON_free(text);
     return rc;
 }
 

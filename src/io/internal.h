@@ -116,6 +116,9 @@ int results__rows_io(const ResultsFile *f, hid_t ds, RunResultShape s, int run, 
 int results__attr_write_string(hid_t obj, const char *name, const char *value);
 int results__attr_read_string(hid_t obj, const char *name, char **out);
 
+/* The variable-length UTF-8 string type (owned: H5Tclose it); negative on failure. */
+hid_t results__vlen_string_type(void);
+
 /* String-array attribute [n] (variable-length UTF-8). Write: collective; n >= 1.
  * Read: *out owned array of owned strings, *n its length. */
 int results__attr_write_strings(hid_t obj, const char *name, char *const *values, int n);

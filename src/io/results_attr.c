@@ -40,7 +40,7 @@ cleanup:
     return rc;
 }
 
-static hid_t vlen_string_type(void)
+hid_t results__vlen_string_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0)
@@ -56,7 +56,7 @@ static int attr_write(hid_t obj, const char *name, hid_t space, const void *buf)
 {
     int rc = 0;
     hid_t type = H5I_INVALID_HID, attr = H5I_INVALID_HID;
-    RESULTS_H5(type = vlen_string_type(), "results: cannot make a string type");
+    RESULTS_H5(type = results__vlen_string_type(), "results: cannot make a string type");
     RESULTS_H5(attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT),
                "results: cannot create attribute %s", name);
     RESULTS_H5(H5Awrite(attr, type, buf), "results: cannot write attribute %s", name);
@@ -124,7 +124,7 @@ int results__attr_read_strings(hid_t obj, const char *name, char ***out, int *n_
     *out = NULL;
     *n_out = 0;
     IH_TRY(attr_open(obj, name, &attr, &space, &n));
-    RESULTS_H5(type = vlen_string_type(), "results: cannot make a string type");
+    RESULTS_H5(type = results__vlen_string_type(), "results: cannot make a string type");
     IH_ALLOC(raw, n);
     IH_ALLOC(copy, n);
     RESULTS_H5(H5Aread(attr, type, raw), "results: cannot read attribute %s", name);

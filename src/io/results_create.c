@@ -272,7 +272,8 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/config", *cfg_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->config));
     IH_TRY(describe(f->config, "run config", "1",
-                    "the run's configuration as planned (JSON; symbolic heads unbound)"));
+                    "the run's configuration as planned: canonical JSON with every field and "
+                    "default filled in (symbolic heads as in the sweep); runs/hash hashes it"));
     IH_TRY(results__attr_write_string(f->config, "_Encoding", "utf-8"));
     IH_TRY(results__attr_write_string(f->config, "coordinates", names->coords));
     RESULTS_H5(*res_type = resolved_string_type(l), "results: cannot make a string type");
@@ -280,8 +281,9 @@ static int create_metadata(ResultsFile *f, const Scales *s, const ReaderNames *n
     IH_TRY(create_dataset(f->comm, f->file, s, s->size, "runs/resolved_config", *res_type, &run_axis, 1,
                           H5T_NATIVE_INT, NULL, &f->resolved));
     IH_TRY(describe(f->resolved, "resolved run config", "1",
-                    "the configuration the run trained with (JSON; symbolic heads replaced by the "
-                    "heads bound from its source run): `ihsweep train` on it reproduces the row"));
+                    "for a run whose heads were bound from its source run: its canonical config "
+                    "with those heads; empty when runs/config is the config it trained with. "
+                    "`ihsweep train` on the config reproduces the row"));
     IH_TRY(results__attr_write_string(f->resolved, "_Encoding", "utf-8"));
     IH_TRY(results__attr_write_string(f->resolved, "coordinates", names->coords));
     for (int p = 0; p < l->n_params; p++) {
@@ -497,7 +499,7 @@ cleanup:
 
 /* Rank 0's independent writes: scale values and per-run metadata. */
 static int write_metadata(ResultsFile *f, const Scales *s, const IndexVars *iv, hid_t cond_type,
-                          hid_t cfg_type, hid_t res_type)
+                          hid_t cfg_type)
 {
     int rc = 0;
     const ResultsLayout *l = &f->layout;
@@ -519,7 +521,6 @@ static int write_metadata(ResultsFile *f, const Scales *s, const IndexVars *iv, 
     IH_TRY(write_all(f->hash, H5T_NATIVE_UINT64, l->hashes, "runs/hash"));
     IH_TRY(write_strings(f->condition, cond_type, l->conditions, l->n_runs, "runs/condition"));
     IH_TRY(write_strings(f->config, cfg_type, l->configs, l->n_runs, "runs/config"));
-    IH_TRY(write_strings(f->resolved, res_type, l->configs, l->n_runs, "runs/resolved_config"));
     IH_ALLOC(column, l->n_runs);
     for (int p = 0; p < l->n_params; p++) {
         for (int r = 0; r < l->n_runs; r++)
@@ -681,7 +682,7 @@ int results_create(MPI_Comm comm, const char *path, const ResultsLayout *layout,
     IH_TRY(create_metadata(f, &s, &names, &cond_type, &cfg_type, &res_type));
     IH_TRY(create_payload(f, &s, &names));
     IH_TRY(add_coords(f, &s, &names, &iv));
-    rc = f->rank == 0 ? write_metadata(f, &s, &iv, cond_type, cfg_type, res_type) : 0;
+    rc = f->rank == 0 ? write_metadata(f, &s, &iv, cond_type, cfg_type) : 0;
     IH_TRY(ih_mpi_agree(f->comm, rc));
     IH_TRY(write_root_attributes(f));
     rc = H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0 ? IH_EHDF5 : 0;

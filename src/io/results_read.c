@@ -92,15 +92,18 @@ int results_read_resolved_config(ResultsFile *f, int run, char **out)
     *out = NULL;
     if (run < 0 || run >= f->layout.n_runs)
         IH_FAIL(IH_EUSAGE, "results: run %d is outside 0..%d", run, f->layout.n_runs - 1);
-    if (f->resolved < 0) {
+    if (f->resolved >= 0) {
+        IH_ALLOC(buf, f->resolved_width + 1);
+        RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
+        IH_TRY(results__rows_io(f, f->resolved, RESULT_SHAPE_RUN, run, 1, type, buf, 0));
+        buf[f->resolved_width] = '\0';
+    }
+    if (!buf || !buf[0]) { /* schema 1, or no heads bound: the planned config is the one */
         size_t n = strlen(f->layout.configs[run]) + 1;
         IH_ALLOC(*out, n);
         memcpy(*out, f->layout.configs[run], n);
         goto cleanup;
     }
-    IH_ALLOC(buf, f->resolved_width + 1);
-    RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
-    IH_TRY(results__rows_io(f, f->resolved, RESULT_SHAPE_RUN, run, 1, type, buf, 0));
     *out = buf;
     buf = NULL;
 cleanup:

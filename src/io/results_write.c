@@ -113,7 +113,8 @@ int results_write_resolved_config(ResultsFile *f, int run, const char *text)
                 "%zu",
                 run, strlen(text) + 1, f->resolved_width);
     IH_ALLOC(buf, f->resolved_width);
-    memcpy(buf, text, strlen(text));
+    if (strcmp(text, f->layout.configs[run]) != 0) /* else "": the same as runs/config */
+        memcpy(buf, text, strlen(text));
     RESULTS_H5(type = H5Dget_type(f->resolved), "results: cannot get a dataset's type");
     IH_TRY(results__rows_io(f, f->resolved, RESULT_SHAPE_RUN, run, 1, type, buf, 1));
 cleanup:

@@ -295,7 +295,8 @@ void sweep_plan_print_json(const SweepPlan *plan, const unsigned char *sel, int 
         ih_json_number(out, r->cost * sweep_seconds_per_gflop());
         fputs(", \"chain_seconds\": ", out);
         ih_json_number(out, chain_seconds(plan, i));
-        fprintf(out, ", \"hash\": \"%016llx\"}", (unsigned long long)r->hash);
+        fprintf(out, ", \"hash\": \"%016llx\", \"config\": %s}", (unsigned long long)r->hash,
+                r->config); /* canonical JSON text (run_config_write) */
     }
     fprintf(out, "],\n \"totals\": {\"runs\": %d, \"sequences\": ", t.n_runs);
     ih_json_number(out, t.sequences);

@@ -55,6 +55,24 @@ cleanup:
     return rc;
 }
 
+/* Fails unless f's run hashes are of the kind a plan computes (schema 3 on: the hash of the
+ * canonical config text), naming name and what else to do. */
+static int comparable_hashes(ResultsFile *f, const char *name, const char *instead)
+{
+    int rc = 0;
+    const char *version = results_layout(f)->ihsweep_version;
+    if (results_schema_version(f) < 3)
+        IH_FAIL(IH_EDATA,
+                "%s has results schema %d, whose run hashes cover the config struct's bytes; "
+                "this ihsweep recognises runs by the hash of their canonical config text "
+                "(schema %d), so it cannot tell which rows match: finish the file with the "
+                "ihsweep that wrote it (%s), or %s",
+                name, results_schema_version(f), RESULT_SCHEMA_VERSION, version ? version : "?",
+                instead);
+cleanup:
+    return rc;
+}
+
 int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts, int funnel,
                 ResultsFile **out, int *fresh)
 {
@@ -107,6 +125,8 @@ int sweep__open(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opt
         }
         IH_TRY(rc);
     }
+    if (exists)
+        IH_TRY(comparable_hashes(f, opts->output, "start a new one with another -o"));
     if (exists) {
         const ResultsLayout *have = results_layout(f);
         IH_TRY(ih_mpi_agree(
@@ -246,6 +266,7 @@ static int heads_read(const SweepPlan *plan, const char *path, const unsigned ch
     uint64_t *checksum = NULL;
     IH_TRY(sweep_layout_build(plan, &layout));
     IH_TRY(results_open(MPI_COMM_SELF, path, 0, &f));
+    IH_TRY(comparable_hashes(f, path, "run the source runs again (without --heads-from)"));
     if (results_layout_compare(results_layout(f), &layout) != 0)
         IH_FAIL(IH_EDATA, "--heads-from %s was made from a different sweep (%s)", path,
                 ih_error_message());

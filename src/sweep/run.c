@@ -257,10 +257,7 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     IH_TRY(cannot);
     if (!cannot && (bound.strongest_ih >= 0 || bound.pt_head >= 0)) {
         /* the row's config as trained, written before the row (its checksum comes last) */
-        char name[64];
-        snprintf(name, sizeof name, "run %d", run);
-        IH_TRY(run_config_bind_text(c->plan->runs[run].config, name, &bound, c->plan->n_heads,
-                                    c->plan->depth, &resolved));
+        IH_TRY(run_config_write(c->cfg, &resolved));
         if (!sender) /* a sender's goes with its row */
             IH_TRY(results_write_resolved_config(c->file, run, resolved));
     }

@@ -29,7 +29,7 @@ def fixture_status(run):
 
 def check_h5py(path, n_runs, n_written):
     with h5py.File(path, "r") as f:
-        expect(int(f.attrs["schema_version"]) == 2, "schema_version", 2, f.attrs["schema_version"])
+        expect(int(f.attrs["schema_version"]) == 3, "schema_version", 3, f.attrs["schema_version"])
         expect(f.attrs["git_hash"] == "0123abc", "git_hash", "0123abc", f.attrs["git_hash"])
         expect(f.attrs["slurm_job_ids"] == "4242", "slurm_job_ids", "4242",
                f.attrs["slurm_job_ids"])

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The results file as a labelled dataset and ihsweep's machine-readable outputs: a 2-rank sweep of
 # tiny.json read by xarray (coordinates, units, selection, seq, the tidy t* table: check_tidy.py)
-# and by ncdump; export (CSV, JSON, long curves, --where), plan --json, status --json (running /
-# interrupted / pending, ETA); a schema-1 file (parameters under their field paths) still opens in
-# status, analyze and export; "did you mean" for mistyped names.
+# and by ncdump; stored configs (canonical, hashed, every field; `ihsweep train` on a row's config
+# reproduces it bit for bit); export (CSV, JSON, netCDF-4, long curves, --where), plan --json,
+# status --json (running / interrupted / pending, ETA); a schema-2 file is not resumed; a schema-1
+# file (parameters under their field paths) still opens in status, analyze and export; "did you
+# mean" for mistyped names.
 TOOL=$1
 source "$(dirname "$0")/lib.sh"
 cd "$dir" || exit 1
@@ -23,26 +25,91 @@ expect_rc 0 $? "status --json" status.txt
 out=$("$py" "$(dirname "$0")/check_tidy.py" t.h5 all.csv pt.json curves.csv plan.json \
   status.json 2>&1) && ok "$out" || bad "$out"
 
-# a row's resolved config alone reproduces the row with `ihsweep train` (run 7 binds pt_head and
-# rest_ih from run 1): the curves are bit for bit the same
-"$py" -c 'import h5py, sys; f = h5py.File(sys.argv[1], "r")
-open("r7.json", "w").write(f["runs/resolved_config"][7].decode())' t.h5
-grep -q '"progress_heads"' r7.json && ! grep -q 'rest_ih\|pt_head"\]' r7.json &&
+# a row's config alone reproduces the row with `ihsweep train`: run 7 binds pt_head and rest_ih
+# from run 1 (its /runs/resolved_config holds them), run 0 binds nothing (its resolved_config is
+# empty: /runs/config is what it trained with); the curves are bit for bit the same, and the
+# trained file stores the same canonical config text and hash
+"$py" - t.h5 <<'PY' >cfg.txt 2>&1 && ok "stored configs: canonical, hashed, bound where needed" || { bad "stored configs"; cat cfg.txt; }
+import sys, json, h5py
+f = h5py.File(sys.argv[1], "r")
+def fnv1a(b):
+    h = 0xcbf29ce484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+for i in range(f["run"].shape[0]):
+    c, r = f["runs/config"][i], f["runs/resolved_config"][i]
+    assert fnv1a(c) == int(f["runs/hash"][i]), ("hash", i)
+    assert json.dumps(json.loads(c), separators=(",", ":")).encode() == c, ("canonical", i, c)
+    assert (r != b"") == (int(f["runs/stage"][i]) == 1), ("resolved only where heads bound", i)
+open("r7.json", "wb").write(f["runs/resolved_config"][7])
+open("r0.json", "wb").write(f["runs/config"][0])
+PY
+grep -q '"progress_heads":{"strongest_ih":[0-9]' r7.json && ! grep -q 'rest_ih\|pt_head"\]' r7.json &&
   ok "run 7's resolved config has its heads bound" || { bad "resolved config"; cat r7.json; }
-"$IHSWEEP" train r7.json -o r7.h5 >train.txt 2>&1
-expect_rc 0 $? "train on a row's resolved config" train.txt
-"$py" - t.h5 r7.h5 <<'PY' >same.txt 2>&1 && ok "train reproduces row 7 bit for bit" || { bad "row 7"; cat same.txt; }
+# every field is stored: the key set of a stored config is the default config's (plan --json of a
+# sweep that sets nothing), clamp lists aside
+echo '{"name": "defaults"}' >d.json
+"$IHSWEEP" plan d.json --json >d_plan.json 2>err.txt
+expect_rc 0 $? "plan --json of an empty sweep" err.txt
+"$py" - t.h5 d_plan.json <<'PY' >keys.txt 2>&1 && ok "stored configs hold every field" || { bad "key sets"; cat keys.txt; }
+import sys, json, h5py
+def keys(x, p=""):
+    out = set()
+    if isinstance(x, dict):
+        for k, v in x.items():
+            q = p + "." + k if p else k
+            if q != "clamps":
+                out |= {q} | keys(v, q)
+    elif isinstance(x, list):
+        for v in x:
+            out |= keys(v, p + "[]")
+    return out
+want = keys(json.load(open(sys.argv[2]))["runs"][0]["config"])
+assert len(want) > 60, len(want)
+f = h5py.File(sys.argv[1], "r")
+for i in [0, 7]:
+    got = keys(json.loads(f["runs/config"][i]))
+    assert got == want, (i, sorted(want - got), sorted(got - want))
+PY
+for run in 7 0; do
+  "$IHSWEEP" train r$run.json -o r$run.h5 >train.txt 2>&1
+  expect_rc 0 $? "train on row $run's config" train.txt
+  "$py" - t.h5 r$run.h5 $run <<'PY' >same.txt 2>&1 && ok "train reproduces row $run bit for bit" || { bad "row $run"; cat same.txt; }
 import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+a, b, i = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), int(sys.argv[3])
 n = b["eval"].shape[0]
 for k in ["curves/eval_seq", "curves/fsl_train/loss", "curves/fsl_val_rl/acc", "curves/train_loss",
           "curves/induction_strength", "curves/loss_no_last_layer", "curves/probe_logits"]:
-    x, y = a[k][7, :n], b[k][0]
+    x, y = a[k][i, :n], b[k][0]
     assert x.tobytes() == y.tobytes(), k
     assert not np.isnan(x[:n]).all(), k
 for k in ["summary/t_steepest", "runs/strongest_ih", "runs/pt_head", "posthoc/only_head_acc"]:
-    assert a[k][7].tobytes() == b[k][0].tobytes(), k
+    assert a[k][i].tobytes() == b[k][0].tobytes(), k
+row = a["runs/resolved_config"][i] or a["runs/config"][i]
+assert b["runs/config"][0] == row, "train stores the row's canonical config"
+if not a["runs/resolved_config"][i]:
+    assert b["runs/hash"][0] == a["runs/hash"][i], "and the same hash"
 PY
+done
+
+# a file of results schema 2 (run hashes over struct bytes) is not resumed: one clear line
+cp t.h5 v2.h5
+"$py" -c 'import sys, h5py, numpy as np
+h5py.File(sys.argv[1], "a").attrs["schema_version"] = np.int32(2)' v2.h5
+sweep 1 run "$DATA/tiny.json" -o v2.h5 --resume >v2.txt 2>&1
+expect_rc 65 $? "resuming a schema-2 file" v2.txt
+grep -q "v2.h5 has results schema 2, whose run hashes cover the config struct's bytes" v2.txt &&
+  ok "schema-2 resume refused with the reason" || { bad "schema-2 resume"; cat v2.txt; }
+sweep 1 run "$DATA/tiny.json" -o h.h5 --runs 7 --heads-from v2.h5 >v2.txt 2>&1
+expect_rc 65 $? "--heads-from a schema-2 file" v2.txt
+grep -q "v2.h5 has results schema 2" v2.txt &&
+  ok "--heads-from a schema-2 file refused with the reason" || { bad "schema-2 heads"; cat v2.txt; }
+"$IHSWEEP" status v2.h5 >v2.txt 2>&1
+expect_rc 0 $? "status of a schema-2 file" v2.txt
+"$IHSWEEP" export v2.h5 -o v2.csv >v2.txt 2>&1
+expect_rc 0 $? "export of a schema-2 file" v2.txt
+cmp -s v2.csv all.csv && ok "schema-2 export equals the file's" || { bad "schema-2 export"; diff v2.csv all.csv | head; }
 
 # netCDF tools read the file
 if command -v ncdump >/dev/null; then
@@ -55,6 +122,48 @@ if command -v ncdump >/dev/null; then
 else
   bad "ncdump not found (Debian: netcdf-bin, .ci/install-deps test)"
 fi
+
+# export --format nc: the CSV table as a netCDF-4 file (per run over "run"; with --curves the
+# long table over "row"), read by ncdump and by xarray with the CSV's values
+"$IHSWEEP" export t.h5 --format nc -o all.nc >nc.txt 2>&1
+expect_rc 0 $? "export --format nc" nc.txt
+"$IHSWEEP" export t.h5 --format nc -o curves.nc --curves loss,train_loss --where seed=5 >nc.txt 2>&1
+expect_rc 0 $? "export --format nc --curves" nc.txt
+"$IHSWEEP" export t.h5 --format nc >/dev/null 2>nc.txt
+expect_rc 64 $? "export --format nc without -o" nc.txt
+if command -v ncdump >/dev/null; then
+  ncdump -h all.nc >nch.txt 2>&1
+  expect_rc 0 $? "ncdump -h of the nc export" nch.txt
+  grep -q '^	run = 12 ;' nch.txt && grep -q 'int64 run(run) ;' nch.txt &&
+    grep -q 'string condition(run) ;' nch.txt && grep -q 'double t_star(run) ;' nch.txt &&
+    grep -q 't_star:_FillValue = NaN ;' nch.txt && grep -q 't_star:units = "sequences" ;' nch.txt &&
+    grep -q 'int64 K(run) ;' nch.txt && grep -q 'fsl_train_loss:units = "nats" ;' nch.txt &&
+    grep -q ':Conventions = "CF-1.8" ;' nch.txt &&
+    ok "ncdump sees the export's dimension, variables, units, fills" || { bad "nc export header"; cat nch.txt; }
+  ncdump -h curves.nc >nch.txt 2>&1
+  grep -q 'int64 eval(row) ;' nch.txt && grep -q 'seq:units = "sequences" ;' nch.txt &&
+    ok "ncdump reads the long nc export" || { bad "nc curves header"; cat nch.txt; }
+else
+  bad "ncdump not found (Debian: netcdf-bin, .ci/install-deps test)"
+fi
+"$py" - all.nc all.csv curves.nc curves.csv <<'PY' >nc.txt 2>&1 && ok "xarray reads the nc export with the CSV's values" || { bad "nc vs csv"; cat nc.txt; }
+import sys, numpy as np, pandas as pd, xarray as xr
+for nc, csv, dim in [(sys.argv[1], sys.argv[2], "run"), (sys.argv[3], sys.argv[4], "row")]:
+    ds = xr.open_dataset(nc, engine="h5netcdf")
+    df = pd.read_csv(csv, keep_default_na=False, na_values=[""])
+    assert list(ds.dims) == [dim] and ds.sizes[dim] == len(df) > 0, (dim, ds.sizes, len(df))
+    assert sorted(ds.variables) == sorted(set(df.columns) | {dim}), (list(ds.variables), list(df.columns))
+    for col in df.columns:
+        a, b = ds[col].values, df[col].values
+        if a.dtype.kind in "OU":
+            b = ["" if isinstance(x, float) else str(x) for x in b]
+            assert [str(x) for x in a] == b, col
+        else:
+            assert np.array_equal(a.astype(float), b.astype(float), equal_nan=True), (col, a, b)
+    assert ds.attrs["Conventions"] == "CF-1.8"
+ds = xr.open_dataset(sys.argv[1], engine="h5netcdf")
+assert ds["t_star"].attrs["units"] == "sequences" and ds["run"].values.tolist() == list(range(12))
+PY
 
 # mistyped names
 "$IHSWEEP" export t.h5 --where Kk=50 >/dev/null 2>err.txt
