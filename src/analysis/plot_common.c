@@ -107,10 +107,18 @@ void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int lo
                       const char *xlabel, const char *ylabel, const char *title, double room)
 {
     pladv(0);
-    if (room > 0) /* subpage fractions: tick and axis labels left and below, the legend right */
-        plvpor(0.15, 0.98 - room, 0.12, 0.90);
-    else
-        plvsta(); /* margins that fit the tick labels and axis labels at this character size */
+    /* margins in character heights, so that tick labels, axis labels and the title fit whatever
+     * the page and grid size: left 7 (tick labels and the y label), bottom 4.8 (tick labels at
+     * 1.6 and the x label at 3.2), top 3.4 (the title at 2 and a second line below it) */
+    PLFLT sx0, sx1, sy0, sy1, def_ht, ht;
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    plgchr(&def_ht, &ht);
+    const double w = sx1 - sx0 > 1 ? sx1 - sx0 : 1, h = sy1 - sy0 > 1 ? sy1 - sy0 : 1;
+    if (room < 0) /* -room characters of legend text, plus its lines and gaps */
+        room = fmin(0.6, (-room * 0.55 + 4.5) * ht / w + 0.08);
+    const double left = fmin(0.3, 7.0 * ht / w), bottom = fmin(0.35, 4.8 * ht / h);
+    const double top = fmin(0.25, 3.4 * ht / h), right = room > 0 ? room : fmin(0.1, 1.5 * ht / w);
+    plvpor(left, 1.0 - right, bottom, 1.0 - top);
     if (!(xmax > xmin)) {
         xmin -= 0.5;
         xmax += 0.5;
@@ -128,6 +136,14 @@ void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int lo
     if (logy)
         plot__log_labels("lv", ymin, ymax);
     pllab(xlabel, ylabel, title);
+}
+
+int plot__text_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80; /* UTF-8: count the first byte of each */
+    return n;
 }
 
 void plot__threshold(double xlo, double xhi, double y)
@@ -395,42 +411,55 @@ int plot_log(const char *name, int r, const PlotOptions *o, FILE *log)
     return 0;
 }
 
+static const char *const sweep_names[PLOT_N_SWEEP] = {"phase_change_map",   "loss_curves",
+                                                      "induction_strength", "tstar_heatmap",
+                                                      "clamp_comparison",   "essential_dynamics"};
+
+const char *plot_sweep_name(int i)
+{
+    return i >= 0 && i < PLOT_N_SWEEP ? sweep_names[i] : "";
+}
+
+int plot_sweep(const AnalysisInput *in, const AnalysisGroups *g,
+               const EssentialDynamics *const *eds, int n_settings, int i, const PlotOptions *o,
+               FILE *log)
+{
+    int rc = 0, r = 0;
+    char why[PLOT_WHY_SIZE] = "";
+    switch (i) {
+    case 0:
+        r = plot_phase_map(in, o, why);
+        break;
+    case 1:
+        r = plot_loss_curves(in, g, o, why);
+        break;
+    case 2:
+        r = plot_induction_strength(in, g, o, why);
+        break;
+    case 3:
+        r = plot_tstar_heatmap(in, o, why);
+        break;
+    case 4:
+        r = plot_clamp_comparison(in, g, o, why);
+        break;
+    default:
+        r = plot_essential_dynamics(in, g, eds, n_settings, o, why);
+        break;
+    }
+    IH_TRY(r);
+    if (r == PLOT_SKIPPED)
+        fprintf(log, "skipped %s: %s\n", sweep_names[i], why);
+    IH_TRY(plot_log(sweep_names[i], r, o, log));
+cleanup:
+    return rc;
+}
+
 int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDynamics *const *eds,
              int n_settings, const PlotOptions *o, FILE *log)
 {
     int rc = 0;
-    char why[PLOT_WHY_SIZE];
-    static const char *const names[] = {"phase_change_map",   "loss_curves",
-                                        "induction_strength", "tstar_heatmap",
-                                        "clamp_comparison",   "essential_dynamics"};
-    for (int f = 0; f < 6; f++) {
-        why[0] = '\0';
-        int r = 0;
-        switch (f) {
-        case 0:
-            r = plot_phase_map(in, o, why);
-            break;
-        case 1:
-            r = plot_loss_curves(in, g, o, why);
-            break;
-        case 2:
-            r = plot_induction_strength(in, g, o, why);
-            break;
-        case 3:
-            r = plot_tstar_heatmap(in, o, why);
-            break;
-        case 4:
-            r = plot_clamp_comparison(in, g, o, why);
-            break;
-        default:
-            r = plot_essential_dynamics(in, g, eds, n_settings, o, why);
-            break;
-        }
-        IH_TRY(r);
-        if (r == PLOT_SKIPPED)
-            fprintf(log, "skipped %s: %s\n", names[f], why);
-        IH_TRY(plot_log(names[f], r, o, log));
-    }
+    for (int i = 0; i < PLOT_N_SWEEP; i++)
+        IH_TRY(plot_sweep(in, g, eds, n_settings, i, o, log));
 cleanup:
     return rc;
 }
