@@ -135,7 +135,14 @@ void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int lo
         plot__log_labels("b", xmin, xmax);
     if (logy)
         plot__log_labels("lv", ymin, ymax);
-    pllab(xlabel, ylabel, title);
+    pllab(xlabel, ylabel, "");
+    /* the title left-aligned, over the legend room too, in smaller letters when it would not fit
+     * the subpage (about 0.62 character heights a letter) */
+    const double fit = (1.0 - left) * w / (0.62 * ht * (plot__text_width(title) + 1));
+    if (fit < 1)
+        plschr(0, 0.85 * fmax(0.6, fit));
+    plmtex("t", 2.0, 0.0, 0.0, title);
+    plschr(0, 0.85);
 }
 
 int plot__text_width(const char *s)

@@ -22,9 +22,6 @@ enum {
     PLOT__N_COL0 = PLOT__CENSORED + 1
 };
 
-/* Fraction of a panel's width kept free on the right for a legend outside the data. */
-#define PLOT__LEGEND_ROOM 0.27
-
 /* Labels of a log axis over [lo, hi] (log10 values) at 1, 2 and 5 times powers of ten, written
  * short ("20k", "1M"); side is plmtex's ("b" below, "lv" left, "rv" right). */
 void plot__log_labels(const char *side, double lo, double hi);

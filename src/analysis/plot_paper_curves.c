@@ -121,7 +121,8 @@ static void draw_panel(const AnalysisInput *in, const Panel *p)
         yhi = 1;
     }
     double pad = 0.05 * (yhi - ylo);
-    int chars = 0, marks = 0; /* the legend's longest label */
+    xhi += 0.02 * (xhi - xlo); /* room for the marks at the last eval */
+    int chars = 0, marks = 0;  /* the legend's longest label */
     for (int i = 0; i < p->n; i++) {
         chars = plot__text_width(p->curves[i].label) > chars ? plot__text_width(p->curves[i].label)
                                                              : chars;
@@ -134,7 +135,7 @@ static void draw_panel(const AnalysisInput *in, const Panel *p)
     if (p->subtitle[0]) {
         plcol0(PLOT__FG);
         plschr(0, 0.75);
-        plmtex("t", 0.9, 0.5, 0.5, p->subtitle);
+        plmtex("t", 0.9, 0.0, 0.0, p->subtitle);
         plschr(0, 0.85);
     }
     if (p->n == 0) {
