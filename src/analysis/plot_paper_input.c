@@ -281,5 +281,5 @@ void plot__hline(double xlo, double xhi, double y, const char *text)
     plwidth(1.0);
     PLFLT wx0, wx1, wy0, wy1; /* the label just above the line */
     plgvpw(&wx0, &wx1, &wy0, &wy1);
-    plptex(xlo + 0.01 * (xhi - xlo), y + 0.012 * (wy1 - wy0), 1, 0, 0.0, text);
+    plptex(xlo + 0.01 * (xhi - xlo), y + 0.03 * (wy1 - wy0), 1, 0, 0.0, text);
 }

