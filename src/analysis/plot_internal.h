@@ -165,10 +165,10 @@ void plot__hline(double xlo, double xhi, double y, const char *text);
  * drawn without. */
 int plot__paper_fig3(const PaperData *d, const PlotOptions *o, char *why);
 int plot__paper_fig4a(const PaperData *d, const PlotOptions *o, char *why);
-int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why);
+int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig5b(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig6(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig8(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
-int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why);
+int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 
 #endif

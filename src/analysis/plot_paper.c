@@ -135,7 +135,7 @@ int plot_paper(const AnalysisInput *in, const PlotPaperInput *p, int i, const Pl
         r = plot__paper_fig4a(&d, o, why);
         break;
     case 2:
-        r = plot__paper_fig4b(&d, o, why);
+        r = plot__paper_fig4b(&d, o, why, log);
         break;
     case 3:
         r = plot__paper_fig5b(&d, o, why, log);
@@ -147,7 +147,7 @@ int plot_paper(const AnalysisInput *in, const PlotPaperInput *p, int i, const Pl
         r = plot__paper_fig8(&d, o, why, log);
         break;
     case 6:
-        r = plot__paper_fig15(&d, o, why);
+        r = plot__paper_fig15(&d, o, why, log);
         break;
     default:
         r = table1(&d, o, why, log);

@@ -315,8 +315,8 @@ static void draw_times(const void *ctx)
     seed_legend(&f->seeds, KEY_CENSORED, key);
 }
 
-/* Adds x with the runs of condition cond at the reference setting; widens the y range. */
-static int times_add(TimesFigure *f, double x, const char *cond)
+/* Adds x with the finished runs of condition cond, logs their median t*, widens the y range. */
+static int times_add(TimesFigure *f, double x, const char *cond, const char *fig, FILE *log)
 {
     int rc = 0;
     const PaperData *d = f->d;
@@ -332,6 +332,9 @@ static int times_add(TimesFigure *f, double x, const char *cond)
     f->n[f->nx] = n;
     IH_TRY(km_of(d->in, runs, n, &f->km[f->nx]));
     runs = NULL;
+    char med[48];
+    analysis_format_median(&f->km[f->nx], med, sizeof med);
+    fprintf(log, "  %s %s: t* %s, %d/%d crossed\n", fig, cond, med, f->km[f->nx].n_events, n);
     for (int j = 0; j < f->n[f->nx]; j++) {
         double c, y = log_tstar(d->in, f->runs[f->nx][j], &c);
         double v = isfinite(y) ? y : c;
@@ -370,7 +373,7 @@ static void times_seeds(TimesFigure *f)
     free(all);
 }
 
-int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why)
+int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why, FILE *log)
 {
     int rc = 0;
     TimesFigure f;
@@ -378,7 +381,7 @@ int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why)
     for (int h = 0; h < d->in->n_heads; h++) {
         char cond[32];
         snprintf(cond, sizeof cond, "only_l2h%d", h);
-        IH_TRY(times_add(&f, h, cond));
+        IH_TRY(times_add(&f, h, cond, "fig4b", log));
     }
     if (f.nx == 0) {
         snprintf(why, PLOT_WHY_SIZE,
@@ -402,7 +405,7 @@ cleanup:
     return rc;
 }
 
-int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why)
+int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why, FILE *log)
 {
     int rc = 0;
     TimesFigure f;
@@ -413,7 +416,7 @@ int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why)
     for (int v = 0; v <= 100; v++) {
         char cond[32];
         snprintf(cond, sizeof cond, "ih_strength_%03d", v);
-        IH_TRY(times_add(&f, v / 100.0, cond));
+        IH_TRY(times_add(&f, v / 100.0, cond, "fig15", log));
     }
     if (f.nx == 0) {
         snprintf(why, PLOT_WHY_SIZE,

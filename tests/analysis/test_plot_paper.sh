@@ -57,6 +57,10 @@ for v in "K = 100, L = 5" "K = 50, L = 10"; do
 done
 grep -q "^  fig6 K = 50, L = 5, normal: t\* 155k, 3/3 crossed$" paper_out.txt && ok || bad "fig6: crossed cell"
 grep -q "^  fig5b perfect_match: t\* [0-9]*k, 3/3 crossed$" paper_out.txt && ok || bad "fig5b: summary line"
+grep -q "^  fig4b only_l2h7: t\* >195k, 0/3 crossed$" paper_out.txt && ok || bad "fig4b: L2H7 never crosses"
+grep -q "^  fig15 ih_strength_000: t\* >195k, 1/3 crossed$" paper_out.txt && ok ||
+  bad "fig15: s = 0 (one seed crossing at the last eval) is not a reached median"
+grep -q "^  fig15 ih_strength_100: t\* [0-9]*k, 3/3 crossed$" paper_out.txt && ok || bad "fig15: s = 1"
 
 # a file with only the baselines: fig3, fig4a and table1 drawn, the others skipped in one line
 expect "plot --figure all on the baselines" 0 "$IHSWEEP" plot base.h5 -o base --figure all --format png
