@@ -74,13 +74,19 @@ cleanup:
     return rc;
 }
 
-void plot__log_labels(const char *side, double lo, double hi)
+/* plot__log_labels for an axis of length_mm millimetres with characters ht mm high: 1, 2 and 5
+ * times powers of ten where they fit, else powers of ten only, else every other power. */
+static void log_labels_fit(const char *side, double lo, double hi, double length_mm, double ht)
 {
     static const double mant[3] = {1, 2, 5};
+    const double per_decade = hi > lo ? length_mm / (hi - lo) : INFINITY;
+    const double label = side[0] == 'b' ? 4.0 * 0.62 * ht : 1.6 * ht; /* "200k" or one line */
+    const int n_mant = per_decade >= 3.3 * label ? 3 : 1;
+    const int every = per_decade >= 1.3 * label ? 1 : 2;
     for (int d = (int)floor(lo) - 1; d <= (int)ceil(hi); d++)
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < n_mant; m++) {
             double v = mant[m] * pow(10.0, d), lv = log10(v);
-            if (lv < lo - 1e-9 || lv > hi + 1e-9)
+            if (lv < lo - 1e-9 || lv > hi + 1e-9 || (every == 2 && d % 2 != 0))
                 continue;
             char text[32];
             if (v >= 1e6)
@@ -95,6 +101,11 @@ void plot__log_labels(const char *side, double lo, double hi)
             else
                 plmtex(side, 0.8, at, side[0] == 'l' ? 1.0 : 0.0, text);
         }
+}
+
+void plot__log_labels(const char *side, double lo, double hi)
+{
+    log_labels_fit(side, lo, hi, INFINITY, 0.0);
 }
 
 void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, const char *xlabel,
@@ -132,16 +143,27 @@ void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int lo
     plwidth(1.0);
     plbox(logx ? "bcstl" : "bcnst", 0, 0, logy ? "bcstvl" : "bcnstv", 0, 0);
     if (logx)
-        plot__log_labels("b", xmin, xmax);
+        log_labels_fit("b", xmin, xmax, (1.0 - left - right) * w, ht);
     if (logy)
-        plot__log_labels("lv", ymin, ymax);
+        log_labels_fit("lv", ymin, ymax, (1.0 - top - bottom) * h, ht);
     pllab(xlabel, ylabel, "");
-    /* the title left-aligned, over the legend room too, in smaller letters when it would not fit
-     * the subpage (about 0.62 character heights a letter) */
-    const double fit = (1.0 - left) * w / (0.62 * ht * (plot__text_width(title) + 1));
-    if (fit < 1)
-        plschr(0, 0.85 * fmax(0.6, fit));
-    plmtex("t", 2.0, 0.0, 0.0, title);
+    plot__text_top(2.0, title, 0.85);
+}
+
+void plot__text_top(double disp, const char *text, double scale)
+{
+    /* left-aligned at the viewport (left margin as in plot__panel_room), running over the legend
+     * room too, in smaller letters when it would not fit the subpage (PLplot clips text at the
+     * subpage); a letter is about 0.7 character heights wide */
+    PLFLT sx0, sx1, sy0, sy1, def_ht, ht;
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    plgchr(&def_ht, &ht);
+    const double w = sx1 - sx0 > 1 ? sx1 - sx0 : 1, left = fmin(0.3, 7.0 * ht / w);
+    const double need = 0.7 * ht * scale / 0.85 * (plot__text_width(text) + 1);
+    const double fit = (1.0 - left) * w / need;
+    plcol0(PLOT__FG);
+    plschr(0, scale * fmax(0.6, fmin(1.0, fit)));
+    plmtex("t", disp, 0.0, 0.0, text);
     plschr(0, 0.85);
 }
 

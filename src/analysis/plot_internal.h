@@ -47,6 +47,11 @@ void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, c
 void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int logx, int logy,
                       const char *xlabel, const char *ylabel, const char *title, double room);
 
+/* A line of text above the current panel at disp character heights, left-aligned with the
+ * viewport, at character scale `scale`, made smaller when it would not fit the subpage. Call it
+ * after plot__panel_room (which draws the title with it at 2.0). */
+void plot__text_top(double disp, const char *text, double scale);
+
 /* Characters (UTF-8 code points) of s. */
 int plot__text_width(const char *s);
 

@@ -16,8 +16,8 @@
 enum { MAX_CURVES = 20, LABEL = 128, NOTE = 256, MAX_SEED_PANELS = 8 };
 
 /* The legend's key to the t* marks. */
-#define MARK_KEY0 "\u25cf a seed's t* (crossed 0.4 ln 2)"
-#define MARK_KEY1 "\u25b6 its last eval: not crossed"
+#define MARK_KEY0 "\u25cf t* of a seed"
+#define MARK_KEY1 "\u25b6 not crossed by then"
 
 typedef struct {
     PlotBand band;
@@ -133,10 +133,7 @@ static void draw_panel(const AnalysisInput *in, const Panel *p)
     plot__panel_room(xlo, xhi, ylo - pad, yhi + pad, 1, 0, "sequences seen", p->ylabel, p->title,
                      p->legend ? -(double)chars : 0.0);
     if (p->subtitle[0]) {
-        plcol0(PLOT__FG);
-        plschr(0, 0.75);
-        plmtex("t", 0.9, 0.0, 0.0, p->subtitle);
-        plschr(0, 0.85);
+        plot__text_top(0.9, p->subtitle, 0.75);
     }
     if (p->n == 0) {
         plcol0(PLOT__FG);
@@ -307,16 +304,16 @@ int plot__paper_fig8(const PaperData *d, const PlotOptions *o, char *why, FILE *
     int *runs = NULL, rc = 0;
     const AnalysisInput *in = d->in;
     IH_ALLOC(runs, in->n_runs);
-    int n = d->ref_run >= 0 ? plot__paper_runs(d, "all_heads", d->ref_run, runs) : 0;
+    rc = conditions_figure(d, "fig8", "Fig 8: previous-token pattern variants", conds, 5,
+                           "conditions pt_* (appendix.json stage pt_variants, ids 3-17)", o, why,
+                           log);
+    int n = rc == 0 && d->ref_run >= 0 ? plot__paper_runs(d, "all_heads", d->ref_run, runs) : 0;
     for (int i = 0; i < n; i++)
         if (d->p->pt_head[runs[i]] == 6)
             fprintf(log,
                     "note fig8: seed %g's own PT head is L1H6, so its 'PT pattern on L1H6' run "
                     "clamps its own PT head\n",
                     plot__paper_seed(d, runs[i]));
-    rc = conditions_figure(d, "fig8", "Fig 8: previous-token pattern variants", conds, 5,
-                           "conditions pt_* (appendix.json stage pt_variants, ids 3-17)", o, why,
-                           log);
 cleanup:
     free(runs);
     return rc;
@@ -354,8 +351,7 @@ int plot__paper_fig3(const PaperData *d, const PlotOptions *o, char *why)
              n == 1 ? "seed" : "seeds", summary);
     IH_TRY(add_curve(in, a, in->eval_loss, 1, 0, runs, n, in->loss_name, 0, 1, 1));
     if (d->p->test_loss)
-        IH_TRY(add_curve(in, a, d->p->test_loss, 1, 0, runs, n,
-                         "fsl_test_class/loss (held-out classes)", 1, 1, 0));
+        IH_TRY(add_curve(in, a, d->p->test_loss, 1, 0, runs, n, d->p->test_loss_name, 1, 1, 0));
     double iylo = INFINITY, iyhi = -INFINITY;
     for (int s = 0; s < n_seed_panels && in->induction_strength; s++) {
         const int r = runs[s];
@@ -437,8 +433,9 @@ int plot__paper_fig6(const PaperData *d, const PlotOptions *o, char *why, FILE *
             cols[n_cols++] = c;
         } else {
             size_t used = strlen(missing);
-            snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "",
-                     fig6_columns[c].names[0]);
+            snprintf(missing + used, sizeof missing - used, "%s%s%s%s", used ? ", " : "",
+                     fig6_columns[c].names[0], fig6_columns[c].names[1] ? " or " : "",
+                     fig6_columns[c].names[1] ? fig6_columns[c].names[1] : "");
         }
         for (int i = 0; i < n; i++) { /* rows: the data settings, in run order */
             int k = 0;
@@ -495,7 +492,8 @@ int plot__paper_fig6(const PaperData *d, const PlotOptions *o, char *why, FILE *
             int n = column_runs(d, cols[j], rows[r], runs);
             if (n > 0) {
                 IH_TRY(tstar_summary(in, runs, n, summary, sizeof summary));
-                fprintf(log, "  fig6 %s, %s: %s\n", setting, in->condition[runs[0]], summary);
+                fprintf(log, "  fig6 %s%s%s: %s\n", setting, setting[0] ? ", " : "",
+                        in->condition[runs[0]], summary);
             }
             snprintf(p->title, sizeof p->title, "%s%s%s", setting[0] ? setting : "",
                      setting[0] ? ": " : "", fig6_columns[cols[j]].title);
