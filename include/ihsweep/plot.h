@@ -82,4 +82,56 @@ int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDy
  * nothing for PLOT_SKIPPED) and returns 0, or r when it is an error. Local. */
 int plot_log(const char *name, int r, const PlotOptions *o, FILE *log);
 
+/* ---- The paper's figures (plot_paper_*.c) ----
+ * Each figure picks its runs by the condition names of the paper sweep files (sweeps/paper/)
+ * at one data setting (the key values of the first finished baseline run, condition all_heads;
+ * else of the first finished run), seeds being the replicates: curves are the median over seeds
+ * with their range as a band, and each seed's t* is marked (a dot where it crossed 0.4 ln 2, a
+ * right-pointing triangle at its last eval where it did not). Missing runs skip a figure with a
+ * one-line reason naming the conditions and stages it needs. */
+
+/* What the paper's figures read beyond an AnalysisInput, one row per run (owned arrays). */
+typedef struct {
+    int n_runs;
+    int n_heads;
+    int *strongest_ih;    /* [n_runs] last-layer head with the highest final induction strength */
+    int *pt_head;         /* [n_runs] first-layer head with the highest previous-token score */
+    float *only_head_acc; /* [n_runs][n_heads] dense-set accuracy, only that last-layer head */
+    float *composition;   /* [3][n_runs][n_heads src][n_heads] Q, K, V composition scores */
+    char *test_loss_name; /* "fsl_test_class/loss" when the file has that evaluator, else NULL */
+    float *test_loss;     /* [n_runs][max_evals] that evaluator's loss, or NULL */
+} PlotPaperInput;
+
+/* Reads the per-run head choices, post-hoc measures and the held-out-class loss of f for the
+ * runs of in (loaded from f). Independent reads (call it on the rank that draws). Returns owned
+ * *out. Errors: IH_EHDF5, IH_EDATA, IH_ENOMEM. */
+int plot_paper_input_load(ResultsFile *f, const AnalysisInput *in, PlotPaperInput **out);
+
+/* Frees p and sets *p = NULL. NULL-safe. */
+void plot_paper_input_destroy(PlotPaperInput **p);
+
+/* The paper figures, in order: fig3 (loss and induction strength), fig4a (only-head accuracy vs
+ * induction strength), fig4b (single-head t*), fig5b (subcircuit clamps), fig6 (data-dependence
+ * grid), fig8 (previous-token variants), fig15 (t* vs induction-pattern strength), table1
+ * (composition scores, text). */
+enum { PLOT_N_PAPER = 8 };
+
+/* Name of paper figure i (0 <= i < PLOT_N_PAPER), e.g. "fig5b". Static string. */
+const char *plot_paper_name(int i);
+
+/* Draws paper figure i into o->dir (table1: o->dir/table1.txt) and logs it like plot_all
+ * ("wrote ..." or "skipped NAME: why"). Returns 0 (drawn or skipped) or a negative IH_E code
+ * (IH_EIO, IH_ENOMEM). Local. Borrows everything. */
+int plot_paper(const AnalysisInput *in, const PlotPaperInput *p, int i, const PlotOptions *o,
+               FILE *log);
+
+/* The generic figures of plot_all, in its order (6 names). Static strings. */
+const char *plot_sweep_name(int i);
+enum { PLOT_N_SWEEP = 6 };
+
+/* Draws generic figure i of plot_all (eds as there), logging like plot_all. Local. */
+int plot_sweep(const AnalysisInput *in, const AnalysisGroups *g,
+               const EssentialDynamics *const *eds, int n_settings, int i, const PlotOptions *o,
+               FILE *log);
+
 #endif

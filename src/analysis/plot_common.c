@@ -74,13 +74,19 @@ cleanup:
     return rc;
 }
 
-void plot__log_labels(const char *side, double lo, double hi)
+/* plot__log_labels for an axis of length_mm millimetres with characters ht mm high: 1, 2 and 5
+ * times powers of ten where they fit, else powers of ten only, else every other power. */
+static void log_labels_fit(const char *side, double lo, double hi, double length_mm, double ht)
 {
     static const double mant[3] = {1, 2, 5};
+    const double per_decade = hi > lo ? length_mm / (hi - lo) : INFINITY;
+    const double label = side[0] == 'b' ? 4.0 * 0.62 * ht : 1.6 * ht; /* "200k" or one line */
+    const int n_mant = per_decade >= 3.3 * label ? 3 : 1;
+    const int every = per_decade >= 1.3 * label ? 1 : 2;
     for (int d = (int)floor(lo) - 1; d <= (int)ceil(hi); d++)
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < n_mant; m++) {
             double v = mant[m] * pow(10.0, d), lv = log10(v);
-            if (lv < lo - 1e-9 || lv > hi + 1e-9)
+            if (lv < lo - 1e-9 || lv > hi + 1e-9 || (every == 2 && d % 2 != 0))
                 continue;
             char text[32];
             if (v >= 1e6)
@@ -97,6 +103,11 @@ void plot__log_labels(const char *side, double lo, double hi)
         }
 }
 
+void plot__log_labels(const char *side, double lo, double hi)
+{
+    log_labels_fit(side, lo, hi, INFINITY, 0.0);
+}
+
 void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, const char *xlabel,
                  const char *ylabel, const char *title)
 {
@@ -107,10 +118,18 @@ void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int lo
                       const char *xlabel, const char *ylabel, const char *title, double room)
 {
     pladv(0);
-    if (room > 0) /* subpage fractions: tick and axis labels left and below, the legend right */
-        plvpor(0.15, 0.98 - room, 0.12, 0.90);
-    else
-        plvsta(); /* margins that fit the tick labels and axis labels at this character size */
+    /* margins in character heights, so that tick labels, axis labels and the title fit whatever
+     * the page and grid size: left 7 (tick labels and the y label), bottom 4.8 (tick labels at
+     * 1.6 and the x label at 3.2), top 3.4 (the title at 2 and a second line below it) */
+    PLFLT sx0, sx1, sy0, sy1, def_ht, ht;
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    plgchr(&def_ht, &ht);
+    const double w = sx1 - sx0 > 1 ? sx1 - sx0 : 1, h = sy1 - sy0 > 1 ? sy1 - sy0 : 1;
+    if (room < 0) /* -room characters of legend text, plus its lines and gaps */
+        room = fmin(0.6, (-room * 0.55 + 4.5) * ht / w + 0.08);
+    const double left = fmin(0.3, 7.0 * ht / w), bottom = fmin(0.35, 4.8 * ht / h);
+    const double top = fmin(0.25, 3.4 * ht / h), right = room > 0 ? room : fmin(0.1, 1.5 * ht / w);
+    plvpor(left, 1.0 - right, bottom, 1.0 - top);
     if (!(xmax > xmin)) {
         xmin -= 0.5;
         xmax += 0.5;
@@ -124,10 +143,36 @@ void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int lo
     plwidth(1.0);
     plbox(logx ? "bcstl" : "bcnst", 0, 0, logy ? "bcstvl" : "bcnstv", 0, 0);
     if (logx)
-        plot__log_labels("b", xmin, xmax);
+        log_labels_fit("b", xmin, xmax, (1.0 - left - right) * w, ht);
     if (logy)
-        plot__log_labels("lv", ymin, ymax);
-    pllab(xlabel, ylabel, title);
+        log_labels_fit("lv", ymin, ymax, (1.0 - top - bottom) * h, ht);
+    pllab(xlabel, ylabel, "");
+    plot__text_top(2.0, title, 0.85);
+}
+
+void plot__text_top(double disp, const char *text, double scale)
+{
+    /* left-aligned at the viewport (left margin as in plot__panel_room), running over the legend
+     * room too, in smaller letters when it would not fit the subpage (PLplot clips text at the
+     * subpage); a letter is about 0.7 character heights wide */
+    PLFLT sx0, sx1, sy0, sy1, def_ht, ht;
+    plgspa(&sx0, &sx1, &sy0, &sy1);
+    plgchr(&def_ht, &ht);
+    const double w = sx1 - sx0 > 1 ? sx1 - sx0 : 1, left = fmin(0.3, 7.0 * ht / w);
+    const double need = 0.7 * ht * scale / 0.85 * (plot__text_width(text) + 1);
+    const double fit = (1.0 - left) * w / need;
+    plcol0(PLOT__FG);
+    plschr(0, scale * fmax(0.6, fmin(1.0, fit)));
+    plmtex("t", disp, 0.0, 0.0, text);
+    plschr(0, 0.85);
+}
+
+int plot__text_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80; /* UTF-8: count the first byte of each */
+    return n;
 }
 
 void plot__threshold(double xlo, double xhi, double y)
@@ -395,42 +440,55 @@ int plot_log(const char *name, int r, const PlotOptions *o, FILE *log)
     return 0;
 }
 
+static const char *const sweep_names[PLOT_N_SWEEP] = {"phase_change_map",   "loss_curves",
+                                                      "induction_strength", "tstar_heatmap",
+                                                      "clamp_comparison",   "essential_dynamics"};
+
+const char *plot_sweep_name(int i)
+{
+    return i >= 0 && i < PLOT_N_SWEEP ? sweep_names[i] : "";
+}
+
+int plot_sweep(const AnalysisInput *in, const AnalysisGroups *g,
+               const EssentialDynamics *const *eds, int n_settings, int i, const PlotOptions *o,
+               FILE *log)
+{
+    int rc = 0, r = 0;
+    char why[PLOT_WHY_SIZE] = "";
+    switch (i) {
+    case 0:
+        r = plot_phase_map(in, o, why);
+        break;
+    case 1:
+        r = plot_loss_curves(in, g, o, why);
+        break;
+    case 2:
+        r = plot_induction_strength(in, g, o, why);
+        break;
+    case 3:
+        r = plot_tstar_heatmap(in, o, why);
+        break;
+    case 4:
+        r = plot_clamp_comparison(in, g, o, why);
+        break;
+    default:
+        r = plot_essential_dynamics(in, g, eds, n_settings, o, why);
+        break;
+    }
+    IH_TRY(r);
+    if (r == PLOT_SKIPPED)
+        fprintf(log, "skipped %s: %s\n", sweep_names[i], why);
+    IH_TRY(plot_log(sweep_names[i], r, o, log));
+cleanup:
+    return rc;
+}
+
 int plot_all(const AnalysisInput *in, const AnalysisGroups *g, const EssentialDynamics *const *eds,
              int n_settings, const PlotOptions *o, FILE *log)
 {
     int rc = 0;
-    char why[PLOT_WHY_SIZE];
-    static const char *const names[] = {"phase_change_map",   "loss_curves",
-                                        "induction_strength", "tstar_heatmap",
-                                        "clamp_comparison",   "essential_dynamics"};
-    for (int f = 0; f < 6; f++) {
-        why[0] = '\0';
-        int r = 0;
-        switch (f) {
-        case 0:
-            r = plot_phase_map(in, o, why);
-            break;
-        case 1:
-            r = plot_loss_curves(in, g, o, why);
-            break;
-        case 2:
-            r = plot_induction_strength(in, g, o, why);
-            break;
-        case 3:
-            r = plot_tstar_heatmap(in, o, why);
-            break;
-        case 4:
-            r = plot_clamp_comparison(in, g, o, why);
-            break;
-        default:
-            r = plot_essential_dynamics(in, g, eds, n_settings, o, why);
-            break;
-        }
-        IH_TRY(r);
-        if (r == PLOT_SKIPPED)
-            fprintf(log, "skipped %s: %s\n", names[f], why);
-        IH_TRY(plot_log(names[f], r, o, log));
-    }
+    for (int i = 0; i < PLOT_N_SWEEP; i++)
+        IH_TRY(plot_sweep(in, g, eds, n_settings, i, o, log));
 cleanup:
     return rc;
 }

@@ -91,8 +91,12 @@ static void draw_curves(const void *ctx)
     double pad = 0.04 * (yhi - ylo);
     for (int p = 0; p < f->n_panels; p++) {
         const Panel *pn = &f->panels[p];
+        int chars = f->role_legend ? 18 : 0; /* the legend's longest label */
+        for (int i = 0; i < pn->n; i++)
+            if (plot__text_width(pn->labels[i]) > chars)
+                chars = plot__text_width(pn->labels[i]);
         plot__panel_room(f->xlo, f->xhi, ylo - pad, yhi + pad, 1, 0, "sequences seen", f->ylabel,
-                         pn->title, PLOT__LEGEND_ROOM);
+                         pn->title, -(double)chars);
         for (int i = 0; i < pn->n; i++)
             plot__band_line_style(&pn->curves[i], pn->colors[i], pn->styles[i], f->bands);
         if (isfinite(f->threshold))

@@ -63,8 +63,12 @@ static void draw_setting(const Dynamics *d, int s)
     double rg[4];
     ed_range(ed, rg);
     double px = 0.05 * (rg[1] - rg[0]), py = 0.05 * (rg[3] - rg[2]);
+    int chars = 0; /* the legend's longest label */
+    for (int c = 0; c < d->n_cond; c++)
+        if (plot__text_width(d->in->condition[d->cond_run[c]]) > chars)
+            chars = plot__text_width(d->in->condition[d->cond_run[c]]);
     plot__panel_room(rg[0] - px, rg[1] + px, rg[2] - py, rg[3] + py, 0, 0, xl, yl, title,
-                     PLOT__LEGEND_ROOM);
+                     -(double)chars);
     PLFLT *x = malloc(sizeof(PLFLT) * (size_t)E), *y = malloc(sizeof(PLFLT) * (size_t)E);
     if (!x || !y) {
         free(x);

@@ -22,9 +22,6 @@ enum {
     PLOT__N_COL0 = PLOT__CENSORED + 1
 };
 
-/* Fraction of a panel's width kept free on the right for a legend outside the data. */
-#define PLOT__LEGEND_ROOM 0.27
-
 /* Labels of a log axis over [lo, hi] (log10 values) at 1, 2 and 5 times powers of ten, written
  * short ("20k", "1M"); side is plmtex's ("b" below, "lv" left, "rv" right). */
 void plot__log_labels(const char *side, double lo, double hi);
@@ -44,9 +41,19 @@ void plot__panel(double xmin, double xmax, double ymin, double ymax, int logx, c
                  const char *ylabel, const char *title);
 
 /* plot__panel with log axes as asked (logx, logy: values given as log10) and the right `room`
- * fraction of the subpage left free for plot__legend_outside. */
+ * fraction of the subpage left free for plot__legend_outside (room < 0: room for a legend whose
+ * longest label has -room characters). Margins for tick labels, axis labels and the title are
+ * sized in character heights, so nothing is clipped at any page or grid size. */
 void plot__panel_room(double xmin, double xmax, double ymin, double ymax, int logx, int logy,
                       const char *xlabel, const char *ylabel, const char *title, double room);
+
+/* A line of text above the current panel at disp character heights, left-aligned with the
+ * viewport, at character scale `scale`, made smaller when it would not fit the subpage. Call it
+ * after plot__panel_room (which draws the title with it at 2.0). */
+void plot__text_top(double disp, const char *text, double scale);
+
+/* Characters (UTF-8 code points) of s. */
+int plot__text_width(const char *s);
 
 /* A legend inside the current panel at position (PL_POSITION_* flags): lines (lines != 0) or
  * filled boxes of the given cmap0 colours. */
@@ -98,5 +105,75 @@ int plot__condition_groups(const AnalysisInput *in, const AnalysisGroups *g, int
 
 /* Near-square panel grid for n panels. */
 void plot__grid(int n, int *nx, int *ny);
+
+/* ---- The paper's figures (plot_paper_*.c) ---- */
+
+/* The runs a paper figure can use: PlotPaperInput plus which parameter is the seed, which
+ * parameters set the data (the default grouping keys) and the reference setting. */
+typedef struct {
+    const AnalysisInput *in;
+    const PlotPaperInput *p;
+    int seed_param; /* -1: no seed parameter (one run per condition and setting) */
+    int n_keys;
+    int *keys;   /* [n_keys] data parameters */
+    int ref_run; /* a finished run at the reference setting (-1: no finished run) */
+} PaperData;
+
+/* Fills d for in and p (borrowed). Errors: IH_ENOMEM. */
+int plot__paper_data_init(const AnalysisInput *in, const PlotPaperInput *p, PaperData *d);
+void plot__paper_data_free(PaperData *d);
+
+/* The finished runs (status done) of condition cond whose data parameters equal those of run
+ * `setting` (-1: any setting), into runs (n_runs ints), in run order. Returns their count. */
+int plot__paper_runs(const PaperData *d, const char *cond, int setting, int *runs);
+
+/* Seed of run r (its seed parameter; r itself when there is none). */
+double plot__paper_seed(const PaperData *d, int r);
+
+/* "K = 50, L = 5" for run r's data parameters ("" without any). */
+void plot__paper_setting(const PaperData *d, int r, char *buf, int size);
+
+/* Median over runs of one per-eval quantity with the runs' range, at the evals of the longest
+ * run (values as for plot__curve_stats; entries whose eval_seq differs or that are not finite
+ * are left out). */
+typedef struct {
+    int n;
+    double *x;   /* [n] log10(sequences seen) */
+    double *mid; /* [n] median */
+    double *lo;  /* [n] minimum */
+    double *hi;  /* [n] maximum */
+} PlotBand;
+
+/* Errors: IH_ENOMEM. */
+int plot__band(const AnalysisInput *in, const float *values, int stride, int offset,
+               const int *runs, int n_sel, PlotBand *out);
+void plot__band_free(PlotBand *b);
+
+/* Draws the band (translucent colour k) and its median line (style, width). */
+void plot__band_draw(const PlotBand *b, int k, int style, double width, int band);
+
+/* Widens [*xlo, *xhi] x [*ylo, *yhi] to cover b. */
+void plot__band_range(const PlotBand *b, double *xlo, double *xhi, double *ylo, double *yhi);
+
+/* Each run's t* at height y (x log10): a dot where it crossed, a right-pointing triangle at its
+ * t_censor where it did not (its t* is later than that). Colour index k. */
+void plot__tstar_marks(const AnalysisInput *in, const int *runs, int n, int k, double y);
+
+/* Number of runs[0..n) that crossed 0.4 ln 2. */
+int plot__n_crossed(const AnalysisInput *in, const int *runs, int n);
+
+/* A horizontal dashed reference line at y over [xlo, xhi] labelled text at its left end. */
+void plot__hline(double xlo, double xhi, double y, const char *text);
+
+/* The paper figures (plot_paper_curves.c, plot_paper_points.c, plot_paper.c): as plot_*, 0,
+ * PLOT_SKIPPED (why says what is missing) or a negative IH_E code; log gets notes on conditions
+ * drawn without. */
+int plot__paper_fig3(const PaperData *d, const PlotOptions *o, char *why);
+int plot__paper_fig4a(const PaperData *d, const PlotOptions *o, char *why);
+int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+int plot__paper_fig5b(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+int plot__paper_fig6(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+int plot__paper_fig8(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 
 #endif

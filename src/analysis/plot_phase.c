@@ -42,8 +42,12 @@ static void draw_phase_map(const void *ctx)
     snprintf(title, sizeof title,
              "median t* over seeds (Kaplan-Meier); bars: 95%% interval; \u25b2: not reached");
     double ypad = 0.08 * (m->yhi - m->ylo + 0.1), xpad = 0.08 * (m->xhi - m->xlo + 0.1);
+    int chars = 0; /* the legend's longest label */
+    for (int c = 0; c < m->n_cond; c++)
+        if (plot__text_width(in->condition[m->cond_run[c]]) > chars)
+            chars = plot__text_width(in->condition[m->cond_run[c]]);
     plot__panel_room(m->xlo - xpad, m->xhi + xpad, m->ylo - ypad, m->yhi + 2 * ypad, 1, 1, xlabel,
-                     "t* (sequences seen)", title, PLOT__LEGEND_ROOM);
+                     "t* (sequences seen)", title, -(double)chars);
     const double arrow = 1.2 * ypad;
     const char *labels[MAX_CONDITIONS];
     int colors[MAX_CONDITIONS];

@@ -8,6 +8,7 @@
 #include "ihsweep/pca.h"
 #include "ihsweep/plot.h"
 #include "ihsweep/results.h"
+#include "ihsweep/suggest.h"
 
 #include <errno.h>
 #include <mpi.h>
@@ -16,10 +17,11 @@
 #include <sys/stat.h>
 
 static const char *const usage =
-    "usage: ihsweep plot FILE -o DIR [--format png|svg|pdf|all[,...]] [--x PARAM] [--y PARAM]\n"
-    "                                [--run ID]\n"
+    "usage: ihsweep plot FILE -o DIR [--figure NAME[,NAME...]] [--format png|svg|pdf|all[,...]]\n"
+    "                                [--x PARAM] [--y PARAM] [--run ID]\n"
     "\n"
-    "Draws the figures of a results file into DIR (created if missing):\n"
+    "Draws figures of a results file into DIR (created if missing). The sweep's figures (the\n"
+    "default; --figure sweep):\n"
     "  phase_change_map    median t* (Kaplan-Meier over seeds, 95% interval) against a swept\n"
     "                      data parameter, a line per condition, log-log; arrows: not reached\n"
     "  loss_curves         eval loss per condition, one line per setting, band mean +- sd\n"
@@ -28,12 +30,29 @@ static const char *const usage =
     "                      have not crossed by T sequences\n"
     "  clamp_comparison    train loss of every condition on one axis\n"
     "  essential_dynamics  probe-prediction trajectories on PC1-PC2, one PCA per data setting\n"
+    "The paper's figures (--figure paper), from the runs of sweeps/paper/*.json found by their\n"
+    "condition names (main.json, data_dependence.json, appendix.json):\n"
+    "  fig3    loss of the all-heads runs (fsl_train, held-out classes) and each seed's\n"
+    "          induction strength per layer-2 head\n"
+    "  fig4a   each layer-2 head's only-head accuracy vs its final induction strength\n"
+    "  fig4b   t* of the single-head runs (only_l2h0..7) per head\n"
+    "  fig5b   loss of the subcircuit clamps (noclamp, perfect_*) on one axis\n"
+    "  fig6    grid: rows data settings, columns normal / B / C / B+C evolution\n"
+    "  fig8    loss of the previous-token pattern variants (pt_*)\n"
+    "  fig15   t* against the clamped induction-pattern strength s (ih_strength_*)\n"
+    "  table1  composition scores into each seed's strongest IH (text: DIR/table1.txt)\n"
+    "Curves of the paper figures are the median over seeds with the range as a band; each\n"
+    "seed's t* is a dot on the 0.4 ln 2 line, or a triangle at its last eval when it never\n"
+    "crossed (t* later); t* points of runs that never crossed are upward arrows. A figure\n"
+    "whose runs are not in the file is skipped with one line saying which it needs.\n"
     "With --run ID only run_ID (that run's losses and induction strength per head) is drawn.\n"
     "Parameters are named by their labels (e.g. K). Sequences seen are on a log axis. Pending\n"
     "runs are skipped.\n"
     "\n"
     "options:\n"
     "  -o DIR          output directory\n"
+    "  --figure LIST   figures to draw, comma-separated: names above, fig4 (fig4a and fig4b),\n"
+    "                  sweep (default), paper, or all (both)\n"
     "  --format F      png, svg, pdf or all, comma-separated (default png,svg)\n"
     "  --x PARAM       x parameter of the t* map and the phase-change map (default: the first\n"
     "                  swept data parameter)\n"
@@ -47,8 +66,52 @@ typedef struct {
     int formats;
     const char *x;
     const char *y;
-    int run; /* -1: the sweep's figures */
+    int run;                           /* -1: the sweep's figures */
+    unsigned char sweep[PLOT_N_SWEEP]; /* 1: draw generic figure i */
+    unsigned char paper[PLOT_N_PAPER]; /* 1: draw paper figure i */
 } PlotArgs;
+
+/* Marks the figures of one --figure word; -1 if it names none. */
+static int select_figure(const char *w, PlotArgs *a)
+{
+    int all = strcmp(w, "all") == 0, found = 0;
+    for (int i = 0; i < PLOT_N_SWEEP; i++)
+        if (all || strcmp(w, "sweep") == 0 || strcmp(w, plot_sweep_name(i)) == 0)
+            found = a->sweep[i] = 1;
+    for (int i = 0; i < PLOT_N_PAPER; i++)
+        if (all || strcmp(w, "paper") == 0 || strcmp(w, plot_paper_name(i)) == 0 ||
+            (strcmp(w, "fig4") == 0 && strncmp(plot_paper_name(i), "fig4", 4) == 0))
+            found = a->paper[i] = 1;
+    return found ? 0 : -1;
+}
+
+static int parse_figures(const char *s, PlotArgs *a)
+{
+    char list[512];
+    snprintf(list, sizeof list, "%s", s);
+    memset(a->sweep, 0, sizeof a->sweep);
+    memset(a->paper, 0, sizeof a->paper);
+    for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (select_figure(w, a) == 0)
+            continue;
+        const char *names[PLOT_N_SWEEP + PLOT_N_PAPER + 4] = {"sweep", "paper", "all", "fig4"};
+        int n = 4;
+        for (int i = 0; i < PLOT_N_SWEEP; i++)
+            names[n++] = plot_sweep_name(i);
+        for (int i = 0; i < PLOT_N_PAPER; i++)
+            names[n++] = plot_paper_name(i);
+        const char *near = NULL; /* a name that w begins ("fig5" for fig5b), else the nearest */
+        for (int i = 0; i < n && !near; i++)
+            if (strncmp(names[i], w, strlen(w)) == 0)
+                near = names[i];
+        if (!near)
+            near = ih_suggest(w, names, n);
+        if (near)
+            return cli_usage_error("plot", "unknown figure '%s'; did you mean '%s'?", w, near);
+        return cli_usage_error("plot", "unknown figure '%s'", w);
+    }
+    return 0;
+}
 
 static int parse_formats(const char *s, int *out)
 {
@@ -75,6 +138,8 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
     memset(a, 0, sizeof *a);
     a->formats = PLOT_PNG | PLOT_SVG;
     a->run = -1;
+    memset(a->sweep, 1, sizeof a->sweep);
+    int figures = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         int has_value = i + 1 < argc;
@@ -83,6 +148,11 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
         } else if (strcmp(s, "--format") == 0 && has_value) {
             if (parse_formats(argv[++i], &a->formats) != 0)
                 return cli_usage_error("plot", "--format takes png, svg, pdf or all");
+        } else if (strcmp(s, "--figure") == 0 && has_value) {
+            int status = parse_figures(argv[++i], a);
+            if (status != 0)
+                return status;
+            figures = 1;
         } else if (strcmp(s, "--x") == 0 && has_value) {
             a->x = argv[++i];
         } else if (strcmp(s, "--y") == 0 && has_value) {
@@ -106,6 +176,8 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
         return cli_usage_error("plot", "missing results FILE");
     if (!a->dir)
         return cli_usage_error("plot", "missing -o DIR");
+    if (figures && a->run >= 0)
+        return cli_usage_error("plot", "--run draws one run's curves: leave out --figure");
     if (a->y && strcmp(a->y, "none") != 0 && !a->x)
         return cli_usage_error("plot", "--y needs --x");
     return 0;
@@ -180,6 +252,7 @@ static int plot_file(const PlotArgs *a, int rank)
     AnalysisInput *in = NULL;
     AnalysisGroups *g = NULL;
     EssentialDynamics **eds = NULL;
+    PlotPaperInput *paper = NULL;
     int n_settings = 0;
     int *keys = NULL;
     PlotOptions o = {a->dir, a->formats, -1, -1, 0, 0};
@@ -204,15 +277,27 @@ static int plot_file(const PlotArgs *a, int rank)
     }
     IH_ALLOC(keys, in->n_params > 0 ? in->n_params : 1);
     IH_TRY(analysis_group(in, keys, analysis_default_keys(in, keys), &g));
-    IH_TRY(settings_pca(in, g, &eds, &n_settings));
+    if (a->sweep[PLOT_N_SWEEP - 1]) /* essential dynamics: a PCA over the ranks */
+        IH_TRY(settings_pca(in, g, &eds, &n_settings));
     if (rank == 0) {
         IH_TRY(make_dir(a->dir));
-        IH_TRY(plot_all(in, g, (const EssentialDynamics *const *)eds, n_settings, &o, stdout));
+        for (int i = 0; i < PLOT_N_SWEEP; i++)
+            if (a->sweep[i])
+                IH_TRY(plot_sweep(in, g, (const EssentialDynamics *const *)eds, n_settings, i, &o,
+                                  stdout));
+        for (int i = 0; i < PLOT_N_PAPER; i++) {
+            if (!a->paper[i])
+                continue;
+            if (!paper)
+                IH_TRY(plot_paper_input_load(f, in, &paper));
+            IH_TRY(plot_paper(in, paper, i, &o, stdout));
+        }
     }
 cleanup:
     for (int s = 0; eds && s < n_settings; s++)
         essential_dynamics_destroy(&eds[s]);
     free(eds);
+    plot_paper_input_destroy(&paper);
     analysis_input_destroy(&in);
     analysis_groups_destroy(&g);
     free(keys);
