@@ -141,7 +141,7 @@ typedef struct DataConfig {
 /* Fills cfg with the paper's baseline (design 5.1): K = 50 of 1623 classes (split 50 1473 100),
  * exemplar split 1 4 0, L = 5 with relabel split 8 2 0, P = 2, B = 1 with a distractor, no Zipf,
  * no noise, the evaluators fsl_train, fsl_val_rl, fsl_train_valex, fsl_test_class (1000 each), and
- * the synthetic source with D = 512. Local; cannot fail. */
+ * the lowrank synthetic source (rank 16) with D = 512. Local; cannot fail. */
 void data_config_default(DataConfig *cfg);
 
 /* Replaces cfg's evaluators with the paper's four, taking sampler settings (burstiness, distractor,

@@ -1,5 +1,6 @@
 /* JSON -> DataConfig: the "data" object of a run config or of a standalone data file (the one that
- * `ihsweep sample` reads). Schema (every field optional; defaults are the paper's, data.h):
+ * `ihsweep sample` reads). Schema (every field optional; defaults are the paper's, data.h; the
+ * default source is lowrank, rank 16):
  *   source: {type: "synthetic", dim, seed, mean_scale, class_scale, exemplar_noise,
  *                 nonneg: "relu"|"abs"|"none"}
  *         | {type: "lowrank", dim, seed, rank, mean_scale, class_scale, exemplar_noise, nonneg}

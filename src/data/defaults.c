@@ -37,13 +37,15 @@ void data_config_default(DataConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     DataSourceConfig *s = &cfg->source;
-    s->type = DATA_SOURCE_SYNTHETIC;
+    s->type = DATA_SOURCE_LOWRANK;
     snprintf(s->dataset, sizeof s->dataset, "%s", "resnet18/224/feat");
     s->dim = 512;
     s->seed = 0;
     /* Calibrated against training dynamics (design 9 item 2; README "Calibration"): pre-activations
-     * m + 2 z (+ 0.25 xi between exemplars), ReLU, give the paper baseline a plateau just above
-     * ln 2 and a seed-averaged t* of about 3.4e5 sequences. */
+     * m + 2 z (+ 0.25 xi between exemplars), ReLU, with z = W h from a rank-16 latent shared by all
+     * classes (`lowrank`), give the paper baseline a plateau just above ln 2 and a Kaplan-Meier
+     * median t* of 275k sequences over 5 seeds; held-out classes reach 0.94-0.96 accuracy. The
+     * `synthetic` family (independent z, t* about 3.4e5) uses the same scales. */
     s->mean_scale = 1.0f;
     s->class_scale = 2.0f;
     s->exemplar_noise = 0.25f;

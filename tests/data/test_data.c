@@ -442,6 +442,7 @@ static void bursty_cfg(DataConfig *cfg, int P, int B, int distractor)
 {
     data_config_default(cfg);
     cfg->source.dim = 8;
+    cfg->source.rank = 8; /* the default lowrank source needs rank <= D */
     cfg->n_classes_total = 30;
     cfg->class_split[0] = 20;
     cfg->class_split[1] = 0;

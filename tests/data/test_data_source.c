@@ -231,6 +231,7 @@ static void synthetic_cfg(DataSourceConfig *s)
     DataConfig cfg;
     data_config_default(&cfg);
     *s = cfg.source;
+    s->type = DATA_SOURCE_SYNTHETIC; /* not the default (lowrank): this family's own properties */
     s->dim = 128;
 }
 
@@ -382,6 +383,7 @@ static void test_lowrank(void)
     data_config_default(&dc);
     syn = s = dc.source;
     s.type = DATA_SOURCE_LOWRANK;
+    syn.type = DATA_SOURCE_SYNTHETIC;
     DataSource *a = NULL, *b = NULL, *c = NULL;
     CHECK_OK(data_source_load(&s, 300, 5, exemplar_file_read, "data.source", &a));
     CHECK_OK(data_source_load(&s, 60, 2, exemplar_file_read, "data.source", &b));
@@ -462,6 +464,7 @@ static void test_class_subset(void)
         cfgs[k] = dc.source;
         cfgs[k].dim = 8;
     }
+    cfgs[0].type = DATA_SOURCE_SYNTHETIC;
     cfgs[1].type = DATA_SOURCE_GAUSSIAN;
     cfgs[2].type = DATA_SOURCE_HDF5;
     snprintf(cfgs[2].path, sizeof cfgs[2].path, "%s", fname);

@@ -48,10 +48,11 @@ PY
 grep -q '"progress_heads":{"strongest_ih":[0-9]' r7.json && ! grep -q 'rest_ih\|pt_head"\]' r7.json &&
   ok "run 7's resolved config has its heads bound" || { bad "resolved config"; cat r7.json; }
 # every field is stored: the key set of a stored config is the default config's (plan --json of a
-# sweep that sets nothing), clamp lists aside
-echo '{"name": "defaults"}' >d.json
+# sweep that sets nothing but tiny.json's source type: a source writes only its type's keys, and
+# the default lowrank has `rank`, synthetic not), clamp lists aside
+echo '{"name": "defaults", "base": {"data": {"source": {"type": "synthetic"}}}}' >d.json
 "$IHSWEEP" plan d.json --json >d_plan.json 2>err.txt
-expect_rc 0 $? "plan --json of an empty sweep" err.txt
+expect_rc 0 $? "plan --json of a sweep that sets only the source type" err.txt
 "$py" - t.h5 d_plan.json <<'PY' >keys.txt 2>&1 && ok "stored configs hold every field" || { bad "key sets"; cat keys.txt; }
 import sys, json, h5py
 def keys(x, p=""):
