@@ -86,13 +86,35 @@ static double key_value(const AnalysisInput *in, int run, int p)
     return in->params[(size_t)run * in->n_params + p];
 }
 
-/* Whether key j is printed: keys that name their axis; all of them if none does. */
+/* Value of grouping key k in group a. */
+static double group_key(const AnalysisInput *in, const AnalysisGroups *g, int a, int k)
+{
+    return key_value(in, g->groups[a].first_run, g->keys[k]);
+}
+
+/* Whether key j gets a column: every labelled (primary) key does, and an unlabelled one does
+ * when it tells apart groups that the columns shown before it cannot (e.g. the number of labels
+ * of a zipped data-variant axis labelled K, where K = 50 occurs with L = 5, 10 and 15); without
+ * labelled keys, every key. */
 static int key_shown(const AnalysisInput *in, const AnalysisGroups *g, int j)
 {
     int any = 0;
     for (int k = 0; k < g->n_keys; k++)
         any |= analysis_param_is_primary(in, g->keys[k]);
-    return !any || analysis_param_is_primary(in, g->keys[j]);
+    if (!any || analysis_param_is_primary(in, g->keys[j]))
+        return 1;
+    for (int a = 0; a < g->n_groups; a++)
+        for (int b = a + 1; b < g->n_groups; b++) {
+            int same = strcmp(in->condition[g->groups[a].first_run],
+                              in->condition[g->groups[b].first_run]) == 0;
+            for (int k = 0; k < g->n_keys && same; k++)
+                if (k != j && (k < j || analysis_param_is_primary(in, g->keys[k])) &&
+                    key_shown(in, g, k))
+                    same = group_key(in, g, a, k) == group_key(in, g, b, k);
+            if (same && group_key(in, g, a, j) != group_key(in, g, b, j))
+                return 1;
+        }
+    return 0;
 }
 
 /* A time in sequences, short: "320k", "1.2M". */

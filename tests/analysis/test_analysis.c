@@ -226,6 +226,52 @@ static void test_grouping(void)
     analysis_input_destroy(&in); /* NULL-safe */
 }
 
+/* A zipped data-variant axis labelled K whose unlabelled member L is not fixed by K (K = 50 with
+ * L = 5 and 10, K = 100 with L = 5): the K fit holds L at its most common value, 5 (slope
+ * exactly 1 there; pooling the L = 10 runs would make it negative), and the table shows L, which
+ * tells apart groups K alone cannot. */
+static void test_fits_zipped_axis(void)
+{
+    const RunSpec spec[] = {{"A", 50, 5, 0, 1, 1, 1000},   {"A", 50, 5, 1, 1, 1, 1100},
+                            {"A", 50, 10, 0, 1, 1, 9000},  {"A", 50, 10, 1, 1, 1, 9900},
+                            {"A", 100, 5, 0, 1, 1, 2000},  {"A", 100, 5, 1, 1, 1, 2200},
+                            {"A", 50, 5, 2, 1, 1, 1050}};
+    const char *names[] = {"data.class_split[0]", "data.n_labels", "init_seed"};
+    AnalysisInput *in = make_input(spec, 7, names, 3);
+    if (!in)
+        return;
+    char *labels[] = {"K", "", "seed"};
+    CHECK_OK(analysis_input_set_labels(in, labels));
+    AnalysisFit *fits = NULL;
+    int n_fits = 0;
+    CHECK_OK(analysis_fit_loglog(in, &fits, &n_fits));
+    CHECK_INT_EQ(n_fits, 1);
+    if (n_fits == 1) {
+        CHECK_INT_EQ(fits[0].param, 0);
+        CHECK_INT_EQ(fits[0].fit.n, 5);
+        CHECK(fits[0].fit.slope > 0.9 && fits[0].fit.slope < 1.1);
+    }
+    free(fits);
+    AnalysisGroups *g = NULL;
+    const int keys[] = {0, 1};
+    CHECK_OK(analysis_group(in, keys, 2, &g));
+    if (g) {
+        CHECK_INT_EQ(g->n_groups, 3);
+        char text[4096] = "";
+        FILE *f = tmpfile();
+        if (f) {
+            analysis_print_table(f, in, g);
+            rewind(f);
+            size_t got = fread(text, 1, sizeof text - 1, f);
+            text[got] = '\0';
+            fclose(f);
+        }
+        CHECK(strstr(text, "data.n_labels") != NULL);
+    }
+    analysis_groups_destroy(&g);
+    analysis_input_destroy(&in);
+}
+
 static void test_fits(void)
 {
     const double K[] = {10, 10, 20, 20, 40, 40, 80},
@@ -396,5 +442,6 @@ int main(void)
     test_ols();
     test_grouping();
     test_fits();
+    test_fits_zipped_axis();
     TEST_MAIN_END("test_analysis");
 }

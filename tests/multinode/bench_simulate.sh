@@ -7,7 +7,7 @@
 # but the runs costs time (which the granularity of the runs can keep above both bounds);
 # ihsweep prints all three. One table row per sweep and rank count.
 #   bench_simulate.sh [IHSWEEP] [SCALE] [SEEDS] [RANKS...]
-# defaults: build/ihsweep 0.1 16 "64 128 256"; BENCH_SWEEPS="main data_dependence_x16 ..." picks
+# defaults: build/ihsweep 0.1 16 "64 128 256" (BENCH_TIMEOUT: seconds per run, default 900); BENCH_SWEEPS="main data_dependence_x16 ..." picks
 # sweeps (the names of the files in sweeps/paper/, with _xSEEDS for the many-seed variants).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +50,7 @@ for s in $sweeps; do
     for try in 1 2; do
       rm -f "$dir/$s.$np.h5"
       t0=$(date +%s.%N)
-      timeout -k 10 900 mpiexec --oversubscribe -n "$np" "$ih" run "$dir/$s.json" \
+      timeout -k 10 "${BENCH_TIMEOUT:-900}" mpiexec --oversubscribe -n "$np" "$ih" run "$dir/$s.json" \
         -o "$dir/$s.$np.h5" --simulate "$scale" --progress-every 0 >"$log" 2>&1
       rc=$?
       t1=$(date +%s.%N)
