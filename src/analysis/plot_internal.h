@@ -116,6 +116,7 @@ typedef struct {
     int seed_param; /* -1: no seed parameter (one run per condition and setting) */
     int n_keys;
     int *keys;   /* [n_keys] data parameters */
+    unsigned char *named; /* [n_keys] 1: the key appears in setting titles (plot__paper_setting) */
     int ref_run; /* a finished run at the reference setting (-1: no finished run) */
 } PaperData;
 

@@ -7,6 +7,7 @@
 #include "ihsweep/error.h"
 #include "ihsweep/result.h"
 #include "ihsweep/results.h"
+#include "ihsweep/sweep_plan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -80,6 +81,33 @@ static int same_setting(const PaperData *d, int a, int b)
     return 1;
 }
 
+static double key_at(const PaperData *d, int r, int j)
+{
+    return d->in->params[(size_t)r * d->in->n_params + d->keys[j]];
+}
+
+/* named[j]: a labelled key names settings, and an unlabelled one does when it tells apart
+ * finished runs that the keys named before it and the labelled ones cannot (a zipped data-variant
+ * axis labelled K that pairs K = 50 with L = 5, 10 and 15 needs L in its row titles). */
+static void name_keys(PaperData *d)
+{
+    const AnalysisInput *in = d->in;
+    for (int j = 0; j < d->n_keys; j++) {
+        d->named[j] = (unsigned char)analysis_param_is_primary(in, d->keys[j]);
+        for (int a = 0; a < in->n_runs && !d->named[j]; a++)
+            for (int b = a + 1; b < in->n_runs && !d->named[j]; b++) {
+                if (in->status[a] != RUN_DONE || in->status[b] != RUN_DONE ||
+                    key_at(d, a, j) == key_at(d, b, j))
+                    continue;
+                int same = 1;
+                for (int k = 0; k < d->n_keys && same; k++)
+                    if (k != j && (k < j ? d->named[k] : analysis_param_is_primary(in, d->keys[k])))
+                        same = key_at(d, a, k) == key_at(d, b, k);
+                d->named[j] = (unsigned char)same;
+            }
+    }
+}
+
 int plot__paper_data_init(const AnalysisInput *in, const PlotPaperInput *p, PaperData *d)
 {
     int rc = 0;
@@ -93,6 +121,8 @@ int plot__paper_data_init(const AnalysisInput *in, const PlotPaperInput *p, Pape
             d->seed_param = q;
     IH_ALLOC(d->keys, in->n_params > 0 ? in->n_params : 1);
     d->n_keys = analysis_default_keys(in, d->keys);
+    IH_ALLOC(d->named, in->n_params > 0 ? in->n_params : 1);
+    name_keys(d);
     for (int r = 0; r < in->n_runs && d->ref_run < 0; r++)
         if (in->status[r] == RUN_DONE && strcmp(in->condition[r], "all_heads") == 0)
             d->ref_run = r;
@@ -106,6 +136,7 @@ cleanup:
 void plot__paper_data_free(PaperData *d)
 {
     free(d->keys);
+    free(d->named);
     memset(d, 0, sizeof *d);
 }
 
@@ -128,13 +159,17 @@ void plot__paper_setting(const PaperData *d, int r, char *buf, int size)
 {
     const AnalysisInput *in = d->in;
     int used = 0;
+    char label[64];
     buf[0] = '\0';
     for (int j = 0; j < d->n_keys && used < size; j++) {
-        if (!analysis_param_is_primary(in, d->keys[j]))
-            continue; /* moves with an axis that is shown */
-        int n = snprintf(buf + used, (size_t)(size - used), "%s%s = %g", used ? ", " : "",
-                         analysis_param_label(in, d->keys[j]),
-                         in->params[(size_t)r * in->n_params + d->keys[j]]);
+        if (!d->named[j])
+            continue; /* moves with a key that is named */
+        const char *name = analysis_param_is_primary(in, d->keys[j])
+                               ? analysis_param_label(in, d->keys[j])
+                               : sweep_param_label(in->param_names[d->keys[j]], label,
+                                                   sizeof label);
+        int n = snprintf(buf + used, (size_t)(size - used), "%s%s = %g", used ? ", " : "", name,
+                         key_at(d, r, j));
         if (n < 0)
             break;
         used += n;

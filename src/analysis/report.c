@@ -92,29 +92,28 @@ static double group_key(const AnalysisInput *in, const AnalysisGroups *g, int a,
     return key_value(in, g->groups[a].first_run, g->keys[k]);
 }
 
-/* Whether key j gets a column: every labelled (primary) key does, and an unlabelled one does
- * when it tells apart groups that the columns shown before it cannot (e.g. the number of labels
- * of a zipped data-variant axis labelled K, where K = 50 occurs with L = 5, 10 and 15); without
- * labelled keys, every key. */
-static int key_shown(const AnalysisInput *in, const AnalysisGroups *g, int j)
+/* shown[j] for the first n keys: every labelled (primary) key gets a column, and an unlabelled
+ * one does when it tells apart groups that the columns before it and the labelled keys cannot
+ * (e.g. the number of labels of a zipped data-variant axis labelled K, where K = 50 occurs with
+ * L = 5, 10 and 15); without labelled keys, every key. */
+static void keys_shown(const AnalysisInput *in, const AnalysisGroups *g, int n, unsigned char *shown)
 {
     int any = 0;
-    for (int k = 0; k < g->n_keys; k++)
+    for (int k = 0; k < n; k++)
         any |= analysis_param_is_primary(in, g->keys[k]);
-    if (!any || analysis_param_is_primary(in, g->keys[j]))
-        return 1;
-    for (int a = 0; a < g->n_groups; a++)
-        for (int b = a + 1; b < g->n_groups; b++) {
-            int same = strcmp(in->condition[g->groups[a].first_run],
-                              in->condition[g->groups[b].first_run]) == 0;
-            for (int k = 0; k < g->n_keys && same; k++)
-                if (k != j && (k < j || analysis_param_is_primary(in, g->keys[k])) &&
-                    key_shown(in, g, k))
-                    same = group_key(in, g, a, k) == group_key(in, g, b, k);
-            if (same && group_key(in, g, a, j) != group_key(in, g, b, j))
-                return 1;
-        }
-    return 0;
+    for (int j = 0; j < n; j++) {
+        shown[j] = (unsigned char)(!any || analysis_param_is_primary(in, g->keys[j]));
+        for (int a = 0; a < g->n_groups && !shown[j]; a++)
+            for (int b = a + 1; b < g->n_groups && !shown[j]; b++) {
+                int same = strcmp(in->condition[g->groups[a].first_run],
+                                  in->condition[g->groups[b].first_run]) == 0 &&
+                           group_key(in, g, a, j) != group_key(in, g, b, j);
+                for (int k = 0; k < n && same; k++)
+                    if (k != j && (k < j ? shown[k] : analysis_param_is_primary(in, g->keys[k])))
+                        same = group_key(in, g, a, k) == group_key(in, g, b, k);
+                shown[j] = (unsigned char)same;
+            }
+    }
 }
 
 /* A time in sequences, short: "320k", "1.2M". */
@@ -168,10 +167,13 @@ void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGrou
         fprintf(out, "(out of memory formatting the table)\n");
         return;
     }
+    unsigned char shown[MAX_COLS - 12];
+    const int n_shown = g->n_keys < MAX_COLS - 12 ? g->n_keys : MAX_COLS - 12;
+    keys_shown(in, g, n_shown, shown);
     int c = 0;
     cell(&t, h, c++, "condition");
-    for (int j = 0; j < g->n_keys && c < MAX_COLS - 12; j++)
-        if (key_shown(in, g, j))
+    for (int j = 0; j < n_shown; j++)
+        if (shown[j])
             cell(&t, h, c++, "%s", analysis_param_label(in, g->keys[j]));
     int c0 = c;
     const char *heads[] = {"runs",        "done",         "crossed",        "div+fail",
@@ -187,8 +189,8 @@ void analysis_print_table(FILE *out, const AnalysisInput *in, const AnalysisGrou
             break;
         c = 0;
         cell(&t, r, c++, "%s", in->condition[gr->first_run]);
-        for (int j = 0; j < g->n_keys && c < MAX_COLS - 12; j++)
-            if (key_shown(in, g, j))
+        for (int j = 0; j < n_shown; j++)
+            if (shown[j])
                 cell(&t, r, c++, "%g", key_value(in, gr->first_run, g->keys[j]));
         cell(&t, r, c++, "%d", gr->n_runs);
         cell(&t, r, c++, "%d", gr->n_done);
