@@ -6,9 +6,9 @@
 # A sweep removes its runs' checkpoints when they finish, so the sources are single
 # `ihsweep train --save-model` runs. Cost: 3 baseline runs, about 3 core-minutes on an idle core.
 # usage: sweeps/paper/graft_sources.sh [IHSWEEP [OUTDIR [TRAIN_ITERS]]]
-#   defaults: build/src/cli/ihsweep, results/paper/graft_sources, 1000000
+#   defaults: build/ihsweep, results/paper/graft_sources, 1000000
 set -eu
-IHSWEEP=${1:-build/src/cli/ihsweep}
+IHSWEEP=${1:-build/ihsweep}
 OUT=${2:-results/paper/graft_sources}
 ITERS=${3:-1000000}
 mkdir -p "$OUT"

@@ -4,9 +4,9 @@
 # `ihsweep toy` runs all three conditions (none, clamp_c, clamp_bc) of one seed into one file.
 # The paper ran seed 1; seeds 1-5 here. Cost: well under a core-second per seed.
 # usage: sweeps/paper/toy.sh [IHSWEEP [OUTDIR [ITERS]]]
-#   defaults: build/src/cli/ihsweep, results/paper/toy, 1000 (the paper's iteration count)
+#   defaults: build/ihsweep, results/paper/toy, 1000 (the paper's iteration count)
 set -eu
-IHSWEEP=${1:-build/src/cli/ihsweep}
+IHSWEEP=${1:-build/ihsweep}
 OUT=${2:-results/paper/toy}
 ITERS=${3:-1000}
 mkdir -p "$OUT"
