@@ -13,7 +13,8 @@ mns_start 3
 cd "$dir" || fail "cd $dir"
 cp "$IHSWEEP_SOURCE_DIR/tests/slurm/tiny.json" .
 SLURM_DIR=$IHSWEEP_SOURCE_DIR/slurm
-size=(--set train_iters=16000) # 4 runs of a few seconds: two per rank
+size=(--set train_iters=64000) # 4 runs of 4 s or more: two per rank, long enough that a signal
+# sent 40% into the second runs reaches ihsweep (batch shell, srun, ranks) before they end
 
 "$MPIEXEC" --oversubscribe -n 1 "$IHSWEEP" run tiny.json -o ref.h5 --progress-every 0 "${size[@]}" \
   >ref.log 2>&1

@@ -10,7 +10,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 slurm_test_start requeue
 
-size=(--set train_iters=16000) # 4 runs of a few seconds: two per rank
+size=(--set train_iters=64000) # 4 runs of 4 s or more: two per rank, long enough that a signal
+# sent 40% into the second runs reaches ihsweep (batch shell, srun, ranks) before they end
 ref_run ref.h5 "${size[@]}"
 check "uninterrupted reference: 4 runs done" results_done ref.h5 4
 
