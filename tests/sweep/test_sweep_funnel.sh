@@ -83,7 +83,7 @@ for trial in "1 1" "3 2" "4 0" "6 0"; do
   job=$!
   wait_for "$dir/$name.log" "$k" || bad "$name: the sweep never got to $k finished runs"
   victim=$(rank_pid "$job" "$rank")
-  [ -n "$victim" ] && kill -9 "$victim"
+  if [ -n "$victim" ]; then kill -9 "$victim"; else bad "$name: no pid found for rank $rank"; fi
   wait "$job"
   echo "$name: killed pid ${victim:-none} (rank $rank); mpiexec exited $?"
   sweep 2 run "$S" -o "$dir/$name.h5" --write-mode funnel --resume --progress-every 0 \
@@ -109,7 +109,7 @@ done
 "$MPIEXEC" --oversubscribe -n 3 "$IHSWEEP" run "$S" -o "$dir/usr1.h5" --write-mode funnel \
   --progress-every 0 >"$dir/usr1.log" 2>&1 &
 job=$!
-wait_for "$dir/usr1.log" 3
+wait_for "$dir/usr1.log" 3 || bad "funnel: the SIGUSR1 sweep never got to 3 finished runs"
 kill -USR1 "$job"
 wait "$job"
 expect_rc 75 $? "funnel: SIGUSR1 to mpirun" "$dir/usr1.log"
