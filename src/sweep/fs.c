@@ -10,6 +10,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/vfs.h>
 
 typedef struct {
@@ -34,10 +35,12 @@ int sweep__fs_kind(const char *path, char *name, int size)
     struct statfs st;
     const char *forced = getenv("IHSWEEP_FS_TYPE");
     if (forced && forced[0]) {
-        snprintf(name, (size_t)size, "%s (IHSWEEP_FS_TYPE)", forced);
         for (size_t i = 0; i < sizeof fs_types / sizeof fs_types[0]; i++)
-            if (strcmp(forced, fs_types[i].name) == 0)
+            if (strcasecmp(forced, fs_types[i].name) == 0) {
+                snprintf(name, (size_t)size, "%s (IHSWEEP_FS_TYPE)", fs_types[i].name);
                 return fs_types[i].kind;
+            }
+        snprintf(name, (size_t)size, "%s (IHSWEEP_FS_TYPE, not a type ihsweep knows)", forced);
         return SWEEP_FS_UNKNOWN;
     }
     snprintf(copy, sizeof copy, "%s", path);
