@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { TAG_ROW = 7311, TAG_ANSWER = 7312, HEADER_BYTES = 2 * sizeof(int64_t) };
+enum { HEADER_BYTES = 2 * sizeof(int64_t) };
 
 int sweep__funnel_init(SweepFunnel *fn, MPI_Comm comm, int on, const char *ckpt_dir,
                        const ResultsLayout *dims)
@@ -86,7 +86,7 @@ int sweep__funnel_send(SweepFunnel *fn, int run, const RunResult *row, const cha
     if (text)
         memcpy(buf + HEADER_BYTES + packed, resolved, text);
     SweepFunnelSend *s = &fn->sends[fn->n_sends];
-    MPI_CHECK(MPI_Isend(buf, (int)bytes, MPI_BYTE, 0, TAG_ROW, fn->comm, &s->req),
+    MPI_CHECK(MPI_Isend(buf, (int)bytes, MPI_BYTE, 0, SWEEP_TAG_ROW, fn->comm, &s->req),
               "MPI_Isend of a row");
     s->run = run;
     s->buf = buf;
@@ -135,7 +135,8 @@ static int writer_poll(SweepFunnel *fn, ResultsFile *f, SweepTable *t)
         MPI_Message msg;
         MPI_Status st;
         int count = 0;
-        MPI_CHECK(MPI_Improbe(MPI_ANY_SOURCE, TAG_ROW, fn->comm, &flag, &msg, &st), "MPI_Improbe");
+        MPI_CHECK(MPI_Improbe(MPI_ANY_SOURCE, SWEEP_TAG_ROW, fn->comm, &flag, &msg, &st),
+                  "MPI_Improbe");
         if (!flag)
             break;
         MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &count), "MPI_Get_count");
@@ -177,7 +178,7 @@ static int writer_poll(SweepFunnel *fn, ResultsFile *f, SweepTable *t)
         }
         fn->seconds += ih_clock_seconds() - t0;
         const int64_t answer[2] = {run, code};
-        MPI_CHECK(MPI_Send(answer, 2, MPI_INT64_T, in->source, TAG_ANSWER, fn->comm),
+        MPI_CHECK(MPI_Send(answer, 2, MPI_INT64_T, in->source, SWEEP_TAG_ROW_ANSWER, fn->comm),
                   "MPI_Send of a row's answer");
         free(in->buf);
         fn->recvs[i] = fn->recvs[--fn->n_recvs];
@@ -194,11 +195,13 @@ static int sender_poll(SweepFunnel *fn)
         MPI_CHECK(MPI_Test(&fn->sends[i].req, &flag, MPI_STATUS_IGNORE), "MPI_Test");
     for (;;) {
         int64_t answer[2];
-        MPI_CHECK(MPI_Iprobe(0, TAG_ANSWER, fn->comm, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+        MPI_CHECK(MPI_Iprobe(0, SWEEP_TAG_ROW_ANSWER, fn->comm, &flag, MPI_STATUS_IGNORE),
+                  "MPI_Iprobe");
         if (!flag)
             break;
-        MPI_CHECK(MPI_Recv(answer, 2, MPI_INT64_T, 0, TAG_ANSWER, fn->comm, MPI_STATUS_IGNORE),
-                  "MPI_Recv of a row's answer");
+        MPI_CHECK(
+            MPI_Recv(answer, 2, MPI_INT64_T, 0, SWEEP_TAG_ROW_ANSWER, fn->comm, MPI_STATUS_IGNORE),
+            "MPI_Recv of a row's answer");
         int i = 0;
         while (i < fn->n_sends && fn->sends[i].run != answer[0])
             i++;

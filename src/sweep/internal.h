@@ -18,6 +18,17 @@
             IH_FAIL(IH_EMPI, "sweep: %s failed", what);                                            \
     } while (0)
 
+/* Message tags on the sweep's communicator, every module's: the served run table (table.c), the
+ * funnelled rows (funnel.c) and the end of dispatch (run.c). */
+enum {
+    SWEEP_TAG_TABLE_REQUEST = 7301,
+    SWEEP_TAG_TABLE_ANSWER = 7302,
+    SWEEP_TAG_ROW = 7311,
+    SWEEP_TAG_ROW_ANSWER = 7312,
+    SWEEP_TAG_DONE = 7321,
+    SWEEP_TAG_GO = 7322
+};
+
 /* State of a run in the table. */
 enum { SWEEP_TODO = 0, SWEEP_CLAIMED = 1, SWEEP_FINISHED = 2, SWEEP_SKIPPED = 3 };
 
@@ -66,11 +77,20 @@ int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo
 void sweep__table_destroy(SweepTable *t);
 
 enum { SWEEP_CLAIM_RUN = 0, SWEEP_CLAIM_WAIT = 1, SWEEP_CLAIM_NONE = 2, SWEEP_CLAIM_STOP = 3 };
-/* Claims the first ready run in dispatch order (its source finished): *run and *source_info (the
- * source's info, when it has one). Returns SWEEP_CLAIM_RUN, _WAIT (runs remain but none is
- * ready), _NONE (nothing left to claim) or _STOP (a rank asked to stop), or a negative error.
- * Local (passive one-sided access). */
-int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info);
+/* Publishes run `finished` (unless negative) with *finished_info as sweep__table_finish does,
+ * then claims the first ready run in dispatch order (its source finished): *run and *source_info
+ * (the source's info, when it has one). Returns SWEEP_CLAIM_RUN, _WAIT (runs remain but none is
+ * ready), _NONE (nothing left to claim) or _STOP (a rank asked to stop; the finished run is
+ * published all the same), or a negative error. Local (passive one-sided access). */
+int sweep__table_claim(SweepTable *t, int finished, const SweepRunInfo *finished_info, int *run,
+                       SweepRunInfo *source_info);
+/* Deals the first round without claims: the k-th ready run of the dispatch order in init[n_runs]
+ * (known to every rank) goes to training rank first_rank + k, and rank 0 marks the dealt runs
+ * claimed before every rank goes on. *run (-1: none) and, when the run binds from a source,
+ * *source_info receive this rank's. Spares hundreds of ranks queueing for the table at the
+ * start. Collective. Errors: IH_EMPI. */
+int sweep__table_deal(SweepTable *t, const SweepRunInfo *init, int first_rank, int *run,
+                      SweepRunInfo *source_info);
 /* Publishes a finished run. Local. Errors: IH_EMPI. */
 int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info);
 /* Asks every rank to stop; reads whether some rank did. Local. Errors: IH_EMPI. */

@@ -37,7 +37,9 @@ typedef struct {
     char fs_name[96]; /* its name (rank 0) */
     SweepTable table;
     int table_ready;
-    int dedicated;  /* rank 0 schedules and reports only */
+    int dedicated; /* rank 0 schedules and reports only */
+    int dealt;     /* the run of the first round (sweep__table_deal), -1 once taken or none */
+    SweepRunInfo dealt_source;
     RunConfig *cfg; /* scratch for the run in hand */
     char ckpt_dir[4200];
     int stop_published;
@@ -128,16 +130,24 @@ cleanup:
     return rc;
 }
 
+/* Publishes this rank's stop request, once. */
+static int publish_stop(SweepCtx *c)
+{
+    int rc = 0;
+    if (*c->opts->stop && !c->stop_published) {
+        IH_TRY(sweep__table_request_stop(&c->table));
+        c->stop_published = 1;
+    }
+cleanup:
+    return rc;
+}
+
 /* Publishes this rank's stop request, or picks up another rank's. */
 static int sync_stop(SweepCtx *c)
 {
     int rc = 0, other = 0;
-    if (*c->opts->stop) {
-        if (!c->stop_published)
-            IH_TRY(sweep__table_request_stop(&c->table));
-        c->stop_published = 1;
-        return 0;
-    }
+    if (*c->opts->stop)
+        return publish_stop(c);
     IH_TRY(sweep__table_stop_requested(&c->table, &other));
     if (other) {
         *c->opts->stop = 1;
@@ -223,8 +233,8 @@ static int bind_heads(SweepCtx *c, int run, const SweepRunInfo *src, ClampHeadBi
  * to checkpoint: a resume starts the run again). */
 static int simulate_one(SweepCtx *c, int run)
 {
-    const double end =
-        ih_clock_seconds() + c->plan->runs[run].cost * sweep_seconds_per_gflop() * c->opts->simulate;
+    const double end = ih_clock_seconds() +
+                       c->plan->runs[run].cost * sweep_seconds_per_gflop() * c->opts->simulate;
     for (;;) {
         const double left = end - ih_clock_seconds();
         if (left <= 0)
@@ -266,10 +276,12 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
     } else if (c->opts->simulate > 0) {
         const double t0 = ih_clock_seconds(), written0 = c->funnel.seconds;
         rc = simulate_one(c, run);
-        c->t_train += ih_clock_seconds() - t0 - (c->funnel.seconds - written0); /* rows written meanwhile */
+        c->t_train +=
+            ih_clock_seconds() - t0 - (c->funnel.seconds - written0); /* rows written meanwhile */
         if (rc == IH_ESTOP)
             goto cleanup;
-        sweep__result_simulated(&c->plan->runs[run], c->plan->n_heads, ih_clock_seconds() - t0, row);
+        sweep__result_simulated(&c->plan->runs[run], c->plan->n_heads, ih_clock_seconds() - t0,
+                                row);
     } else {
         TrainOptions to = {.checkpoint_path = ckpt,
                            .stop = c->opts->stop,
@@ -289,7 +301,8 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
             IH_TRY(train_result_create(c->cfg, &result));
             rc = train_run(c->cfg, &to, result);
         }
-        c->t_train += ih_clock_seconds() - t0 - (c->funnel.seconds - written0); /* rows written meanwhile */
+        c->t_train +=
+            ih_clock_seconds() - t0 - (c->funnel.seconds - written0); /* rows written meanwhile */
         if (rc == IH_ESTOP) {
             ih_error_clear();
             goto cleanup;
@@ -318,21 +331,30 @@ cleanup:
 
 /* ---- dispatch ---- */
 
-/* Claims and runs until nothing is left or a stop; local errors stop every rank. */
+/* Runs the dealt run, then claims and runs until nothing is left or a stop; local errors stop
+ * every rank. A finished run is published with the next claim (one table operation); the claim
+ * also answers a stop that another rank requested. */
 static int dispatch(SweepCtx *c)
 {
-    int rc = 0;
+    int rc = 0, finished = -1;
+    SweepRunInfo finished_info = {0};
     double wait = 0.01;
     /* waiting ranks poll less often the more of them there are: about 160 polls a second in
      * all, so a run that becomes ready is claimed within milliseconds at any rank count */
     const double wait_max = fmin(2.0, fmax(0.1, 0.1 * c->size / 16));
     for (;;) {
-        IH_TRY(sync_stop(c));
+        IH_TRY(publish_stop(c));
         IH_TRY(funnel_poll(c));
-        int run = -1;
+        int run = -1, claim;
         SweepRunInfo src = {0}, info = {0};
-        int claim = sweep__table_claim(&c->table, &run, &src);
-        IH_TRY(claim);
+        if (c->dealt >= 0) {
+            run = c->dealt, src = c->dealt_source, c->dealt = -1;
+            claim = *c->opts->stop ? SWEEP_CLAIM_STOP : SWEEP_CLAIM_RUN;
+        } else {
+            claim = sweep__table_claim(&c->table, finished, &finished_info, &run, &src);
+            IH_TRY(claim);
+            finished = -1;
+        }
         if (claim == SWEEP_CLAIM_STOP || claim == SWEEP_CLAIM_NONE)
             break;
         if (claim == SWEEP_CLAIM_WAIT) {
@@ -352,10 +374,12 @@ static int dispatch(SweepCtx *c)
         }
         IH_TRY(rc);
         if (info.state == SWEEP_FINISHED)
-            IH_TRY(sweep__table_finish(&c->table, run, &info));
+            finished = run, finished_info = info;
         IH_TRY(poll_progress(c, 0));
     }
 cleanup:
+    if (finished >= 0 && sweep__table_finish(&c->table, finished, &finished_info) < 0 && rc == 0)
+        rc = ih_error_code();
     if (rc < 0 && c->table_ready) {
         *c->opts->stop = 1;
         sweep__table_request_stop(&c->table);
@@ -390,57 +414,67 @@ cleanup:
     return rc;
 }
 
-/* After its own dispatch: rank 0 keeps reporting (and, funnel, writing rows) until no run is in
- * flight; a funnel sender waits for the writer's answers to its rows; then every rank waits for
- * the others without spinning a core, the writer still writing rows until all are there. The
- * barrier is always reached, even after an error. */
+/* The end of dispatch, a barrier through rank 0 that wakes no later than END_NAP after the last
+ * rank arrives. Each other rank, once its runs are finished or checkpointed and (funnel) its rows
+ * answered, says so to rank 0 (SWEEP_TAG_DONE) and waits for its word to go (SWEEP_TAG_GO),
+ * napping between looks rather than spinning, since it may share a core with runs still in
+ * flight. Rank 0 meanwhile reports progress, answers a served table and writes funnelled rows;
+ * when every rank has said it is done it tells each to go. (A tree barrier of napping ranks,
+ * such as MPI_Ibarrier polled with MPI_Test, costs a nap per round: log2(ranks) naps, over a
+ * second at 256 ranks.) Always completes, even after an error. */
+enum { END_NAP_MS = 50 };
+
 static int drain(SweepCtx *c)
 {
-    int rc = 0, done = 0;
-    double t0 = ih_clock_seconds();
-    MPI_Request req;
-    double last_poll = 0;
-    while (c->rank == 0 && c->opts->log) {
-        int busy = 0, stop = 0;
-        if (ih_clock_seconds() - last_poll >= 0.1) {
-            last_poll = ih_clock_seconds();
-            if (poll_progress(c, 0) < 0 || sweep__table_stop_requested(&c->table, &stop) < 0) {
-                ih_error_clear();
-                break;
+    int rc = 0;
+    const double t0 = ih_clock_seconds();
+    if (c->rank == 0) {
+        double last_poll = 0;
+        for (int arrived = 0; arrived < c->size - 1;) {
+            int flag = 0;
+            MPI_Status st;
+            MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, SWEEP_TAG_DONE, c->comm, &flag, &st),
+                      "MPI_Iprobe");
+            if (flag) {
+                MPI_CHECK(MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, SWEEP_TAG_DONE, c->comm,
+                                   MPI_STATUS_IGNORE),
+                          "MPI_Recv of a rank's end");
+                arrived++;
+                continue;
             }
-            for (int r = 0; r < c->plan->n_runs; r++)
-                busy |= c->info[r].state == SWEEP_CLAIMED;
-            if (!busy || stop)
-                break;
+            /* MPI calls, not just sleep: some transports progress others' one-sided operations
+             * on rank 0's window only inside rank 0's MPI calls; a served table needs answers */
+            if (sweep__table_serve(&c->table) < 0 && rc == 0)
+                rc = ih_error_code();
+            if (funnel_poll(c) < 0 && rc == 0)
+                rc = ih_error_code(); /* a failed write asked every rank to stop */
+            if (ih_clock_seconds() - last_poll >= 0.1) {
+                last_poll = ih_clock_seconds();
+                if (poll_progress(c, 0) < 0)
+                    ih_error_clear(); /* reporting only; the end table reads it again */
+            }
+            nap(0.002);
         }
-        /* MPI calls, not just sleep: some transports progress others' one-sided operations on
-         * rank 0's window only inside rank 0's MPI calls; a served table needs its answers */
-        if (sweep__table_serve(&c->table) < 0) {
-            ih_error_clear();
-            break;
-        }
-        if (funnel_poll(c) < 0 && rc == 0)
-            rc = ih_error_code(); /* a failed write asked every rank to stop */
-        nap(0.002);
+        for (int r = 1; r < c->size; r++)
+            MPI_CHECK(MPI_Send(NULL, 0, MPI_BYTE, r, SWEEP_TAG_GO, c->comm), "MPI_Send of go");
+        goto cleanup;
     }
-    while (c->funnel.on && c->rank != 0 && sweep__funnel_busy(&c->funnel)) {
+    while (c->funnel.on && sweep__funnel_busy(&c->funnel)) {
         if (funnel_poll(c) < 0 && rc == 0)
             rc = ih_error_code();
         nap(0.005);
     }
-    if (MPI_Ibarrier(c->comm, &req) != MPI_SUCCESS)
-        IH_FAIL(IH_EMPI, "sweep: MPI_Ibarrier failed");
-    double wait = 0.02;
-    while (!done) {
-        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-        /* a served table answers until every rank is here (each waits for its answers) */
-        if (!done && c->rank == 0 && sweep__table_serve(&c->table) < 0 && rc == 0)
-            rc = ih_error_code();
-        if (!done && c->rank == 0 && funnel_poll(c) < 0 && rc == 0)
-            rc = ih_error_code();
-        if (!done)
-            nap(c->rank == 0 ? 0.002 : wait);
-        wait = fmin(wait * 1.5, 0.2); /* many idle ranks on few cores: poll less */
+    MPI_Request req[2];
+    MPI_CHECK(MPI_Isend(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_DONE, c->comm, &req[0]),
+              "MPI_Isend of this rank's end");
+    MPI_CHECK(MPI_Irecv(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_GO, c->comm, &req[1]), "MPI_Irecv of go");
+    double wait = 0.002;
+    for (int done = 0;;) {
+        MPI_CHECK(MPI_Testall(2, req, &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+        if (done)
+            break;
+        nap(wait);
+        wait = fmin(wait * 1.5, END_NAP_MS / 1e3);
     }
 cleanup:
     c->t_idle += ih_clock_seconds() - t0;
@@ -644,6 +678,7 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
         c->size > 1 && (c->table.served || opts->scheduler == SWEEP_SCHED_DEDICATED ||
                         (opts->scheduler == SWEEP_SCHED_AUTO && report->probe_seconds > 0.02));
     report->dedicated = c->dedicated;
+    IH_TRY(sweep__table_deal(&c->table, init, c->dedicated, &c->dealt, &c->dealt_source));
     memcpy(c->info, init, (size_t)plan->n_runs * sizeof *init);
     if (opts->simulate > 0) /* rank 0 prints them */
         IH_TRY(ih_mpi_agree(comm, c->rank == 0 ? simulate_bounds(c, init) : 0));

@@ -5,9 +5,13 @@
  * of info per run. A claim first reads the states under a shared lock; only when a run is ready
  * does it take an exclusive lock, read the states again, mark the first ready run of the
  * dispatch order claimed and read its source's info, all in one epoch.
- * On one node Open MPI uses osc/sm (plain loads and stores in shared memory); across nodes
- * osc/ucx, osc/rdma or osc/pt2pt, which need no progress from rank 0 on RDMA networks (on
- * TCP-only networks rank 0 makes progress when it calls MPI, at least once per eval: see run.c).
+ * On one node Debian's Open MPI 4.1 picks osc/rdma over its shared-memory transport (osc/sm
+ * only when asked for); across nodes osc/ucx or osc/rdma, which need no progress from rank 0 on
+ * RDMA networks (on TCP-only networks rank 0 makes progress when it calls MPI, at least once per
+ * eval: see run.c). Why locks and not one MPI_Win_lock_all epoch with atomic operations
+ * (MPI_Compare_and_swap to claim), which would spare waiting for locks: osc/rdma over shared
+ * memory crashes (segmentation fault in MPI_Win_flush after MPI_Get_accumulate and
+ * MPI_Compare_and_swap; Open MPI 4.1.4, tried), while osc/sm runs the same code.
  * Where no one-sided component can span the ranks (Debian's Open MPI disables osc/pt2pt and
  * osc/ucx, so between hosts on TCP MPI_Win_allocate fails), the same table lives in rank 0's
  * memory and rank 0 answers requests sent as messages (served mode): it then only schedules.
@@ -24,11 +28,11 @@
 
 enum { HEADER_WORDS = 2, INFO_WORDS = 7 };
 
-/* Served mode: a request is {op, run, info[INFO_WORDS]} with TAG_REQUEST to rank 0; the answer
- * {result, run, info[INFO_WORDS]} comes back with TAG_ANSWER. Every request is answered, so no
- * message is left in flight when a rank reaches the end of the sweep. */
+/* Served mode: a request is {op, run, info[INFO_WORDS]} with SWEEP_TAG_TABLE_REQUEST to rank 0;
+ * the answer {result, run, info[INFO_WORDS]} comes back with SWEEP_TAG_TABLE_ANSWER. Every request
+ * is answered, so no message is left in flight when a rank reaches the end of the sweep. */
 enum { OP_CLAIM = 1, OP_FINISH, OP_STOP, OP_STOP_QUERY };
-enum { TAG_REQUEST = 7301, TAG_ANSWER = 7302, MSG_WORDS = 2 + INFO_WORDS };
+enum { MSG_WORDS = 2 + INFO_WORDS };
 
 static MPI_Aint state_at(int run)
 {
@@ -82,8 +86,8 @@ int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo
     MPI_Errhandler previous;
     MPI_CHECK(MPI_Comm_get_errhandler(comm, &previous), "MPI_Comm_get_errhandler");
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
-    int failed = MPI_Win_allocate(words * (MPI_Aint)sizeof(int64_t), sizeof(int64_t),
-                                  MPI_INFO_NULL, comm, &t->mem, &t->win) != MPI_SUCCESS;
+    int failed = MPI_Win_allocate(words * (MPI_Aint)sizeof(int64_t), sizeof(int64_t), MPI_INFO_NULL,
+                                  comm, &t->mem, &t->win) != MPI_SUCCESS;
     MPI_Comm_set_errhandler(comm, previous);
     MPI_Errhandler_free(&previous);
     MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm), "MPI_Allreduce");
@@ -143,6 +147,39 @@ static int claim_choose(const SweepTable *t, const int64_t *words, int *run)
     return result;
 }
 
+int sweep__table_deal(SweepTable *t, const SweepRunInfo *init, int first_rank, int *run,
+                      SweepRunInfo *source_info)
+{
+    int rc = 0, locked = 0;
+    *run = -1;
+    if (t->rank == 0 && t->win != MPI_WIN_NULL) {
+        MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
+        locked = 1;
+    }
+    for (int k = 0, to = first_rank; k < t->n_runs && to < t->size; k++) {
+        const int r = t->order[k], src = t->plan->runs[r].source;
+        if (init[r].state != SWEEP_TODO || (src >= 0 && init[src].state != SWEEP_FINISHED))
+            continue;
+        if (to == t->rank) {
+            *run = r;
+            if (src >= 0)
+                *source_info = init[src];
+        }
+        if (t->rank == 0)
+            t->mem[state_at(r)] = SWEEP_CLAIMED;
+        to++;
+    }
+    if (locked) {
+        locked = 0;
+        MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+    }
+    MPI_CHECK(MPI_Barrier(t->comm), "MPI_Barrier");
+cleanup:
+    if (locked)
+        MPI_Win_unlock(0, t->win);
+    return rc;
+}
+
 /* Served mode, on rank 0: one operation on the table in rank 0's memory. msg is the request,
  * rewritten into the answer. */
 static void served_apply(SweepTable *t, int64_t *msg)
@@ -179,8 +216,10 @@ static int served_call(SweepTable *t, int64_t *msg)
         served_apply(t, msg);
         return 0;
     }
-    MPI_CHECK(MPI_Send(msg, MSG_WORDS, MPI_INT64_T, 0, TAG_REQUEST, t->comm), "MPI_Send of a request");
-    MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, 0, TAG_ANSWER, t->comm, MPI_STATUS_IGNORE),
+    MPI_CHECK(MPI_Send(msg, MSG_WORDS, MPI_INT64_T, 0, SWEEP_TAG_TABLE_REQUEST, t->comm),
+              "MPI_Send of a request");
+    MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, 0, SWEEP_TAG_TABLE_ANSWER, t->comm,
+                       MPI_STATUS_IGNORE),
               "MPI_Recv of an answer");
 cleanup:
     return rc;
@@ -198,23 +237,27 @@ int sweep__table_serve(SweepTable *t)
     }
     for (;;) {
         int64_t msg[MSG_WORDS];
-        MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, t->comm, &flag, &st), "MPI_Iprobe");
+        MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, SWEEP_TAG_TABLE_REQUEST, t->comm, &flag, &st),
+                  "MPI_Iprobe");
         if (!flag)
             break;
-        const double t0 = ih_clock_seconds(); /* scheduling time: answering, not looking for requests */
-        MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, TAG_REQUEST, t->comm,
-                           MPI_STATUS_IGNORE),
+        const double t0 =
+            ih_clock_seconds(); /* scheduling time: answering, not looking for requests */
+        MPI_CHECK(MPI_Recv(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, SWEEP_TAG_TABLE_REQUEST,
+                           t->comm, MPI_STATUS_IGNORE),
                   "MPI_Recv of a request");
         served_apply(t, msg);
-        MPI_CHECK(MPI_Send(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, TAG_ANSWER, t->comm),
-                  "MPI_Send of an answer");
+        MPI_CHECK(
+            MPI_Send(msg, MSG_WORDS, MPI_INT64_T, st.MPI_SOURCE, SWEEP_TAG_TABLE_ANSWER, t->comm),
+            "MPI_Send of an answer");
         t->seconds += ih_clock_seconds() - t0;
     }
 cleanup:
     return rc;
 }
 
-int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
+int sweep__table_claim(SweepTable *t, int finished, const SweepRunInfo *finished_info, int *run,
+                       SweepRunInfo *source_info)
 {
     int rc = 0, locked = 0, result = SWEEP_CLAIM_NONE;
     const double t0 = ih_clock_seconds();
@@ -222,6 +265,8 @@ int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
     int64_t *states = NULL;
     *run = -1;
     if (t->served) {
+        if (finished >= 0)
+            IH_TRY(sweep__table_finish(t, finished, finished_info));
         int64_t msg[MSG_WORDS] = {OP_CLAIM, -1};
         IH_TRY(served_call(t, msg));
         result = (int)msg[0];
@@ -234,22 +279,36 @@ int sweep__table_claim(SweepTable *t, int *run, SweepRunInfo *source_info)
         goto cleanup;
     }
     IH_ALLOC(states, HEADER_WORDS + n);
-    /* a look under a shared lock first: ranks with nothing ready to claim (waiting for a source
-     * or for the end) never queue for the exclusive lock, which matters when many of them poll */
-    MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
-    locked = 1;
-    MPI_CHECK(
-        MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n, MPI_INT64_T, t->win),
-        "MPI_Get of the run states");
-    locked = 0;
-    MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
-    result = claim_choose(t, states, run);
-    if (result != SWEEP_CLAIM_RUN) {
-        rc = result;
-        goto cleanup;
+    if (finished < 0) {
+        /* a look under a shared lock first: ranks with nothing ready to claim (waiting for a
+         * source or for the end) never queue for the exclusive lock, which matters when many of
+         * them poll */
+        MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, t->win), "MPI_Win_lock");
+        locked = 1;
+        MPI_CHECK(MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n,
+                          MPI_INT64_T, t->win),
+                  "MPI_Get of the run states");
+        locked = 0;
+        MPI_CHECK(MPI_Win_unlock(0, t->win), "MPI_Win_unlock");
+        result = claim_choose(t, states, run);
+        if (result != SWEEP_CLAIM_RUN) {
+            rc = result;
+            goto cleanup;
+        }
     }
     MPI_CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, t->win), "MPI_Win_lock");
     locked = 1;
+    if (finished >= 0) { /* published in the same epoch: one exclusive lock per run, not two */
+        int64_t w[INFO_WORDS];
+        const int64_t state = SWEEP_FINISHED;
+        info_pack(finished_info, w);
+        MPI_CHECK(MPI_Put(w, INFO_WORDS, MPI_INT64_T, 0, info_at(t, finished), INFO_WORDS,
+                          MPI_INT64_T, t->win),
+                  "MPI_Put of a finished run's info");
+        MPI_CHECK(MPI_Win_flush(0, t->win), "MPI_Win_flush"); /* the info lands first */
+        MPI_CHECK(MPI_Put(&state, 1, MPI_INT64_T, 0, state_at(finished), 1, MPI_INT64_T, t->win),
+                  "MPI_Put of a finished run's state");
+    }
     MPI_CHECK(
         MPI_Get(states, HEADER_WORDS + n, MPI_INT64_T, 0, 0, HEADER_WORDS + n, MPI_INT64_T, t->win),
         "MPI_Get of the run states");
