@@ -28,7 +28,8 @@ fail() {
 }
 
 _mns_write_conf() {
-  cat >"$mns_dir/slurm.conf" <<EOF
+  {
+    cat <<EOF
 # Written by tests/multinode/slurm.sh: $1 node hosts and a head host, in $mns_dir
 ClusterName=ihmn
 SlurmctldHost=head(10.77.0.254)
@@ -36,21 +37,9 @@ SlurmctldPort=$MNS_PORT
 SlurmdPort=$((MNS_PORT + 1))
 # root: the state folder lives in the build tree, which user slurm may not be allowed to enter
 SlurmUser=root
-AuthType=auth/munge
-# cred_expire also sets how long a requeued job waits before it may start again (default 120 s)
-AuthInfo=cred_expire=10
-MpiDefault=pmix
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/builtin
-SchedulerParameters=sched_interval=2
-ReturnToService=2
-KillWait=15
-MinJobAge=600
+EOF
+    cluster_conf_common
+    cat <<EOF
 StateSaveLocation=$mns_dir/ctld
 SlurmctldPidFile=$mns_dir/slurmctld.pid
 SlurmctldLogFile=$mns_dir/slurmctld.log
@@ -60,6 +49,7 @@ SlurmdLogFile=$mns_dir/slurmd-%n.log
 NodeName=node[1-$1] NodeAddr=10.77.0.[1-$1] CPUs=2 RealMemory=1000 State=UNKNOWN
 PartitionName=debug Nodes=node[1-$1] Default=YES MaxTime=INFINITE State=UP
 EOF
+  } >"$mns_dir/slurm.conf"
 }
 
 mns_start() {

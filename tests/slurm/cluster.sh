@@ -13,6 +13,8 @@
 #                                   then calls cluster_after_down RC when the caller defines it
 #   cluster_wait_job ID SECONDS     wait until job ID has ended; prints its final state
 #   cluster_job_field ID FIELD      one field of `scontrol show job` (JobState, ExitCode, Restarts)
+#   cluster_conf_common             print the slurm.conf lines every test cluster shares (the
+#                                   multi-node cluster of tests/multinode/slurm.sh uses them too)
 #   fail MESSAGE                    print "FAIL: MESSAGE" and exit 1
 #
 # Time-outs: every wait has a limit, so a test fails and tears down before CTest's TIMEOUT kills
@@ -136,17 +138,11 @@ _cluster_start_munged()
     fail "munged started but 'munge -n | unmunge' still fails"
 }
 
-_cluster_write_conf()
+# The lines of slurm.conf that every test cluster shares (authentication, plugins, scheduling,
+# time-outs); each cluster adds its hosts, ports and folders.
+cluster_conf_common()
 {
-    local dir=$1 mem
-    mem=$(awk '/^MemTotal:/ { print int($2 / 1024) - 512 }' /proc/meminfo)
-    cat >"$dir/slurm.conf" <<EOF
-# Written by tests/slurm/cluster.sh: a one-node test cluster in $dir
-ClusterName=ci
-SlurmctldHost=localhost
-SlurmctldPort=$IH_SLURM_PORT
-SlurmdPort=$((IH_SLURM_PORT + 1))
-SlurmUser=slurm
+    cat <<'EOF'
 AuthType=auth/munge
 # cred_expire also sets how long a requeued job waits before it may start again (default 120 s)
 AuthInfo=cred_expire=10
@@ -162,6 +158,24 @@ SchedulerParameters=sched_interval=2
 ReturnToService=2
 KillWait=15
 MinJobAge=600
+EOF
+}
+
+_cluster_write_conf()
+{
+    local dir=$1 mem
+    mem=$(awk '/^MemTotal:/ { print int($2 / 1024) - 512 }' /proc/meminfo)
+    {
+        cat <<EOF
+# Written by tests/slurm/cluster.sh: a one-node test cluster in $dir
+ClusterName=ci
+SlurmctldHost=localhost
+SlurmctldPort=$IH_SLURM_PORT
+SlurmdPort=$((IH_SLURM_PORT + 1))
+SlurmUser=slurm
+EOF
+        cluster_conf_common
+        cat <<EOF
 StateSaveLocation=$dir/ctld
 SlurmdSpoolDir=$dir/slurmd
 SlurmctldPidFile=$dir/slurmctld.pid
@@ -171,6 +185,7 @@ SlurmdLogFile=$dir/slurmd.log
 NodeName=localhost NodeHostname=$(hostname) CPUs=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
+    } >"$dir/slurm.conf"
 }
 
 cluster_up()
