@@ -122,7 +122,7 @@ static int write_row(SweepFunnel *fn, const SweepFunnelRecv *in, ResultsFile *f,
     IH_TRY(results_write_run(f, *run, fn->row));
     SweepRunInfo info;
     sweep__row_info(fn->row, in->source, &info);
-    IH_TRY(sweep__table_finish(t, *run, &info));
+    IH_TRY(sweep__table_publish(t, *run, &info, SWEEP_FINISHED));
 cleanup:
     free(text);
     return rc;

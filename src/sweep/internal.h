@@ -29,8 +29,9 @@ enum {
     SWEEP_TAG_GO = 7322
 };
 
-/* State of a run in the table. */
-enum { SWEEP_TODO = 0, SWEEP_CLAIMED = 1, SWEEP_FINISHED = 2, SWEEP_SKIPPED = 3 };
+/* State of a run in the table. SWEEP_HEADS: trained, its heads published for the runs that bind
+ * from it, its row still being written (it counts as running until SWEEP_FINISHED). */
+enum { SWEEP_TODO = 0, SWEEP_CLAIMED = 1, SWEEP_FINISHED = 2, SWEEP_SKIPPED = 3, SWEEP_HEADS = 4 };
 
 /* What the table and the printers know of one run. */
 typedef struct {
@@ -77,7 +78,7 @@ int sweep__table_create(MPI_Comm comm, const SweepPlan *plan, const SweepRunInfo
 void sweep__table_destroy(SweepTable *t);
 
 enum { SWEEP_CLAIM_RUN = 0, SWEEP_CLAIM_WAIT = 1, SWEEP_CLAIM_NONE = 2, SWEEP_CLAIM_STOP = 3 };
-/* Publishes run `finished` (unless negative) with *finished_info as sweep__table_finish does,
+/* Publishes run `finished` (unless negative) with *finished_info as finished (SWEEP_FINISHED),
  * then claims the first ready run in dispatch order (its source finished): *run and *source_info
  * (the source's info, when it has one). Returns SWEEP_CLAIM_RUN, _WAIT (runs remain but none is
  * ready), _NONE (nothing left to claim) or _STOP (a rank asked to stop; the finished run is
@@ -91,8 +92,9 @@ int sweep__table_claim(SweepTable *t, int finished, const SweepRunInfo *finished
  * start. Collective. Errors: IH_EMPI. */
 int sweep__table_deal(SweepTable *t, const SweepRunInfo *init, int first_rank, int *run,
                       SweepRunInfo *source_info);
-/* Publishes a finished run. Local. Errors: IH_EMPI. */
-int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info);
+/* Publishes run's info with `state`: SWEEP_HEADS (trained: runs that bind from it may start while
+ * its row is written) or SWEEP_FINISHED (its row is written). Local. Errors: IH_EMPI. */
+int sweep__table_publish(SweepTable *t, int run, const SweepRunInfo *info, int64_t state);
 /* Asks every rank to stop; reads whether some rank did. Local. Errors: IH_EMPI. */
 int sweep__table_request_stop(SweepTable *t);
 int sweep__table_stop_requested(SweepTable *t, int *stop);

@@ -40,7 +40,8 @@ typedef struct {
     int dedicated; /* rank 0 schedules and reports only */
     int dealt;     /* the run of the first round (sweep__table_deal), -1 once taken or none */
     SweepRunInfo dealt_source;
-    RunConfig *cfg; /* scratch for the run in hand */
+    unsigned char *is_source; /* [n_runs] 1: some run binds heads from it */
+    RunConfig *cfg;           /* scratch for the run in hand */
     char ckpt_dir[4200];
     int stop_published;
     double last_check;
@@ -87,8 +88,9 @@ static void print_summary(SweepCtx *c, double t)
     char stamp[32], elapsed[32], eta[32] = "?";
     sweep__count(c->plan, c->info, c->opts->selected, counts);
     for (int r = 0; r < c->plan->n_runs; r++) {
-        running += c->info[r].state == SWEEP_CLAIMED;
-        if (c->info[r].state == SWEEP_CLAIMED || c->info[r].state == SWEEP_TODO)
+        const int64_t st = c->info[r].state;
+        running += st == SWEEP_CLAIMED || st == SWEEP_HEADS;
+        if (st == SWEEP_CLAIMED || st == SWEEP_HEADS || st == SWEEP_TODO)
             todo_cost += c->plan->runs[r].cost;
     }
     int total = counts[0] + counts[1] + counts[2] + counts[3];
@@ -310,6 +312,11 @@ static int run_one(SweepCtx *c, int run, const SweepRunInfo *src, SweepRunInfo *
         IH_TRY(rc);
         run_result_copy_padded(result, row);
     }
+    if (c->is_source[run]) { /* the runs that bind from it may start while its row is written */
+        SweepRunInfo heads;
+        sweep__row_info(row, c->rank, &heads);
+        IH_TRY(sweep__table_publish(&c->table, run, &heads, SWEEP_HEADS));
+    }
     double t0 = ih_clock_seconds();
     if (sender) { /* its checkpoint stays until the writer has written the row */
         IH_TRY(sweep__funnel_send(&c->funnel, run, row, resolved));
@@ -378,7 +385,8 @@ static int dispatch(SweepCtx *c)
         IH_TRY(poll_progress(c, 0));
     }
 cleanup:
-    if (finished >= 0 && sweep__table_finish(&c->table, finished, &finished_info) < 0 && rc == 0)
+    if (finished >= 0 &&
+        sweep__table_publish(&c->table, finished, &finished_info, SWEEP_FINISHED) < 0 && rc == 0)
         rc = ih_error_code();
     if (rc < 0 && c->table_ready) {
         *c->opts->stop = 1;
@@ -620,6 +628,10 @@ int sweep_run(MPI_Comm comm, const SweepPlan *plan, const SweepRunOptions *opts,
     IH_ALLOC(init, plan->n_runs);
     IH_ALLOC(c->info, plan->n_runs);
     IH_ALLOC(c->reported, plan->n_runs);
+    IH_ALLOC(c->is_source, plan->n_runs);
+    for (int r = 0; r < plan->n_runs; r++)
+        if (plan->runs[r].source >= 0)
+            c->is_source[plan->runs[r].source] = 1;
     IH_TRY(results_lock_acquire(comm, opts->output, "run", opts->log, &lock));
     if (opts->checkpoint_dir)
         snprintf(c->ckpt_dir, sizeof c->ckpt_dir, "%s", opts->checkpoint_dir);
@@ -771,6 +783,7 @@ cleanup:
     free(c->cfg);
     free(c->info);
     free(c->reported);
+    free(c->is_source);
     free(init);
     return rc;
 }

@@ -31,7 +31,7 @@ enum { HEADER_WORDS = 2, INFO_WORDS = 7 };
 /* Served mode: a request is {op, run, info[INFO_WORDS]} with SWEEP_TAG_TABLE_REQUEST to rank 0;
  * the answer {result, run, info[INFO_WORDS]} comes back with SWEEP_TAG_TABLE_ANSWER. Every request
  * is answered, so no message is left in flight when a rank reaches the end of the sweep. */
-enum { OP_CLAIM = 1, OP_FINISH, OP_STOP, OP_STOP_QUERY };
+enum { OP_CLAIM = 1, OP_FINISH, OP_HEADS, OP_STOP, OP_STOP_QUERY };
 enum { MSG_WORDS = 2 + INFO_WORDS };
 
 static MPI_Aint state_at(int run)
@@ -137,7 +137,8 @@ static int claim_choose(const SweepTable *t, const int64_t *words, int *run)
         if (words[HEADER_WORDS + r] != SWEEP_TODO)
             continue;
         const int src = t->plan->runs[r].source;
-        if (src >= 0 && words[HEADER_WORDS + src] != SWEEP_FINISHED) {
+        if (src >= 0 && words[HEADER_WORDS + src] != SWEEP_FINISHED &&
+            words[HEADER_WORDS + src] != SWEEP_HEADS) {
             result = SWEEP_CLAIM_WAIT;
             continue;
         }
@@ -198,9 +199,9 @@ static void served_apply(SweepTable *t, int64_t *msg)
             if (src >= 0)
                 memcpy(&msg[2], mem + info_at(t, src), INFO_WORDS * sizeof(int64_t));
         }
-    } else if (op == OP_FINISH && run >= 0 && run < t->n_runs) {
+    } else if ((op == OP_FINISH || op == OP_HEADS) && run >= 0 && run < t->n_runs) {
         memcpy(mem + info_at(t, run), &msg[2], INFO_WORDS * sizeof(int64_t));
-        mem[state_at(run)] = SWEEP_FINISHED;
+        mem[state_at(run)] = op == OP_HEADS ? SWEEP_HEADS : SWEEP_FINISHED;
     } else if (op == OP_STOP) {
         mem[0] = 1;
     } else if (op == OP_STOP_QUERY) {
@@ -266,7 +267,7 @@ int sweep__table_claim(SweepTable *t, int finished, const SweepRunInfo *finished
     *run = -1;
     if (t->served) {
         if (finished >= 0)
-            IH_TRY(sweep__table_finish(t, finished, finished_info));
+            IH_TRY(sweep__table_publish(t, finished, finished_info, SWEEP_FINISHED));
         int64_t msg[MSG_WORDS] = {OP_CLAIM, -1};
         IH_TRY(served_call(t, msg));
         result = (int)msg[0];
@@ -339,15 +340,14 @@ cleanup:
     return rc;
 }
 
-int sweep__table_finish(SweepTable *t, int run, const SweepRunInfo *info)
+int sweep__table_publish(SweepTable *t, int run, const SweepRunInfo *info, int64_t state)
 {
     int rc = 0;
     const double t0 = ih_clock_seconds();
     int64_t w[INFO_WORDS];
-    const int64_t state = SWEEP_FINISHED;
     info_pack(info, w);
     if (t->served) {
-        int64_t msg[MSG_WORDS] = {OP_FINISH, run};
+        int64_t msg[MSG_WORDS] = {state == SWEEP_HEADS ? OP_HEADS : OP_FINISH, run};
         memcpy(&msg[2], w, sizeof w);
         IH_TRY(served_call(t, msg));
         goto cleanup;
