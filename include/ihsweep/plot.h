@@ -133,10 +133,10 @@ int plot_paper(const AnalysisInput *in, const PlotPaperInput *p, int i, const Pl
 
 /* Draws toy figure i (plot_paper_is_toy(i)) from the toy-model files of n seeds: toys is
  * [n][TOY_CONDITION_COUNT] (toy_file_read; NULL where a file lacks a condition). fig5a: the loss
- * of conditions none, clamp_c and clamp_bc against iteration; fig9: the loss and the progress
- * measures 1 - cos^2(a, a*) and the loss at the true b, c of condition none. Log y axes; the
- * median over seeds with their range as a band; the log gets each condition's "solved"
- * iteration (toy_solved_iteration) over seeds. Logs like plot_paper ("skipped NAME: why" when
+ * of conditions none, clamp_c and clamp_bc against iteration, the median over seeds with their
+ * range as a band; fig9: a panel per seed (at most 6) with the loss and the progress measures
+ * 1 - cos^2(a, a*) and the loss at the true b, c of condition none. Log y axes; the log gets
+ * each condition's "solved" iteration (toy_solved_iteration) over seeds. Logs like plot_paper ("skipped NAME: why" when
  * no file holds a condition it needs). Returns 0 or a negative IH_E code. Local. Borrows all. */
 int plot_toy(const ToyResult *const *toys, int n, int i, const PlotOptions *o, FILE *log);
 
