@@ -276,6 +276,17 @@ cleanup:
     return rc;
 }
 
+/* 1 if path reads as a toy-model file (for a clearer message than the results reader's). */
+static int toy_file_named(const char *path)
+{
+    ToyResult *toys[TOY_CONDITION_COUNT];
+    if (toy_file_read(path, toys) != 0)
+        return 0;
+    for (int c = 0; c < TOY_CONDITION_COUNT; c++)
+        toy_result_destroy(&toys[c]);
+    return 1;
+}
+
 static int plot_file(const PlotArgs *a, int rank)
 {
     int rc = 0;
@@ -288,7 +299,17 @@ static int plot_file(const PlotArgs *a, int rank)
     int *keys = NULL;
     PlotOptions o = {a->dir, a->formats, -1, -1, 0, 0};
     char why[PLOT_WHY_SIZE] = "";
-    IH_TRY(results_open(MPI_COMM_WORLD, a->files[0], 0, &f));
+    rc = results_open(MPI_COMM_WORLD, a->files[0], 0, &f);
+    if (rc < 0) { /* the results reader's message, unless the file is a toy-model file */
+        const int code = rc;
+        char message[1024];
+        snprintf(message, sizeof message, "%s", ih_error_message());
+        if (toy_file_named(a->files[0]))
+            IH_FAIL(IH_EUSAGE,
+                    "%s is a toy-model file (ihsweep toy): draw it with --figure fig5a,fig9",
+                    a->files[0]);
+        IH_FAIL(code, "%s", message);
+    }
     IH_TRY(analysis_input_load(f, &in));
     if (a->x)
         IH_TRY(find_param(in, a->x, &o.x_param));

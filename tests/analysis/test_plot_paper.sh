@@ -136,6 +136,9 @@ grep -q '^note fig5a: no toy run of none, clamp_c; drawn without$' out.txt && ok
 [ -s toybc/fig5a.png ] && [ ! -e toybc/fig9.png ] && ok || bad "toy_bc.h5: fig5a only"
 expect "a results file as a toy file" 65 "$IHSWEEP" plot paper.h5 -o x --figure fig9
 grep -q 'not a toy-model file' err.txt && ok || bad "results file read as a toy file: unclear error"
+expect "a toy file with the results figures" 64 "$IHSWEEP" plot toy_seed1.h5 -o x
+grep -q 'is a toy-model file (ihsweep toy): draw it with --figure fig5a,fig9' err.txt && ok ||
+  bad "toy file given for the results figures: unclear error"
 expect "several files for a results figure" 64 "$IHSWEEP" plot paper.h5 base.h5 -o x --figure fig3
 grep -q 'only the toy model' err.txt && ok || bad "several files: unclear usage error"
 
