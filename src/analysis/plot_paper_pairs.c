@@ -3,7 +3,9 @@
  * each cell the Kaplan-Meier median t* over seeds with how many crossed, coloured on a log scale
  * like the t* map; a cell whose median was not reached says ">T" in the censored colour, never a
  * value. The title gives the seed count and the all-heads baseline's median t*; the subtitle each
- * seed's strongest IH (from its baseline run), since the pairs that matter differ by seed. */
+ * seed's strongest IH (from its baseline run), since the pairs that matter differ by seed, and a
+ * line below the map the median t* of the runs whose pair holds their seed's strongest IH
+ * against the others. */
 #include "analysis/plot_internal.h"
 
 #include "ihsweep/error.h"
@@ -23,6 +25,7 @@ typedef struct {
     char title[TEXT];
     char subtitle[TEXT];  /* the baseline */
     char subtitle2[TEXT]; /* each seed's strongest IH */
+    char subtitle3[TEXT]; /* pairs with and without the seed's strongest IH */
 } PairMap;
 
 static void draw_pairs(const void *ctx)
@@ -31,7 +34,7 @@ static void draw_pairs(const void *ctx)
     const int H = m->H;
     plot__viridis();
     pladv(0);
-    plvpor(0.12, 0.76, 0.12, 0.8);
+    plvpor(0.12, 0.76, 0.15, 0.8);
     plwind(0.5, H - 0.5, H - 1.5, -0.5); /* rows A = 0..H-2 from the top, columns B = 1..H-1 */
     for (int a = 0; a < H; a++)
         for (int b = a + 1; b < H; b++) {
@@ -85,6 +88,7 @@ static void draw_pairs(const void *ctx)
     plschr(0, 0.7);
     plmtex("t", 5.6, 0.0, 0.0, m->subtitle);
     plmtex("t", 4.2, 0.0, 0.0, m->subtitle2);
+    plmtex("b", 4.5, 0.0, 0.0, m->subtitle3);
     plschr(0, 0.85);
     plot__colour_bar(m->lo, m->hi > m->lo ? m->hi : m->lo + 1);
 }
@@ -108,6 +112,52 @@ static void strongest_text(const PaperData *d, const int *base, int n_base, char
     }
     if (n_base == 0)
         snprintf(buf, (size_t)size, "no all-heads run in this file: strongest IH per seed unknown");
+}
+
+/* The pair runs (every pair_l2hA_l2hB run with a baseline run of its seed in base) split by
+ * whether the pair holds the seed's strongest IH: Kaplan-Meier medians of both groups, logged and
+ * written to buf ("" when no seed's strongest IH is known). Errors: IH_ENOMEM. */
+static int with_strongest(const PaperData *d, const int *base, int n_base, char *buf, int size,
+                          FILE *log)
+{
+    int rc = 0;
+    const AnalysisInput *in = d->in;
+    int *group[2] = {NULL, NULL}, n[2] = {0, 0};
+    buf[0] = '\0';
+    IH_ALLOC(group[0], in->n_runs);
+    IH_ALLOC(group[1], in->n_runs);
+    for (int r = 0; r < in->n_runs; r++) {
+        int a, b, ih = -1;
+        if (in->status[r] != RUN_DONE || sscanf(in->condition[r], "pair_l2h%d_l2h%d", &a, &b) != 2)
+            continue;
+        for (int i = 0; i < n_base && ih < 0; i++)
+            if (plot__paper_seed(d, base[i]) == plot__paper_seed(d, r))
+                ih = d->p->strongest_ih[base[i]];
+        if (ih < 0)
+            continue;
+        const int k = a == ih || b == ih;
+        group[k][n[k]++] = r;
+    }
+    if (n[0] + n[1] == 0)
+        goto cleanup;
+    char med[2][32], text[2][80];
+    static const char *const what[2] = {"without", "with"};
+    for (int k = 0; k < 2; k++) {
+        KmMedian km;
+        IH_TRY(plot__paper_km(in, group[k], n[k], &km));
+        if (n[k] > 0)
+            analysis_format_median(&km, med[k], sizeof med[k]);
+        else
+            snprintf(med[k], sizeof med[k], "-");
+        snprintf(text[k], sizeof text[k], "t* %s, %d/%d runs crossed", med[k], km.n_events, n[k]);
+        fprintf(log, "  fig17 pairs %s the seed's strongest IH: %s\n", what[k], text[k]);
+    }
+    snprintf(buf, (size_t)size, "pairs with the seed's strongest IH: %s; without: %s", text[1],
+             text[0]);
+cleanup:
+    free(group[0]);
+    free(group[1]);
+    return rc;
 }
 
 int plot__paper_fig17(const PaperData *d, const PlotOptions *o, char *why, FILE *log)
@@ -182,6 +232,7 @@ int plot__paper_fig17(const PaperData *d, const PlotOptions *o, char *why, FILE 
     strongest_text(d, base, n_base, strongest, sizeof strongest);
     snprintf(m->subtitle, sizeof m->subtitle, "%s", baseline);
     snprintf(m->subtitle2, sizeof m->subtitle2, "%s", strongest);
+    IH_TRY(with_strongest(d, base, n_base, m->subtitle3, sizeof m->subtitle3, log));
     for (int i = 0; i < n_base; i++)
         if (d->p->strongest_ih[base[i]] >= 0 && d->p->strongest_ih[base[i]] < H)
             m->strongest[d->p->strongest_ih[base[i]]] = 1;

@@ -89,6 +89,12 @@ done
 [ "$(grep -c '^  fig17 pair_l2h' paper_out.txt)" = 28 ] && ok || bad "fig17: expected 28 pairs"
 grep -q "^  fig17 pair_l2h4_l2h7: t\* >195k, 0/3 crossed$" paper_out.txt && ok || bad "fig17: a censored pair"
 grep -q "^  fig17 all_heads: t\* 105k, 3/3 crossed$" paper_out.txt && ok || bad "fig17: the baseline at the pairs' setting"
+# the pairs holding the seed's strongest IH (from its all_heads run at K = 50, L = 5): all crossed
+m=$(awk '$3 == "all_heads" && $4 == 50 && $5 == 5 {ih[$6] = $9}
+         $3 ~ /^pair_l2h/ {split($3, p, /[^0-9]+/); if (p[3] == ih[$6] || p[5] == ih[$6]) print $7, $8}' runs.txt |
+  sort -k2 -n | awk '$1 != 1 {bad = 1} {v[NR] = $2} END {if (!bad && NR == 21) printf "%gk", v[11] / 1000}')
+[ -n "$m" ] && grep -q "^  fig17 pairs with the seed's strongest IH: t\* $m, 21/21 runs crossed$" paper_out.txt && ok ||
+  bad "fig17: pairs with the strongest IH, median '$m' not reported"
 
 # the graft file alone (as graft.json writes it): fig7 without a reference, said so; fig17 skipped
 expect "plot fig7,fig17 on the graft runs" 0 "$IHSWEEP" plot graft.h5 -o graft --figure fig7,fig17 --format png
