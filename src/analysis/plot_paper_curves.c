@@ -576,7 +576,7 @@ int plot__paper_fig7(const PaperData *d, const PlotOptions *o, char *why, FILE *
     char ylabel[LABEL], base_label[LABEL] = "";
     memset(&f, 0, sizeof f);
     IH_ALLOC(runs, in->n_runs);
-    IH_ALLOC(base, in->n_runs);
+    IH_ALLOC(base, 2 * (size_t)in->n_runs);
     const int n_src = graft_conditions(d, conds);
     if (n_src == 0 || in->max_evals <= 0) {
         snprintf(why, PLOT_WHY_SIZE,
@@ -658,22 +658,43 @@ int plot__paper_fig7(const PaperData *d, const PlotOptions *o, char *why, FILE *
         ylo = fmin(ylo, p->ylo);
         yhi = fmax(yhi, p->yhi);
     }
-    Panel *all = &f.panels[n_src]; /* every graft run against normal training */
-    int n_all = 0;
-    for (int c = 0; c < n_src; c++)
-        n_all += plot__paper_runs(d, conds[c], -1, runs + n_all);
-    char summary[48], label[LABEL];
-    IH_TRY(tstar_summary(in, runs, n_all, summary, sizeof summary));
-    snprintf(all->title, sizeof all->title, "Fig 7: all %d graft runs%s", n_all,
+    /* every graft run against normal training, those into the source's own seed apart */
+    Panel *all = &f.panels[n_src];
+    int n_own = 0, n_other = 0, *other = base + in->n_runs; /* base holds 2 n_runs ints */
+    for (int c = 0; c < n_src; c++) {
+        const double src = graft_source_seed(conds[c]);
+        const int start = n_other, n = plot__paper_runs(d, conds[c], -1, other + start);
+        for (int i = 0; i < n; i++) {
+            const int r = other[start + i];
+            if (plot__paper_seed(d, r) == src)
+                runs[n_own++] = r;
+            else
+                other[n_other++] = r; /* compacts in place: n_other <= start + i */
+        }
+    }
+    snprintf(all->title, sizeof all->title, "Fig 7: all %d graft runs%s", n_own + n_other,
              n_base > 0 ? " and normal training (all_heads)" : "");
-    snprintf(all->subtitle, sizeof all->subtitle, "%s",
-             n_base > 0 ? "median over runs, band: range"
-                        : "no normal-training (all_heads) runs in this file");
-    snprintf(label, sizeof label, "graft runs: %s", summary);
+    snprintf(all->subtitle, sizeof all->subtitle, "median over runs, band: range%s",
+             n_base > 0 ? "" : "; no normal-training (all_heads) runs in this file");
     all->ylabel = ylabel;
     all->legend = 1;
     all->ln2 = 1;
-    IH_TRY(add_curve(in, all, in->eval_loss, 1, 0, runs, n_all, label, 0, 1, 1));
+    const struct {
+        const int *runs;
+        int n;
+        const char *what;
+    } groups[2] = {{runs, n_own, "into the source's seed"},
+                   {other, n_other, n_own ? "into other seeds" : "graft runs"}};
+    for (int g = 0; g < 2; g++) {
+        if (groups[g].n == 0)
+            continue;
+        char summary[48], label[LABEL];
+        IH_TRY(tstar_summary(in, groups[g].runs, groups[g].n, summary, sizeof summary));
+        fprintf(log, "  fig7 %s: %s\n", groups[g].what, summary);
+        snprintf(label, sizeof label, "%s: %s", groups[g].what, summary);
+        IH_TRY(add_curve(in, all, in->eval_loss, 1, 0, groups[g].runs, groups[g].n, label, g + 3, 1,
+                         1));
+    }
     if (n_base > 0)
         IH_TRY(add_curve(in, all, in->eval_loss, 1, 0, base, n_base, base_label, 7, 1, 1));
     for (int c = 0; c <= n_src; c++) { /* one scale for all panels */
@@ -688,7 +709,7 @@ int plot__paper_fig7(const PaperData *d, const PlotOptions *o, char *why, FILE *
     plot__grid(f.n_panels, &f.nx, &f.ny);
     PlotOptions wide = *o; /* room for the legends beside each panel */
     if (wide.width <= 0)
-        wide.width = 2400;
+        wide.width = 2800;
     if (wide.height <= 0)
         wide.height = 1300;
     rc = plot__figure(&wide, "fig7", f.nx, f.ny, draw_figure, &f);

@@ -82,6 +82,11 @@ done
 t=$(awk '$3 == "graft_l0_from_is6" && $6 == 7 {printf "%gk", $8 / 1000}' runs.txt)
 grep -q "^  fig7 graft_l0_from_is6 seed 7: t\* $t$" paper_out.txt && ok || bad "fig7: seed 7's t* ($t) from is6"
 grep -q "^  fig7 all_heads: t\* 105k, 3/3 crossed$" paper_out.txt && ok || bad "fig7: the all_heads reference"
+m=$(awk '$3 ~ /^graft_l0_from_is/ && substr($3, 17) == $6 && $7 == 1 {print $8}' runs.txt | sort -n |
+  awk '{v[NR] = $1} END {if (NR == 3) printf "%gk", v[2] / 1000}')
+[ -n "$m" ] && grep -q "^  fig7 into the source's seed: t\* $m, 3/3 crossed$" paper_out.txt && ok ||
+  bad "fig7: grafts into the source's own seed, median '$m' not reported"
+grep -q "^  fig7 into other seeds: t\* [0-9]*k, 6/6 crossed$" paper_out.txt && ok || bad "fig7: grafts into other seeds"
 for c in pair_l2h0_l2h1 pair_l2h2_l2h5 pair_l2h3_l2h7; do
   m=$(median_k $c)
   [ -n "$m" ] && grep -q "^  fig17 $c: t\* $m, 3/3 crossed$" paper_out.txt && ok || bad "fig17 $c: median $m not reported"
