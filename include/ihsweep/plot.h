@@ -13,6 +13,7 @@
 
 #include "ihsweep/analysis.h"
 #include "ihsweep/pca.h"
+#include "ihsweep/toy.h"
 
 #include <stdio.h>
 
@@ -111,19 +112,33 @@ int plot_paper_input_load(ResultsFile *f, const AnalysisInput *in, PlotPaperInpu
 void plot_paper_input_destroy(PlotPaperInput **p);
 
 /* The paper figures, in order: fig3 (loss and induction strength), fig4a (only-head accuracy vs
- * induction strength), fig4b (single-head t*), fig5b (subcircuit clamps), fig6 (data-dependence
- * grid), fig8 (previous-token variants), fig15 (t* vs induction-pattern strength), table1
- * (composition scores, text). */
-enum { PLOT_N_PAPER = 8 };
+ * induction strength), fig4b (single-head t*), fig5a (toy model: loss by clamp), fig5b (subcircuit
+ * clamps), fig6 (data-dependence grid), fig7 (graft runs), fig8 (previous-token variants), fig9
+ * (toy model: progress measures), fig15 (t* vs induction-pattern strength), fig17 (t* of each
+ * pair of layer-2 heads), table1 (composition scores, text). fig5a and fig9 are drawn from
+ * toy-model files (plot_toy), the others from a results file (plot_paper). */
+enum { PLOT_N_PAPER = 12 };
 
 /* Name of paper figure i (0 <= i < PLOT_N_PAPER), e.g. "fig5b". Static string. */
 const char *plot_paper_name(int i);
 
+/* 1 if paper figure i is drawn from toy-model files (fig5a, fig9), 0 if from a results file. */
+int plot_paper_is_toy(int i);
+
 /* Draws paper figure i into o->dir (table1: o->dir/table1.txt) and logs it like plot_all
- * ("wrote ..." or "skipped NAME: why"). Returns 0 (drawn or skipped) or a negative IH_E code
- * (IH_EIO, IH_ENOMEM). Local. Borrows everything. */
+ * ("wrote ..." or "skipped NAME: why"; a toy figure is skipped, saying how to draw it). Returns 0
+ * (drawn or skipped) or a negative IH_E code (IH_EIO, IH_ENOMEM). Local. Borrows everything. */
 int plot_paper(const AnalysisInput *in, const PlotPaperInput *p, int i, const PlotOptions *o,
                FILE *log);
+
+/* Draws toy figure i (plot_paper_is_toy(i)) from the toy-model files of n seeds: toys is
+ * [n][TOY_CONDITION_COUNT] (toy_file_read; NULL where a file lacks a condition). fig5a: the loss
+ * of conditions none, clamp_c and clamp_bc against iteration, the median over seeds with their
+ * range as a band; fig9: a panel per seed (at most 6) with the loss and the progress measures
+ * 1 - cos^2(a, a*) and the loss at the true b, c of condition none. Log y axes; the log gets
+ * each condition's "solved" iteration (toy_solved_iteration) over seeds. Logs like plot_paper ("skipped NAME: why" when
+ * no file holds a condition it needs). Returns 0 or a negative IH_E code. Local. Borrows all. */
+int plot_toy(const ToyResult *const *toys, int n, int i, const PlotOptions *o, FILE *log);
 
 /* The generic figures of plot_all, in its order (6 names). Static strings. */
 const char *plot_sweep_name(int i);

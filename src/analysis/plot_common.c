@@ -93,8 +93,10 @@ static void log_labels_fit(const char *side, double lo, double hi, double length
                 snprintf(text, sizeof text, "%gM", v / 1e6);
             else if (v >= 1e3)
                 snprintf(text, sizeof text, "%gk", v / 1e3);
-            else
+            else if (v >= 1e-3)
                 snprintf(text, sizeof text, "%g", v);
+            else /* "1e-6", not "1e-06" */
+                snprintf(text, sizeof text, "%ge%d", mant[m], d);
             double at = (lv - lo) / (hi - lo);
             if (side[0] == 'b')
                 plmtex(side, 1.6, at, 0.5, text);

@@ -55,9 +55,7 @@ static int level_index(const double *xs, int n, double v)
     return -1;
 }
 
-/* A vertical colour bar right of the panel's viewport: cmap1 over [lo, hi] = log10 t*, labelled
- * in sequences (log axis), and the censored colour below it. */
-static void draw_colour_bar(double lo, double hi)
+void plot__colour_bar(double lo, double hi)
 {
     plvpor(0.83, 0.855, 0.22, 0.88);
     plwind(0, 1, lo, hi);
@@ -82,15 +80,19 @@ static void draw_colour_bar(double lo, double hi)
     plmtex("rv", 0.8, 0.5, 0.0, ">T: not yet");
 }
 
-static void draw_heatmap(const void *ctx)
+void plot__viridis(void)
 {
-    const Heatmap *h = ctx;
-    const AnalysisInput *in = h->in;
-    /* viridis */
     PLFLT pos[5] = {0, 0.25, 0.5, 0.75, 1}, r[5] = {0.267, 0.231, 0.129, 0.369, 0.993},
           gr[5] = {0.005, 0.322, 0.569, 0.788, 0.906}, b[5] = {0.329, 0.545, 0.549, 0.384, 0.144};
     plscmap1n(256);
     plscmap1l(1, 5, pos, r, gr, b, NULL);
+}
+
+static void draw_heatmap(const void *ctx)
+{
+    const Heatmap *h = ctx;
+    const AnalysisInput *in = h->in;
+    plot__viridis();
     char xlabel[64], ylabel[64];
     snprintf(xlabel, sizeof xlabel, "%s", analysis_param_label(in, h->px));
     snprintf(ylabel, sizeof ylabel, "%s", h->py >= 0 ? analysis_param_label(in, h->py) : "");
@@ -149,7 +151,7 @@ static void draw_heatmap(const void *ctx)
         plmtex("b", 3.2, 0.5, 0.5, xlabel);
         if (h->py >= 0)
             plmtex("l", 4.5, 0.5, 0.5, ylabel);
-        draw_colour_bar(h->lo, h->hi > h->lo ? h->hi : h->lo + 1);
+        plot__colour_bar(h->lo, h->hi > h->lo ? h->hi : h->lo + 1);
     }
 }
 

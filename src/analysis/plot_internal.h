@@ -26,6 +26,14 @@ enum {
  * short ("20k", "1M"); side is plmtex's ("b" below, "lv" left, "rv" right). */
 void plot__log_labels(const char *side, double lo, double hi);
 
+/* A vertical colour bar right of a t* map (viewport x from 0.83 to 0.855): cmap1 over [lo, hi]
+ * = log10 t*, labelled in sequences, and below it the colour of cells whose median t* was not
+ * reached (">T: not yet"). */
+void plot__colour_bar(double lo, double hi);
+
+/* Sets cmap1 to viridis (the t* maps' colour scale). */
+void plot__viridis(void);
+
 /* Draws ctx into the current stream (already initialised with nx x ny subpages). */
 typedef void (*PlotDrawFn)(const void *ctx);
 
@@ -174,7 +182,13 @@ int plot__paper_fig4a(const PaperData *d, const PlotOptions *o, char *why);
 int plot__paper_fig4b(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig5b(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig6(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+int plot__paper_fig7(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig8(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
 int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+int plot__paper_fig17(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+
+/* Kaplan-Meier median t* of runs[0..n) (a run that never crossed censored at its t_censor).
+ * Errors: IH_ENOMEM. */
+int plot__paper_km(const AnalysisInput *in, const int *runs, int n, KmMedian *km);
 
 #endif

@@ -1,6 +1,6 @@
-/* The paper figures by name (plot_paper) and Table 1 as text: the composition scores from every
- * layer-1 head into each seed's strongest induction head, read from the all-heads runs' post-hoc
- * measures. */
+/* The paper figures by name (plot_paper, plot_paper_is_toy) and Table 1 as text: the composition
+ * scores from every layer-1 head into each seed's strongest induction head, read from the
+ * all-heads runs' post-hoc measures. The toy model's figures are drawn in plot_toy.c. */
 #include "analysis/plot_internal.h"
 
 #include "ihsweep/error.h"
@@ -11,12 +11,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const paper_names[PLOT_N_PAPER] = {"fig3", "fig4a", "fig4b", "fig5b",
-                                                      "fig6", "fig8",  "fig15", "table1"};
+typedef int (*PaperFigureFn)(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+
+static int fig3(const PaperData *d, const PlotOptions *o, char *why, FILE *log)
+{
+    (void)log;
+    return plot__paper_fig3(d, o, why);
+}
+
+static int fig4a(const PaperData *d, const PlotOptions *o, char *why, FILE *log)
+{
+    (void)log;
+    return plot__paper_fig4a(d, o, why);
+}
+
+static int table1(const PaperData *d, const PlotOptions *o, char *why, FILE *log);
+
+/* The paper figures in order; draw NULL: a toy-model figure (plot_toy). */
+static const struct {
+    const char *name;
+    PaperFigureFn draw;
+} paper_figures[PLOT_N_PAPER] = {
+    {"fig3", fig3},
+    {"fig4a", fig4a},
+    {"fig4b", plot__paper_fig4b},
+    {"fig5a", NULL},
+    {"fig5b", plot__paper_fig5b},
+    {"fig6", plot__paper_fig6},
+    {"fig7", plot__paper_fig7},
+    {"fig8", plot__paper_fig8},
+    {"fig9", NULL},
+    {"fig15", plot__paper_fig15},
+    {"fig17", plot__paper_fig17},
+    {"table1", table1},
+};
 
 const char *plot_paper_name(int i)
 {
-    return i >= 0 && i < PLOT_N_PAPER ? paper_names[i] : "";
+    return i >= 0 && i < PLOT_N_PAPER ? paper_figures[i].name : "";
+}
+
+int plot_paper_is_toy(int i)
+{
+    return i >= 0 && i < PLOT_N_PAPER && !paper_figures[i].draw;
 }
 
 /* Composition score X (0 q, 1 k, 2 v) from first-layer head j into last-layer head i of run r. */
@@ -126,38 +163,21 @@ int plot_paper(const AnalysisInput *in, const PlotPaperInput *p, int i, const Pl
     int rc = 0, r = 0;
     PaperData d;
     char why[PLOT_WHY_SIZE] = "";
-    IH_TRY(plot__paper_data_init(in, p, &d));
-    switch (i) {
-    case 0:
-        r = plot__paper_fig3(&d, o, why);
-        break;
-    case 1:
-        r = plot__paper_fig4a(&d, o, why);
-        break;
-    case 2:
-        r = plot__paper_fig4b(&d, o, why, log);
-        break;
-    case 3:
-        r = plot__paper_fig5b(&d, o, why, log);
-        break;
-    case 4:
-        r = plot__paper_fig6(&d, o, why, log);
-        break;
-    case 5:
-        r = plot__paper_fig8(&d, o, why, log);
-        break;
-    case 6:
-        r = plot__paper_fig15(&d, o, why, log);
-        break;
-    default:
-        r = table1(&d, o, why, log);
-        break;
+    if (plot_paper_is_toy(i)) {
+        fprintf(log,
+                "skipped %s: drawn from toy-model files, not a results file ('ihsweep plot -o DIR "
+                "--figure fig5a,fig9 toy_seed*.h5'; sweeps/paper/toy.sh writes them)\n",
+                paper_figures[i].name);
+        return 0;
     }
+    IH_TRY(plot__paper_data_init(in, p, &d));
+    r = paper_figures[i].draw(&d, o, why, log);
     IH_TRY(r);
-    if (r == PLOT_SKIPPED)
-        fprintf(log, "skipped %s: %s\n", paper_names[i], why);
-    else if (i != PLOT_N_PAPER - 1)
-        IH_TRY(plot_log(paper_names[i], r, o, log));
+    if (r == PLOT_SKIPPED) {
+        fprintf(log, "skipped %s: %s\n", paper_figures[i].name, why);
+        rc = 0;
+    } else if (paper_figures[i].draw != table1)
+        IH_TRY(plot_log(paper_figures[i].name, r, o, log));
 cleanup:
     plot__paper_data_free(&d);
     return rc;

@@ -1,6 +1,7 @@
 /* The paper's curve figures: Fig 3 (loss of the all-heads baseline and each seed's induction
- * strength per last-layer head), Fig 5b (the subcircuit clamps), Fig 8 (previous-token pattern
- * variants) and the Fig 6 grid (rows data settings, columns normal training and the three
+ * strength per last-layer head), Fig 5b (the subcircuit clamps), Fig 7 (the graft runs: a panel
+ * per source model, a curve per receiver seed), Fig 8 (previous-token pattern variants) and the
+ * Fig 6 grid (rows data settings, columns normal training and the three
  * subcircuit runs). Curves are medians over seeds with their range as a band; every seed's t* is
  * marked on the 0.4 ln 2 line (a dot), or its last eval where it never crossed (a triangle
  * pointing right: its t* is later). Conditions are those of the sweep files in sweeps/paper/. */
@@ -528,5 +529,193 @@ cleanup:
     figure_free(&f);
     free(runs);
     free(rows);
+    return rc;
+}
+
+/* ---- Fig 7: graft runs ---- */
+
+enum { MAX_SOURCES = 6 };
+
+/* The graft conditions of the file ("graft_*" with a finished run), in name order. */
+static int graft_conditions(const PaperData *d, const char **conds)
+{
+    const AnalysisInput *in = d->in;
+    int n = 0;
+    for (int r = 0; r < in->n_runs; r++) {
+        const char *c = in->condition[r];
+        if (in->status[r] != RUN_DONE || strncmp(c, "graft_", 6) != 0)
+            continue;
+        int k = 0;
+        while (k < n && strcmp(conds[k], c) < 0)
+            k++;
+        if ((k < n && strcmp(conds[k], c) == 0) || n == MAX_SOURCES)
+            continue;
+        memmove(conds + k + 1, conds + k, (size_t)(n - k) * sizeof *conds);
+        conds[k] = c;
+        n++;
+    }
+    return n;
+}
+
+/* The source's seed from a condition named "..._from_isN" (NaN if it has no such suffix). */
+static double graft_source_seed(const char *cond)
+{
+    const char *at = strstr(cond, "_from_is");
+    char *end = NULL;
+    double v = at ? strtod(at + 8, &end) : NAN;
+    return at && end != at + 8 && *end == '\0' ? v : NAN;
+}
+
+int plot__paper_fig7(const PaperData *d, const PlotOptions *o, char *why, FILE *log)
+{
+    int rc = 0;
+    const AnalysisInput *in = d->in;
+    Figure f;
+    int *runs = NULL, *base = NULL;
+    const char *conds[MAX_SOURCES];
+    char ylabel[LABEL], base_label[LABEL] = "";
+    memset(&f, 0, sizeof f);
+    IH_ALLOC(runs, in->n_runs);
+    IH_ALLOC(base, 2 * (size_t)in->n_runs);
+    const int n_src = graft_conditions(d, conds);
+    if (n_src == 0 || in->max_evals <= 0) {
+        snprintf(why, PLOT_WHY_SIZE,
+                 "no finished run of conditions graft_l0_from_is5, _is6, _is7 (graft.json, stage "
+                 "main)");
+        rc = PLOT_SKIPPED;
+        goto cleanup;
+    }
+    /* receivers: the seeds over all graft runs, ascending, one colour each */
+    double seeds[MAX_CURVES];
+    int n_seeds = 0;
+    for (int c = 0; c < n_src; c++) {
+        int n = plot__paper_runs(d, conds[c], -1, runs);
+        for (int i = 0; i < n; i++) {
+            double v = plot__paper_seed(d, runs[i]);
+            int k = 0;
+            while (k < n_seeds && seeds[k] < v)
+                k++;
+            if ((k < n_seeds && seeds[k] == v) || n_seeds == MAX_CURVES - 1)
+                continue;
+            memmove(seeds + k + 1, seeds + k, (size_t)(n_seeds - k) * sizeof *seeds);
+            seeds[k] = v;
+            n_seeds++;
+        }
+    }
+    /* the normal-training reference: all_heads runs at the graft runs' setting, if the file has
+     * them (graft.json itself has none) */
+    plot__paper_runs(d, conds[0], -1, runs);
+    const int n_base = plot__paper_runs(d, "all_heads", runs[0], base);
+    if (n_base > 0) {
+        char summary[64];
+        IH_TRY(tstar_summary(in, base, n_base, summary, sizeof summary));
+        snprintf(base_label, sizeof base_label, "normal training: %s", summary);
+        fprintf(log, "  fig7 all_heads: %s\n", summary);
+    }
+    snprintf(ylabel, sizeof ylabel, "%s (nats)", in->loss_name);
+    IH_TRY(figure_alloc(&f, in, n_src + 1)); /* a panel per source and all graft runs together */
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (int c = 0; c < n_src; c++) {
+        Panel *p = &f.panels[c];
+        const double src = graft_source_seed(conds[c]);
+        int n = plot__paper_runs(d, conds[c], -1, runs);
+        char setting[40], summary[48];
+        IH_TRY(tstar_summary(in, runs, n, summary, sizeof summary));
+        fprintf(log, "  fig7 %s: %s\n", conds[c], summary);
+        plot__paper_setting(d, runs[0], setting, sizeof setting);
+        if (isfinite(src))
+            snprintf(p->title, sizeof p->title, "Fig 7: grafted from seed %g%s%s%s", src,
+                     setting[0] ? " (" : "", setting, setting[0] ? ")" : "");
+        else
+            snprintf(p->title, sizeof p->title, "Fig 7: %s%s%s%s", conds[c], setting[0] ? " (" : "",
+                     setting, setting[0] ? ")" : "");
+        snprintf(p->subtitle, sizeof p->subtitle, "%s",
+                 n_base > 0 ? "" : "no normal-training (all_heads) runs in this file");
+        p->ylabel = ylabel;
+        p->legend = 1;
+        p->ln2 = 1;
+        for (int k = 0; k < n_seeds; k++)
+            for (int i = 0; i < n; i++) {
+                const int r = runs[i];
+                if (plot__paper_seed(d, r) != seeds[k])
+                    continue;
+                char label[LABEL], ts[48];
+                const double t = in->times[(size_t)r * ANALYSIS_N_TIMES + ANALYSIS_T_STAR];
+                if (in->crossed[r] && isfinite(t))
+                    snprintf(ts, sizeof ts, "t* %.0fk", t / 1e3);
+                else
+                    snprintf(ts, sizeof ts, "t* >%.0fk", in->t_censor[r] / 1e3);
+                fprintf(log, "  fig7 %s seed %g: %s\n", conds[c], seeds[k], ts);
+                snprintf(label, sizeof label, "into seed %g%s: %s", seeds[k],
+                         seeds[k] == src ? " (own)" : "", ts);
+                IH_TRY(add_curve(in, p, in->eval_loss, 1, 0, &r, 1, label, k,
+                                 seeds[k] == src ? 2 : 1, 1));
+            }
+        if (n_base > 0)
+            IH_TRY(add_curve(in, p, in->eval_loss, 1, 0, base, n_base, base_label, 7, 1, 0));
+        xlo = fmin(xlo, p->xlo);
+        xhi = fmax(xhi, p->xhi);
+        ylo = fmin(ylo, p->ylo);
+        yhi = fmax(yhi, p->yhi);
+    }
+    /* every graft run against normal training, those into the source's own seed apart */
+    Panel *all = &f.panels[n_src];
+    int n_own = 0, n_other = 0, *other = base + in->n_runs; /* base holds 2 n_runs ints */
+    for (int c = 0; c < n_src; c++) {
+        const double src = graft_source_seed(conds[c]);
+        const int start = n_other, n = plot__paper_runs(d, conds[c], -1, other + start);
+        for (int i = 0; i < n; i++) {
+            const int r = other[start + i];
+            if (plot__paper_seed(d, r) == src)
+                runs[n_own++] = r;
+            else
+                other[n_other++] = r; /* compacts in place: n_other <= start + i */
+        }
+    }
+    snprintf(all->title, sizeof all->title, "Fig 7: all %d graft runs%s", n_own + n_other,
+             n_base > 0 ? " and normal training (all_heads)" : "");
+    snprintf(all->subtitle, sizeof all->subtitle, "median over runs, band: range%s",
+             n_base > 0 ? "" : "; no normal-training (all_heads) runs in this file");
+    all->ylabel = ylabel;
+    all->legend = 1;
+    all->ln2 = 1;
+    const struct {
+        const int *runs;
+        int n;
+        const char *what;
+    } groups[2] = {{runs, n_own, "into the source's seed"},
+                   {other, n_other, n_own ? "into other seeds" : "graft runs"}};
+    for (int g = 0; g < 2; g++) {
+        if (groups[g].n == 0)
+            continue;
+        char summary[48], label[LABEL];
+        IH_TRY(tstar_summary(in, groups[g].runs, groups[g].n, summary, sizeof summary));
+        fprintf(log, "  fig7 %s: %s\n", groups[g].what, summary);
+        snprintf(label, sizeof label, "%s: %s", groups[g].what, summary);
+        IH_TRY(add_curve(in, all, in->eval_loss, 1, 0, groups[g].runs, groups[g].n, label, g + 3, 1,
+                         1));
+    }
+    if (n_base > 0)
+        IH_TRY(add_curve(in, all, in->eval_loss, 1, 0, base, n_base, base_label, 7, 1, 1));
+    for (int c = 0; c <= n_src; c++) { /* one scale for all panels */
+        f.panels[c].xlo = xlo;
+        f.panels[c].xhi = xhi;
+        f.panels[c].ylo = ylo;
+        f.panels[c].yhi = yhi;
+    }
+    if (n_base == 0)
+        fprintf(log, "note fig7: no all_heads runs in this file: no normal-training reference "
+                     "drawn (graft.json has none; main.json's baseline has them)\n");
+    plot__grid(f.n_panels, &f.nx, &f.ny);
+    PlotOptions wide = *o; /* room for the legends beside each panel */
+    if (wide.width <= 0)
+        wide.width = 2800;
+    if (wide.height <= 0)
+        wide.height = 1300;
+    rc = plot__figure(&wide, "fig7", f.nx, f.ny, draw_figure, &f);
+cleanup:
+    figure_free(&f);
+    free(runs);
+    free(base);
     return rc;
 }

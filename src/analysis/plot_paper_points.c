@@ -108,8 +108,7 @@ static double log_tstar(const AnalysisInput *in, int r, double *censor)
     return in->crossed[r] && isfinite(t) && t > 0 ? log10(t) : NAN;
 }
 
-/* Kaplan-Meier median of runs[0..n) (t* censored at t_censor). Errors: IH_ENOMEM. */
-static int km_of(const AnalysisInput *in, const int *runs, int n, KmMedian *km)
+int plot__paper_km(const AnalysisInput *in, const int *runs, int n, KmMedian *km)
 {
     int rc = 0;
     double *t = NULL;
@@ -330,7 +329,7 @@ static int times_add(TimesFigure *f, double x, const char *cond, const char *fig
     f->xs[f->nx] = x;
     f->runs[f->nx] = runs;
     f->n[f->nx] = n;
-    IH_TRY(km_of(d->in, runs, n, &f->km[f->nx]));
+    IH_TRY(plot__paper_km(d->in, runs, n, &f->km[f->nx]));
     runs = NULL;
     char med[48];
     analysis_format_median(&f->km[f->nx], med, sizeof med);
@@ -427,7 +426,7 @@ int plot__paper_fig15(const PaperData *d, const PlotOptions *o, char *why, FILE 
     }
     int n = plot__paper_runs(d, "all_heads", -1, runs);
     if (n > 0) {
-        IH_TRY(km_of(d->in, runs, n, &f.reference));
+        IH_TRY(plot__paper_km(d->in, runs, n, &f.reference));
         double y = isfinite(f.reference.median) ? f.reference.median : f.reference.t_max;
         f.ylo = fmin(f.ylo, log10(y));
         f.yhi = fmax(f.yhi, log10(y));

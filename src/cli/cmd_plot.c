@@ -1,6 +1,7 @@
 /* ihsweep plot: draws the figures of a results file with PLplot into a directory. The file is
  * opened collectively (so it works under mpirun, where the essential-dynamics PCA is spread over
- * the ranks); rank 0 draws. */
+ * the ranks); rank 0 draws. The toy model's figures (fig5a, fig9) read toy-model files instead,
+ * one per seed, serially and without MPI. */
 #include "cli/cli.h"
 
 #include "ihsweep/analysis.h"
@@ -9,6 +10,7 @@
 #include "ihsweep/plot.h"
 #include "ihsweep/results.h"
 #include "ihsweep/suggest.h"
+#include "ihsweep/toy_file.h"
 
 #include <errno.h>
 #include <mpi.h>
@@ -19,6 +21,7 @@
 static const char *const usage =
     "usage: ihsweep plot FILE -o DIR [--figure NAME[,NAME...]] [--format png|svg|pdf|all[,...]]\n"
     "                                [--x PARAM] [--y PARAM] [--run ID]\n"
+    "       ihsweep plot TOY.h5... -o DIR --figure fig5a,fig9 [--format ...]\n"
     "\n"
     "Draws figures of a results file into DIR (created if missing). The sweep's figures (the\n"
     "default; --figure sweep):\n"
@@ -31,16 +34,23 @@ static const char *const usage =
     "  clamp_comparison    train loss of every condition on one axis\n"
     "  essential_dynamics  probe-prediction trajectories on PC1-PC2, one PCA per data setting\n"
     "The paper's figures (--figure paper), from the runs of sweeps/paper/*.json found by their\n"
-    "condition names (main.json, data_dependence.json, appendix.json):\n"
+    "condition names (main.json, data_dependence.json, graft.json, appendix.json):\n"
     "  fig3    loss of the all-heads runs (fsl_train, held-out classes) and each seed's\n"
     "          induction strength per layer-2 head\n"
     "  fig4a   each layer-2 head's only-head accuracy vs its final induction strength\n"
     "  fig4b   t* of the single-head runs (only_l2h0..7) per head\n"
     "  fig5b   loss of the subcircuit clamps (noclamp, perfect_*) on one axis\n"
     "  fig6    grid: rows data settings, columns normal / B / C / B+C evolution\n"
+    "  fig7    loss of the graft runs (graft_*): a panel per source model, a curve per\n"
+    "          receiver seed; all_heads runs of the file, if any, as a reference\n"
     "  fig8    loss of the previous-token pattern variants (pt_*)\n"
     "  fig15   t* against the clamped induction-pattern strength s (ih_strength_*)\n"
+    "  fig17   map of the median t* of each pair of layer-2 heads (pair_l2hA_l2hB)\n"
     "  table1  composition scores into each seed's strongest IH (text: DIR/table1.txt)\n"
+    "The toy model's figures read the files of 'ihsweep toy' (one per seed; sweeps/paper/toy.sh)\n"
+    "given in place of FILE; with a results file they are skipped:\n"
+    "  fig5a   loss of conditions none, clamp_c, clamp_bc against iteration\n"
+    "  fig9    loss, 1 - cos^2(a, a*) and the loss at the true b, c of condition none\n"
     "Curves of the paper figures are the median over seeds with the range as a band; each\n"
     "seed's t* is a dot on the 0.4 ln 2 line, or a triangle at its last eval when it never\n"
     "crossed (t* later); t* points of runs that never crossed are upward arrows. A figure\n"
@@ -61,7 +71,8 @@ static const char *const usage =
     "  -h, --help      this text\n";
 
 typedef struct {
-    const char *file;
+    const char **files; /* [n_files] (argv entries) */
+    int n_files;
     const char *dir;
     int formats;
     const char *x;
@@ -133,9 +144,27 @@ static int parse_formats(const char *s, int *out)
     return *out ? 0 : -1;
 }
 
+/* 1 if the figures chosen are toy-model figures only (the files are then toy-model files). */
+static int plot_toy_only(const PlotArgs *a)
+{
+    int toy = 0;
+    for (int i = 0; i < PLOT_N_SWEEP; i++)
+        if (a->sweep[i])
+            return 0;
+    for (int i = 0; i < PLOT_N_PAPER; i++) {
+        if (a->paper[i] && !plot_paper_is_toy(i))
+            return 0;
+        toy |= a->paper[i];
+    }
+    return toy && a->run < 0;
+}
+
+/* a->files must hold argc pointers. */
 static int parse_args(int argc, char **argv, PlotArgs *a)
 {
+    const char **files = a->files;
     memset(a, 0, sizeof *a);
+    a->files = files;
     a->formats = PLOT_PNG | PLOT_SVG;
     a->run = -1;
     memset(a->sweep, 1, sizeof a->sweep);
@@ -165,15 +194,17 @@ static int parse_args(int argc, char **argv, PlotArgs *a)
             a->run = (int)v;
         } else if (s[0] == '-') {
             return cli_usage_error("plot", "unknown option '%s' or missing value", s);
-        } else if (a->file) {
-            return cli_usage_error("plot", "one results file expected, got '%s' and '%s'", a->file,
-                                   s);
         } else {
-            a->file = s;
+            a->files[a->n_files++] = s;
         }
     }
-    if (!a->file)
+    if (a->n_files == 0)
         return cli_usage_error("plot", "missing results FILE");
+    if (a->n_files > 1 && !plot_toy_only(a))
+        return cli_usage_error("plot",
+                               "one results file expected, got '%s' and '%s' (only the toy "
+                               "model's figures, --figure fig5a,fig9, read several files)",
+                               a->files[0], a->files[1]);
     if (!a->dir)
         return cli_usage_error("plot", "missing -o DIR");
     if (figures && a->run >= 0)
@@ -245,6 +276,17 @@ cleanup:
     return rc;
 }
 
+/* 1 if path reads as a toy-model file (for a clearer message than the results reader's). */
+static int toy_file_named(const char *path)
+{
+    ToyResult *toys[TOY_CONDITION_COUNT];
+    if (toy_file_read(path, toys) != 0)
+        return 0;
+    for (int c = 0; c < TOY_CONDITION_COUNT; c++)
+        toy_result_destroy(&toys[c]);
+    return 1;
+}
+
 static int plot_file(const PlotArgs *a, int rank)
 {
     int rc = 0;
@@ -257,7 +299,17 @@ static int plot_file(const PlotArgs *a, int rank)
     int *keys = NULL;
     PlotOptions o = {a->dir, a->formats, -1, -1, 0, 0};
     char why[PLOT_WHY_SIZE] = "";
-    IH_TRY(results_open(MPI_COMM_WORLD, a->file, 0, &f));
+    rc = results_open(MPI_COMM_WORLD, a->files[0], 0, &f);
+    if (rc < 0) { /* the results reader's message, unless the file is a toy-model file */
+        const int code = rc;
+        char message[1024];
+        snprintf(message, sizeof message, "%s", ih_error_message());
+        if (toy_file_named(a->files[0]))
+            IH_FAIL(IH_EUSAGE,
+                    "%s is a toy-model file (ihsweep toy): draw it with --figure fig5a,fig9",
+                    a->files[0]);
+        IH_FAIL(code, "%s", message);
+    }
     IH_TRY(analysis_input_load(f, &in));
     if (a->x)
         IH_TRY(find_param(in, a->x, &o.x_param));
@@ -309,6 +361,39 @@ cleanup:
     return rc;
 }
 
+/* The toy model's figures: every file read through the io layer, then drawn. Local. */
+static int plot_toys(const PlotArgs *a)
+{
+    int rc = 0;
+    ToyResult **toys = NULL;
+    PlotOptions o = {a->dir, a->formats, -1, -1, 0, 0};
+    IH_ALLOC(toys, (size_t)a->n_files * TOY_CONDITION_COUNT);
+    for (int s = 0; s < a->n_files; s++)
+        IH_TRY(toy_file_read(a->files[s], toys + (size_t)s * TOY_CONDITION_COUNT));
+    IH_TRY(make_dir(a->dir));
+    for (int i = 0; i < PLOT_N_PAPER; i++)
+        if (a->paper[i])
+            IH_TRY(plot_toy((const ToyResult *const *)toys, a->n_files, i, &o, stdout));
+cleanup:
+    for (int k = 0; toys && k < a->n_files * TOY_CONDITION_COUNT; k++)
+        toy_result_destroy(&toys[k]);
+    free(toys);
+    return rc;
+}
+
+/* The results-file figures, under MPI. */
+static int plot_mpi(const PlotArgs *a, int argc, char **argv)
+{
+    int status;
+    int rank = 0;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    status = cli_mpi_finish("plot", MPI_COMM_WORLD, plot_file(a, rank));
+    MPI_Finalize();
+    return status;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -316,14 +401,14 @@ int cmd_plot(int argc, char **argv)
         return 0;
     }
     PlotArgs a;
+    a.files = calloc((size_t)argc, sizeof *a.files);
+    if (!a.files)
+        return cli_report_error("plot", IH_ENOMEM);
     int status = parse_args(argc, argv, &a);
-    if (status != 0)
-        return status;
-    int rank = 0;
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    status = cli_mpi_finish("plot", MPI_COMM_WORLD, plot_file(&a, rank));
-    MPI_Finalize();
+    if (status == 0 && plot_toy_only(&a))
+        status = cli_report_error("plot", plot_toys(&a));
+    else if (status == 0)
+        status = plot_mpi(&a, argc, argv);
+    free(a.files);
     return status;
 }

@@ -1,9 +1,11 @@
 /* Writes a small results file shaped like the paper sweeps (sweeps/paper/): the conditions of
- * main.json, data_dependence.json and appendix.json, three seeds, data settings K = 50, 100 at
- * L = 5 and K = 50 at L = 10, two evaluators (fsl_train, fsl_test_class) and post-hoc measures on
- * the all-heads runs, with known t* (some runs never cross), for the paper-figure tests.
+ * main.json, data_dependence.json, graft.json and appendix.json (head pairs included), three seeds,
+ * data settings K = 50, 100 at L = 5 and K = 50 at L = 10, two evaluators (fsl_train,
+ * fsl_test_class) and post-hoc measures on the all-heads runs, with known t* (some runs never
+ * cross), for the paper-figure tests.
  *
- * usage: paper_results OUT.h5 [--baseline-only]   (--baseline-only: only the all_heads runs)
+ * usage: paper_results OUT.h5 [--baseline-only | --graft-only]
+ *   --baseline-only: only the all_heads runs; --graft-only: only the graft runs (like graft.json)
  * Prints one line per run "run COND K L seed crossed t*|t_censor strongest_ih pt_head". */
 #include "ihsweep/error.h"
 #include "ihsweep/results.h"
@@ -33,8 +35,10 @@ static int add(Spec *s, int n, const char *cond, int setting, int seed)
     return n + 1;
 }
 
+enum { ALL = 0, BASELINE_ONLY = 1, GRAFT_ONLY = 2 };
+
 /* Every run of the file, conditions in sweep order, seeds innermost. */
-static int plan(Spec *s, int baseline_only)
+static int plan(Spec *s, int only)
 {
     static const char *const at_ref[] = {"only_l2h0",       "only_l2h1",
                                          "only_l2h2",       "only_l2h3",
@@ -52,11 +56,25 @@ static int plan(Spec *s, int baseline_only)
     static const char *const grid[] = {"normal", "perfect_l1_and_copy", "perfect_match",
                                        "perfect_l1"};
     int n = 0;
-    for (int v = 0; v < 3; v++)
+    char cond[40];
+    for (int v = 0; v < 3 && only != GRAFT_ONLY; v++)
         for (int k = 0; k < N_SEEDS; k++)
             n = add(s, n, "all_heads", v, 5 + k);
-    if (baseline_only)
+    if (only == BASELINE_ONLY)
         return n;
+    for (int src = 5; src < 5 + N_SEEDS; src++) {
+        snprintf(cond, sizeof cond, "graft_l0_from_is%d", src);
+        for (int k = 0; k < N_SEEDS; k++)
+            n = add(s, n, cond, 0, 5 + k);
+    }
+    if (only == GRAFT_ONLY)
+        return n;
+    for (int a = 0; a < H; a++)
+        for (int b = a + 1; b < H; b++) {
+            snprintf(cond, sizeof cond, "pair_l2h%d_l2h%d", a, b);
+            for (int k = 0; k < N_SEEDS; k++)
+                n = add(s, n, cond, 0, 5 + k);
+        }
     for (size_t c = 0; c < sizeof at_ref / sizeof at_ref[0]; c++)
         for (int k = 0; k < N_SEEDS; k++)
             n = add(s, n, at_ref[c], 0, 5 + k);
@@ -82,6 +100,11 @@ static int crossing(const Spec *s)
         base = 6 + (100 - atoi(s->cond + 12)) / 3; /* s = 0: seeds 6, 7 never cross */
     if (strcmp(s->cond, "noclamp") == 0 || strcmp(s->cond, "normal") == 0)
         base = 30;
+    if (strncmp(s->cond, "graft_l0_from_is", 16) == 0)
+        base = 1 + atoi(s->cond + 16); /* a short plateau: 6, 7, 8 (+ seed - 5) */
+    int a, b;
+    if (sscanf(s->cond, "pair_l2h%d_l2h%d", &a, &b) == 2)
+        base = b == 7 && a >= 4 ? EVALS : 12 + 2 * a + b; /* L2H4..6 with L2H7 never cross */
     base = (int)lround(base * (s->K / 50.0) * sqrt(s->L / 5.0)) + (s->seed - 5);
     return base;
 }
@@ -143,7 +166,7 @@ static void fill(const Spec *s, RunResult *r)
         }
 }
 
-static int write_file(const char *path, int baseline_only)
+static int write_file(const char *path, int only)
 {
     int rc = 0;
     ResultsFile *f = NULL;
@@ -155,7 +178,7 @@ static int write_file(const char *path, int baseline_only)
     uint64_t *hashes = calloc(MAX_RUNS, sizeof *hashes);
     if (!s || !values || !conds || !configs || !stages || !hashes)
         IH_FAIL(IH_ENOMEM, "out of memory");
-    int R = plan(s, baseline_only);
+    int R = plan(s, only);
     char *evaluators[2] = {"fsl_train", "fsl_test_class"};
     char *names[3] = {"data.class_split[0]", "data.n_labels", "init_seed"};
     char *labels[3] = {"K", "L", "seed"};
@@ -217,12 +240,17 @@ cleanup:
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || (argc == 3 && strcmp(argv[2], "--baseline-only") != 0) || argc > 3) {
-        fprintf(stderr, "usage: paper_results OUT.h5 [--baseline-only]\n");
+    int only = ALL;
+    if (argc == 3 && strcmp(argv[2], "--baseline-only") == 0)
+        only = BASELINE_ONLY;
+    else if (argc == 3 && strcmp(argv[2], "--graft-only") == 0)
+        only = GRAFT_ONLY;
+    if (argc < 2 || argc > 3 || (argc == 3 && only == ALL)) {
+        fprintf(stderr, "usage: paper_results OUT.h5 [--baseline-only | --graft-only]\n");
         return 64;
     }
     MPI_Init(&argc, &argv);
-    int rc = write_file(argv[1], argc == 3);
+    int rc = write_file(argv[1], only);
     if (rc != 0)
         fprintf(stderr, "paper_results: %s\n", ih_error_message());
     MPI_Finalize();
