@@ -81,7 +81,8 @@ static void log_labels_fit(const char *side, double lo, double hi, double length
     static const double mant[3] = {1, 2, 5};
     const double per_decade = hi > lo ? length_mm / (hi - lo) : INFINITY;
     const double label = side[0] == 'b' ? 4.0 * 0.62 * ht : 1.6 * ht; /* "200k" or one line */
-    const int n_mant = per_decade >= 3.3 * label ? 3 : 1;
+    /* 1, 2, 5: the closest pair (1 and 2) is 0.3 decades apart, room for a label and a gap */
+    const int n_mant = per_decade >= 4.2 * label ? 3 : 1;
     const int every = per_decade >= 1.3 * label ? 1 : 2;
     for (int d = (int)floor(lo) - 1; d <= (int)ceil(hi); d++)
         for (int m = 0; m < n_mant; m++) {

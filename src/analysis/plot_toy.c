@@ -165,9 +165,9 @@ static void draw_toy(const void *ctx)
     plot__legend(p->n, labels, colors, 1, PL_POSITION_TOP | PL_POSITION_LEFT);
 }
 
-/* "solved at 230 [190, 260], 5/5 seeds" for condition c: the iterations at
- * which the loss fell below TOY_SOLVED_FRACTION of its initial value; Kaplan-Meier over seeds,
- * a seed that never got there censored at its last iteration. Errors: IH_ENOMEM. */
+/* "solved at 230 [190, 260], 5/5 seeds" (or "[190, >1000], 3/5 seeds") for condition c: the
+ * iterations at which the loss fell below TOY_SOLVED_FRACTION of its initial value; Kaplan-Meier
+ * over seeds, a seed that never got there censored at its last iteration. Errors: IH_ENOMEM. */
 static int solved_summary(const ToyResult *const *toys, int n, int c, char *buf, int size)
 {
     int rc = 0, m = 0;
@@ -189,9 +189,12 @@ static int solved_summary(const ToyResult *const *toys, int n, int c, char *buf,
         }
     }
     IH_TRY(metrics_km_median(t, ev, m, &km));
-    if (isfinite(km.median))
+    if (isfinite(km.median) && km.n_events == m)
         snprintf(buf, (size_t)size, "solved at %.0f [%.0f, %.0f], %d/%d seeds", km.median, lo, hi,
                  km.n_events, m);
+    else if (isfinite(km.median)) /* the range's top is a seed that never got there */
+        snprintf(buf, (size_t)size, "solved at %.0f [%.0f, >%.0f], %d/%d seeds", km.median, lo,
+                 km.t_max, km.n_events, m);
     else
         snprintf(buf, (size_t)size, "solved: median not reached by %.0f, %d/%d seeds", km.t_max,
                  km.n_events, m);
