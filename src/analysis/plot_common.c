@@ -74,30 +74,51 @@ cleanup:
     return rc;
 }
 
+static void log_label_text(double v, double mant, int d, char *text, int size)
+{
+    if (v >= 1e6)
+        snprintf(text, (size_t)size, "%gM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(text, (size_t)size, "%gk", v / 1e3);
+    else if (v >= 1e-3)
+        snprintf(text, (size_t)size, "%g", v);
+    else /* "1e-6", not "1e-06" */
+        snprintf(text, (size_t)size, "%ge%d", mant, d);
+}
+
 /* plot__log_labels for an axis of length_mm millimetres with characters ht mm high: 1, 2 and 5
- * times powers of ten where they fit, else powers of ten only, else every other power. */
+ * times powers of ten where they fit, else powers of ten only, else every other power; on a
+ * range narrower than the gaps of those (fewer than two would show, e.g. 235k to 365k), the
+ * finer steps 1, 1.5, 2, 2.5, ... 9, each kept only where it does not touch the previous one. */
 static void log_labels_fit(const char *side, double lo, double hi, double length_mm, double ht)
 {
-    static const double mant[3] = {1, 2, 5};
+    static const double coarse[3] = {1, 2, 5};
+    static const double fine[12] = {1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9};
     const double per_decade = hi > lo ? length_mm / (hi - lo) : INFINITY;
     const double label = side[0] == 'b' ? 4.0 * 0.62 * ht : 1.6 * ht; /* "200k" or one line */
     /* 1, 2, 5: the closest pair (1 and 2) is 0.3 decades apart, room for a label and a gap */
-    const int n_mant = per_decade >= 4.2 * label ? 3 : 1;
+    int n_mant = per_decade >= 4.2 * label ? 3 : 1, shown = 0;
     const int every = per_decade >= 1.3 * label ? 1 : 2;
     for (int d = (int)floor(lo) - 1; d <= (int)ceil(hi); d++)
         for (int m = 0; m < n_mant; m++) {
+            const double lv = log10(coarse[m]) + d;
+            shown += lv >= lo - 1e-9 && lv <= hi + 1e-9 && (every == 1 || d % 2 == 0);
+        }
+    const int use_fine = shown < 2;
+    const double *mant = use_fine ? fine : coarse;
+    if (use_fine)
+        n_mant = 12;
+    double last = -INFINITY; /* the previous label's position, decades */
+    for (int d = (int)floor(lo) - 1; d <= (int)ceil(hi); d++)
+        for (int m = 0; m < n_mant; m++) {
             double v = mant[m] * pow(10.0, d), lv = log10(v);
-            if (lv < lo - 1e-9 || lv > hi + 1e-9 || (every == 2 && d % 2 != 0))
+            if (lv < lo - 1e-9 || lv > hi + 1e-9 || (!use_fine && every == 2 && d % 2 != 0))
                 continue;
+            if (use_fine && (lv - last) * per_decade < 1.3 * label)
+                continue;
+            last = lv;
             char text[32];
-            if (v >= 1e6)
-                snprintf(text, sizeof text, "%gM", v / 1e6);
-            else if (v >= 1e3)
-                snprintf(text, sizeof text, "%gk", v / 1e3);
-            else if (v >= 1e-3)
-                snprintf(text, sizeof text, "%g", v);
-            else /* "1e-6", not "1e-06" */
-                snprintf(text, sizeof text, "%ge%d", mant[m], d);
+            log_label_text(v, mant[m], d, text, (int)sizeof text);
             double at = (lv - lo) / (hi - lo);
             if (side[0] == 'b')
                 plmtex(side, 1.6, at, 0.5, text);
