@@ -51,6 +51,12 @@ mn_mpirun "$dir/hosts5" -n 5 "$IHSWEEP" run "$S" -o "$dir/kill.h5" --progress-ev
   --checkpoint-dir /tmp/ih-ckpt --set train_iters=48000 >"$dir/kill.log" 2>&1 &
 job=$!
 wait_done "$dir/kill.log" 2 || bad "kill: the sweep never got to 2 finished runs"
+# mid-run on node3: a checkpoint there (the first round is dealt, so its runs end together and
+# the next ones start together; a kill right at their start would find no checkpoint yet)
+for _ in $(seq 1 600); do
+  [ -n "$(find "$IHMN_SCRATCH/node3" -name 'run-*.ckpt' 2>/dev/null | head -n 1)" ] && break
+  sleep 0.05
+done
 victim=$(mn_rank_pid node3 4)
 [ -n "$victim" ] && kill -9 "$victim"
 wait $job
