@@ -127,6 +127,16 @@ static void log_labels_fit(const char *side, double lo, double hi, double length
         }
 }
 
+PlotOptions plot__page_size(const PlotOptions *o, int width, int height)
+{
+    PlotOptions page = *o;
+    if (page.width <= 0)
+        page.width = width;
+    if (page.height <= 0)
+        page.height = height;
+    return page;
+}
+
 void plot__log_labels(const char *side, double lo, double hi)
 {
     log_labels_fit(side, lo, hi, INFINITY, 0.0);

@@ -42,6 +42,9 @@ typedef void (*PlotDrawFn)(const void *ctx);
  * Errors: IH_EIO (a file cannot be created). */
 int plot__figure(const PlotOptions *o, const char *name, int nx, int ny, PlotDrawFn draw,
                  const void *ctx);
+/* o with a figure's own page size (pixels) where the user gave none; a size of 0 keeps
+ * plot__figure's default. */
+PlotOptions plot__page_size(const PlotOptions *o, int width, int height);
 
 /* Advances to the next subpage and draws a framed panel: window [xmin,xmax] x [ymin,ymax]
  * (x given as log10 values when logx), ticks, grid-free box, axis labels and title. */

@@ -267,9 +267,7 @@ static int conditions_figure(const PaperData *d, const char *fig, const char *ti
     p->ylabel = ylabel;
     p->legend = 1;
     p->ln2 = 1;
-    PlotOptions wide = *o; /* room for the legend beside the panel */
-    if (wide.width <= 0)
-        wide.width = 2000;
+    const PlotOptions wide = plot__page_size(o, 2000, 0); /* room for the legend beside the panel */
     rc = plot__figure(&wide, fig, 1, 1, draw_figure, &f);
 cleanup:
     figure_free(&f);
@@ -385,11 +383,7 @@ int plot__paper_fig3(const PaperData *d, const PlotOptions *o, char *why)
     if (n > n_seed_panels)
         fprintf(stderr, "fig3: induction strength of the first %d seeds of %d\n", n_seed_panels, n);
     plot__grid(f.n_panels, &f.nx, &f.ny);
-    PlotOptions wide = *o; /* room for the legends beside each panel */
-    if (wide.width <= 0)
-        wide.width = 2400;
-    if (wide.height <= 0)
-        wide.height = 1200;
+    const PlotOptions wide = plot__page_size(o, 2400, 1200); /* legends beside each panel */
     rc = plot__figure(&wide, "fig3", f.nx, f.ny, draw_figure, &f);
 cleanup:
     figure_free(&f);
@@ -707,11 +701,7 @@ int plot__paper_fig7(const PaperData *d, const PlotOptions *o, char *why, FILE *
         fprintf(log, "note fig7: no all_heads runs in this file: no normal-training reference "
                      "drawn (graft.json has none; main.json's baseline has them)\n");
     plot__grid(f.n_panels, &f.nx, &f.ny);
-    PlotOptions wide = *o; /* room for the legends beside each panel */
-    if (wide.width <= 0)
-        wide.width = 2800;
-    if (wide.height <= 0)
-        wide.height = 1300;
+    const PlotOptions wide = plot__page_size(o, 2800, 1300); /* legends beside each panel */
     rc = plot__figure(&wide, "fig7", f.nx, f.ny, draw_figure, &f);
 cleanup:
     figure_free(&f);

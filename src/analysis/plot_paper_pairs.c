@@ -238,11 +238,7 @@ int plot__paper_fig17(const PaperData *d, const PlotOptions *o, char *why, FILE 
             m->strongest[d->p->strongest_ih[base[i]]] = 1;
     if (in->n_heads > MAX_HEADS)
         fprintf(log, "note fig17: the first %d of %d heads\n", MAX_HEADS, in->n_heads);
-    PlotOptions square = *o;
-    if (square.width <= 0)
-        square.width = 1500;
-    if (square.height <= 0)
-        square.height = 1200;
+    const PlotOptions square = plot__page_size(o, 1500, 1200);
     rc = plot__figure(&square, "fig17", 1, 1, draw_pairs, m);
 cleanup:
     free(runs);

@@ -277,9 +277,7 @@ static int fig5a(const ToyResult *const *toys, int n, const PlotOptions *o, char
              "of its initial value (median [range])",
              n, n == 1 ? "seed" : "seeds", TOY_SOLVED_FRACTION);
     p->ylabel = "loss";
-    PlotOptions wide = *o; /* room for the legend beside the panel */
-    if (wide.width <= 0)
-        wide.width = 2000;
+    const PlotOptions wide = plot__page_size(o, 2000, 0); /* room for the legend beside the panel */
     rc = plot__figure(&wide, "fig5a", 1, 1, draw_toy, f);
 cleanup:
     if (f)
@@ -345,11 +343,8 @@ static int fig9(const ToyResult *const *toys, int n, const PlotOptions *o, char 
         f->key = 1;
     else
         f->panels[0].inside = 1;
-    PlotOptions page = *o;
-    if (page.width <= 0)
-        page.width = nx > 1 ? 1800 : 1400; /* plot__figure widens it for nx > 2 */
-    if (page.height <= 0)
-        page.height = ny > 1 ? 1400 : 900;
+    /* plot__figure widens it for nx > 2 */
+    const PlotOptions page = plot__page_size(o, nx > 1 ? 1800 : 1400, ny > 1 ? 1400 : 900);
     rc = plot__figure(&page, "fig9", nx, ny, draw_toy, f);
 cleanup:
     for (int i = 0; f && i < f->n; i++)
